@@ -1,0 +1,158 @@
+"""The read-only audit: inspect once, run every canary and invariant, return one report.
+
+Everything happens inside one read-only transaction (see ``target``); the
+schema is read in a constant number of catalog queries, then canaries are
+evaluated in memory and invariants run as bound queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import checks, invariants as inv
+from .checks import CheckResult
+from .errors import UsageError
+from .invariants import InvariantResult
+from .model import Specs
+from .target import Target, make_target, read_only_connection
+
+AUDIT_FORMAT = "recon.audit/v1"
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """Which database a result is about; ``url`` never carries a password."""
+
+    dialect: str
+    url: str
+    server_version: str
+
+    def to_dict(self) -> dict:
+        return {"dialect": self.dialect, "url": self.url, "server_version": self.server_version}
+
+
+@dataclass(frozen=True)
+class FingerprintResult:
+    """Canary results: ``complete`` is true when every check passed."""
+
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def complete(self) -> bool:
+        return self.passed == self.total
+
+    @property
+    def failing(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def summary(self) -> str:
+        """One line a startup log can carry: ``fingerprint 6/7 (missing: products.product_name)``."""
+        line = f"fingerprint {self.passed}/{self.total}"
+        missing = [c.name for c in self.failing if c.missing]
+        mismatched = [c.name for c in self.failing if not c.missing]
+        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + ([f"mismatched: {', '.join(mismatched)}"] if mismatched else [])
+        return line + (f" ({'; '.join(parts)})" if parts else "")
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "total": self.total, "complete": self.complete, "checks": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class InvariantsResult:
+    """Invariant results, declared ones first, then those implied by rbac specs."""
+
+    checks: tuple[InvariantResult, ...]
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def failing(self) -> tuple[InvariantResult, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def summary(self) -> str:
+        line = f"invariants {self.passed}/{self.total}"
+        failing = [c.name for c in self.failing]
+        return line + (f" (failing: {', '.join(failing)})" if failing else "")
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "total": self.total, "checks": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What ``recon audit`` found; ``to_dict`` is the contract's ``recon.audit/v1`` report."""
+
+    generated_at: str
+    target: TargetInfo
+    specs_digest: str
+    fingerprint: FingerprintResult
+    invariants: InvariantsResult
+    catalog_queries: int = 0
+    statements: int = 0
+    fingerprint_names: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when every canary and every invariant passed."""
+        return self.fingerprint.complete and not self.invariants.failing
+
+    def to_dict(self) -> dict:
+        return {
+            "format": AUDIT_FORMAT,
+            "generated_at": self.generated_at,
+            "target": self.target.to_dict(),
+            "specs_digest": self.specs_digest,
+            "ok": self.ok,
+            "fingerprint": {**self.fingerprint.to_dict(), "names": list(self.fingerprint_names)},
+            "invariants": self.invariants.to_dict(),
+            "stats": {"catalog_queries": self.catalog_queries, "statements": self.statements},
+        }
+
+
+def _select_canaries(specs: Specs, fingerprint: str | None):
+    if fingerprint is None:
+        return specs.canaries, tuple(f.name for f in specs.fingerprints)
+    fp = specs.fingerprint(fingerprint)
+    if fp is None:
+        known = ", ".join(f.name for f in specs.fingerprints) or "none declared"
+        raise UsageError(f"unknown fingerprint {fingerprint!r} (declared: {known})")
+    return fp.checks, (fp.name,)
+
+
+def audit(specs: Specs, url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True) -> AuditReport:
+    """Audit ``url`` against ``specs`` read-only: every canary (or those of one fingerprint) and every invariant."""
+    from .inspect import inspect_schema
+
+    target = url if isinstance(url, Target) else make_target(url)
+    canaries, names = _select_canaries(specs, fingerprint)
+    invariant_list = list(specs.invariants) + [i for r in specs.rbac for i in inv.from_rbac(r)] if run_invariants else []
+    extra = checks.referenced_schemas(canaries, [i.table for i in invariant_list if i.table is not None])
+    with read_only_connection(target) as conn:
+        state = inspect_schema(conn, sorted(extra))
+        canary_results = tuple(checks.evaluate(c, state) for c in canaries)
+        invariant_results = tuple(inv.run(invariant_list, conn, state, specs.rbac))
+    return AuditReport(
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=TargetInfo(target.dialect, target.display_url, state.server_version),
+        specs_digest=specs.digest,
+        fingerprint=FingerprintResult(canary_results),
+        invariants=InvariantsResult(invariant_results),
+        catalog_queries=state.queries,
+        statements=target.statements,
+        fingerprint_names=names,
+    )

@@ -1,0 +1,167 @@
+"""The ``recon`` command line: thin click commands over the Python API.
+
+Each command parses options, calls the API, prints a view from ``report`` and
+returns an exit code. ``main`` is the one boundary where a ``ReconError``
+becomes a message and its exit code (0 ok, 1 error, 2 differences, 3 refused);
+nothing else prints a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+
+import click
+
+from . import report as views
+from .errors import ReconError
+from .target import redact_text
+
+
+@dataclass
+class Options:
+    """The common options every command accepts after its name."""
+
+    specs: str
+    db: str | None
+    env: str | None
+    format: str
+    color: bool
+    debug: bool
+
+
+def common_options(fn):
+    """Add --specs, --db, --env, --format, --no-color, --debug and pass them as ``opts``."""
+
+    @click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"), show_default="specs or $RECON_SPECS", help="Spec folder or file.")
+    @click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL, else --env).")
+    @click.option("--env", "env", default=None, help="Environment from the environments spec that names the target.")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+    @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
+    @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+    @functools.wraps(fn)
+    def wrapper(specs, db, env, fmt, no_color, debug, **kwargs):
+        color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        return fn(Options(specs, db, env, fmt, color, debug), **kwargs)
+
+    return wrapper
+
+
+def _emit(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="recon", prog_name="recon")
+def cli():
+    """recon: declarative reconciliation for relational databases."""
+
+
+@cli.command()
+@common_options
+def validate(opts: Options):
+    """Validate the specs: schema and cross-references, every problem at once."""
+    from . import load_specs
+
+    specs = load_specs(opts.specs)
+    counts = {
+        "fingerprints": len(specs.fingerprints), "canaries": len(specs.canaries), "units": len(specs.units),
+        "rbac": len(specs.rbac), "seeds": len(specs.seeds), "invariants": len(specs.invariants), "environments": len(specs.environments),
+    }
+    if opts.format == "json":
+        _emit(views.to_json({"ok": True, "specs": opts.specs, "specs_digest": specs.digest, "counts": counts, "diagnostics": []}))
+    else:
+        _emit(f"specs valid: {opts.specs} (" + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + ")\n")
+    return 0
+
+
+@cli.command()
+@common_options
+@click.option("--strict", is_flag=True, help="Exit 2 when any check fails.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), help="Also write the JSON report to FILE.")
+@click.option("--fingerprint", "fingerprint", default=None, help="Run only the canaries of this fingerprint.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing checks too.")
+def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, verbose: bool):
+    """Run fingerprint canaries and invariants read-only, check by check."""
+    from . import audit as run_audit, load_specs
+    from .target import resolve_url
+
+    specs = load_specs(opts.specs)
+    url = resolve_url(opts.db, opts.env, specs.environments)
+    result = run_audit(specs, url, fingerprint=fingerprint)
+    if report_file:
+        write_text(report_file, views.to_json(result.to_dict()))
+    if opts.format == "json":
+        _emit(views.to_json(result.to_dict()))
+    elif opts.format == "markdown":
+        _emit(views.audit_markdown(result))
+    else:
+        _emit(views.audit_text(result, views.Style(opts.color), verbose))
+    return 2 if strict and not result.ok else 0
+
+
+@cli.command()
+@click.argument("before", type=click.Path(dir_okay=False))
+@click.argument("after", type=click.Path(dir_okay=False))
+@common_options
+def compare(opts: Options, before: str, after: str):
+    """Show checks whose status changed between two audit reports; exit 2 on a regression."""
+    cmp = views.compare(views.load_audit_report(before), views.load_audit_report(after))
+    if opts.format == "json":
+        _emit(views.to_json(cmp.to_dict()))
+    elif opts.format == "markdown":
+        _emit(views.compare_markdown(cmp))
+    else:
+        _emit(views.compare_text(cmp, views.Style(opts.color)))
+    return 2 if cmp.regressions else 0
+
+
+@cli.command()
+@common_options
+@click.option("--dir", "workdir", type=click.Path(file_okay=False), default=None, help="Folder for the demo database and reports (default: a new temporary folder).")
+def demo(opts: Options, workdir: str | None):
+    """Reproduce the 6/7 incident on a throwaway SQLite database, fix the canary, audit again."""
+    from .demo import run_demo
+
+    return run_demo(workdir, style=views.Style(opts.color), echo=lambda s: _emit(s))
+
+
+def write_text(path: str, text: str) -> None:
+    """Write an output file; an unwritable path is a ReconError, not a traceback."""
+    from .errors import UsageError
+
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the command, map errors to exit codes, keep passwords out."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="recon", standalone_mode=False)
+    except ReconError as exc:
+        _fail(redact_text(str(exc)), exc, debug)
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = 1
+    except Exception as exc:  # noqa: BLE001 - the boundary: anything unexpected is exit 1 without a traceback
+        _fail(f"internal error: {type(exc).__name__}: {redact_text(str(exc))}", exc, debug)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, exc: BaseException, debug: bool) -> None:
+    click.echo(f"error: {message}", err=True)
+    if debug:
+        click.echo(redact_text("".join(traceback.format_exception(exc))), err=True)

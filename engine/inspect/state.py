@@ -1,0 +1,104 @@
+"""The inspected, actual state of a live database schema.
+
+Inspection fills these frozen values from a constant number of catalog
+queries; checks, guards and the diff read them and never touch the database.
+Identifiers are stored exactly as the catalog spells them (case-sensitive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column as the catalog reports it; ``type`` is the dialect's own spelling."""
+
+    name: str
+    type: str
+    nullable: bool
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table (or view, when ``kind == "view"``) with its columns in ordinal order."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    kind: str = "table"
+
+    def column(self, name: str) -> Column | None:
+        """The column spelled exactly ``name``, or None."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index on ``schema.table``; ``columns`` holds expressions as text where not plain columns."""
+
+    schema: str
+    table: str
+    name: str
+    columns: tuple[str, ...]
+    unique: bool
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A table constraint; ``kind`` is one of primary_key, unique, foreign_key, check."""
+
+    schema: str
+    table: str
+    name: str
+    kind: str
+    columns: tuple[str, ...] = ()
+    ref_schema: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    expression: str | None = None
+
+
+@dataclass
+class SchemaState:
+    """Everything inspection read: keyed by (schema, table) and (schema, table, name).
+
+    ``default_schema`` is where an unqualified name resolves (``public`` on
+    PostgreSQL, the connected database on MySQL, ``main`` on SQLite).
+    ``queries`` counts the catalog statements sent, for the constant-round-trip check.
+    """
+
+    dialect: str
+    default_schema: str
+    server_version: str = ""
+    tables: dict[tuple[str, str], Table] = field(default_factory=dict)
+    indexes: dict[tuple[str, str, str], Index] = field(default_factory=dict)
+    constraints: dict[tuple[str, str, str], Constraint] = field(default_factory=dict)
+    queries: int = 0
+
+    def table(self, schema: str | None, name: str) -> Table | None:
+        """The table ``name`` in ``schema`` (default schema when None), exact spelling."""
+        return self.tables.get((schema or self.default_schema, name))
+
+    def indexes_named(self, name: str, schema: str | None = None, table: str | None = None) -> list[Index]:
+        """Indexes spelled exactly ``name``, optionally restricted to one table."""
+        schema = schema or self.default_schema
+        return [
+            ix
+            for (s, t, n), ix in self.indexes.items()
+            if n == name and s == schema and (table is None or t == table)
+        ]
+
+    def constraints_named(self, name: str, schema: str | None = None, table: str | None = None) -> list[Constraint]:
+        """Constraints spelled exactly ``name``, optionally restricted to one table."""
+        schema = schema or self.default_schema
+        return [
+            c
+            for (s, t, n), c in self.constraints.items()
+            if n == name and s == schema and (table is None or t == table)
+        ]

@@ -1,0 +1,198 @@
+"""Invariants: data assertions run on a live connection, each to a named pass/fail result.
+
+``row_count`` and ``rows_exist`` are built as sqlglot trees with bound values;
+``sql`` invariants run the declared SELECT (validated as exactly one SELECT)
+inside a savepoint, so one failing query cannot spoil the rest of a read-only
+transaction. An rbac spec contributes its own invariants (see ``from_rbac``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import sqlexec
+from .checks import find_column, find_table
+from .inspect.state import SchemaState
+from .model import Invariant, ObjectRef, Rbac, Source
+
+
+@dataclass(frozen=True)
+class InvariantResult:
+    """The outcome of one invariant: what was observed against what was expected."""
+
+    name: str
+    status: str
+    observed: Any
+    expected: Any
+    detail: str
+    source: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "observed": self.observed, "expected": self.expected, "detail": self.detail, "source": self.source}
+
+
+def from_rbac(rbac: Rbac) -> list[Invariant]:
+    """The invariants an rbac spec implies: declared roles and permissions exist, critical ones are granted."""
+    t = rbac.tables
+    out = []
+    if rbac.roles:
+        out.append(Invariant(name=f"rbac:{rbac.name}:roles-exist", kind="rows_exist", source=rbac.source, table=t.roles, column=t.role_key, values=tuple(r.name for r in rbac.roles)))
+    if rbac.permissions:
+        out.append(Invariant(name=f"rbac:{rbac.name}:permissions-exist", kind="rows_exist", source=rbac.source, table=t.permissions, column=t.permission_key, values=tuple(p.key for p in rbac.permissions)))
+    critical = tuple(p.key for p in rbac.permissions if p.critical)
+    if critical:
+        out.append(Invariant(name=f"rbac:{rbac.name}:critical-granted", kind="rbac_granted", source=rbac.source, table=t.permissions, column=t.permission_key, values=critical, rbac=rbac.name))
+    return out
+
+
+def run(invariants, conn, state: SchemaState, rbacs=()) -> list["InvariantResult"]:
+    """Evaluate every invariant; missing tables fail without querying."""
+    by_name = {r.name: r for r in rbacs}
+    return [_RUNNERS[i.kind](i, conn, state, by_name) for i in invariants]
+
+
+def _missing(inv: Invariant, state: SchemaState, *refs: ObjectRef) -> InvariantResult | None:
+    for ref in refs:
+        if find_table(state, ref) is None:
+            return _res(inv, False, None, _expected(inv), f"table {ref.table_text} does not exist")
+        if ref.column is not None and find_column(state, ref) is None:
+            return _res(inv, False, None, _expected(inv), f"column {ref} does not exist")
+    return None
+
+
+def _res(inv: Invariant, ok: bool, observed, expected, detail: str) -> InvariantResult:
+    return InvariantResult(inv.name, "pass" if ok else "fail", observed, expected, detail, str(inv.source) if isinstance(inv.source, Source) else None)
+
+
+def _expected(inv: Invariant):
+    if inv.kind == "row_count":
+        return {k: v for k, v in (("min", inv.min), ("max", inv.max), ("equals", inv.equals)) if v is not None}
+    if inv.kind in ("rows_exist", "rbac_granted"):
+        return list(inv.values)
+    return inv.expect
+
+
+def _row_count(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
+    from sqlglot import exp
+
+    refs = [inv.table] + [ObjectRef(inv.table.schema, inv.table.table, col) for col, _ in inv.where]
+    missing = _missing(inv, state, *refs)
+    if missing:
+        return missing
+    tree = exp.select(exp.Count(this=exp.Star())).from_(sqlexec.table(inv.table.table, inv.table.schema))
+    for i, (col, _) in enumerate(inv.where):
+        tree = tree.where(exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(i)))
+    count = int(sqlexec.execute(conn, tree, [v for _, v in inv.where]).scalar())
+    ok = (inv.min is None or count >= inv.min) and (inv.max is None or count <= inv.max) and (inv.equals is None or count == inv.equals)
+    expected = _expected(inv)
+    bounds = ", ".join(f"{k} {v}" for k, v in expected.items())
+    return _res(inv, ok, count, expected, f"{count} row{'s' if count != 1 else ''} in {inv.table.table_text}{_where_text(inv)} (expected {bounds})")
+
+
+def _where_text(inv: Invariant) -> str:
+    return " where " + " and ".join(f"{c} = {v!r}" for c, v in inv.where) if inv.where else ""
+
+
+def _present(conn, ref: ObjectRef, column: str, values) -> set[str]:
+    from sqlglot import exp
+
+    tree = (
+        exp.select(sqlexec.column(column)).distinct()
+        .from_(sqlexec.table(ref.table, ref.schema))
+        .where(exp.In(this=sqlexec.column(column), expressions=[sqlexec.param(i) for i in range(len(values))]))
+    )
+    return {str(row[0]) for row in sqlexec.execute(conn, tree, list(values))}
+
+
+def _rows_exist(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
+    missing = _missing(inv, state, ObjectRef(inv.table.schema, inv.table.table, inv.column))
+    if missing:
+        return missing
+    found = _present(conn, inv.table, inv.column, inv.values)
+    absent = [v for v in inv.values if str(v) not in found]
+    detail = f"all {len(inv.values)} present in {inv.table.table_text}.{inv.column}" if not absent else f"missing from {inv.table.table_text}.{inv.column}: {', '.join(map(str, absent))}"
+    return _res(inv, not absent, {"missing": absent}, list(inv.values), detail)
+
+
+def _rbac_granted(inv: Invariant, conn, state, rbacs) -> InvariantResult:
+    from sqlglot import exp
+
+    rbac = rbacs[inv.rbac]
+    t = rbac.tables
+    missing = _missing(inv, state, ObjectRef(t.permissions.schema, t.permissions.table, t.permission_key), ObjectRef(t.grants.schema, t.grants.table, t.grant_permission))
+    if missing:
+        return missing
+    pk = _referenced_column(state, t.grants, t.grant_permission, t.permissions)
+    values = list(inv.values)
+    tree = (
+        exp.select(sqlexec.column(t.permission_key, "p")).distinct()
+        .from_(exp.alias_(sqlexec.table(t.permissions.table, t.permissions.schema), "p", table=True))
+        .join(exp.alias_(sqlexec.table(t.grants.table, t.grants.schema), "g", table=True),
+              on=exp.EQ(this=sqlexec.column(t.grant_permission, "g"), expression=sqlexec.column(pk, "p")))
+        .where(exp.In(this=sqlexec.column(t.permission_key, "p"), expressions=[sqlexec.param(i) for i in range(len(values))]))
+    )
+    granted = {str(r[0]) for r in sqlexec.execute(conn, tree, values)}
+    absent = [v for v in values if str(v) not in granted]
+    detail = f"all {len(values)} critical permissions granted" if not absent else f"critical permissions missing or granted to no role: {', '.join(absent)}"
+    return _res(inv, not absent, {"ungranted": absent}, values, detail)
+
+
+def _referenced_column(state: SchemaState, grants: ObjectRef, column: str, target: ObjectRef) -> str:
+    """The permissions column the grants table's FK points at (its primary key), else ``id``."""
+    for con in state.constraints.values():
+        if con.kind == "foreign_key" and con.table == grants.table and con.columns == (column,) and con.ref_table == target.table and con.ref_columns:
+            return con.ref_columns[0]
+    for con in state.constraints.values():
+        if con.kind == "primary_key" and con.table == target.table and len(con.columns) == 1:
+            return con.columns[0]
+    return "id"
+
+
+def _sql(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
+    from sqlglot import transpile
+
+    text = inv.sql
+    dialect = state.dialect
+    if inv.dialect and inv.dialect != sqlexec.SQLGLOT_DIALECT[dialect]:
+        text = transpile(text, read=inv.dialect, write=sqlexec.SQLGLOT_DIALECT[dialect])[0]
+    savepoint = conn.begin_nested()
+    try:
+        row = conn.exec_driver_sql(text).first()
+        savepoint.commit()
+    except Exception as exc:  # noqa: BLE001 - a failing query is a failing check, reported with its reason
+        savepoint.rollback()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return _res(inv, False, None, inv.expect, f"query failed: {reason}")
+    observed = row[0] if row is not None else None
+    ok = _same(observed, inv.expect)
+    return _res(inv, ok, _jsonable(observed), inv.expect, f"returned {observed!r}, expected {inv.expect!r}")
+
+
+def _same(observed, expected) -> bool:
+    if observed is None or expected is None:
+        return observed is expected
+    if isinstance(expected, bool):
+        return bool(observed) == expected and str(observed).lower() in ("1", "0", "true", "false", "t", "f")
+    if isinstance(expected, (int, float)):
+        try:
+            return float(observed) == float(expected)
+        except (TypeError, ValueError):
+            return False
+    return str(observed) == str(expected)
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+_RUNNERS = {"row_count": _row_count, "rows_exist": _rows_exist, "sql": _sql, "rbac_granted": _rbac_granted}

@@ -1,0 +1,69 @@
+"""Running sqlglot trees on a SQLAlchemy connection with bound values.
+
+A tree carries values as named placeholders (``param(i)``); ``execute``
+renders it for the connection's dialect and hands the values to the driver
+separately, so nothing from a spec is ever pasted into SQL text. Identifiers
+are quoted by construction (``ident``/``table``).
+"""
+
+from __future__ import annotations
+
+import re
+
+SQLGLOT_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+_PREFIX = "__p"
+
+
+def ident(name: str):
+    """A quoted identifier node."""
+    from sqlglot import exp
+
+    return exp.to_identifier(name, quoted=True)
+
+
+def table(name: str, schema: str | None = None):
+    """A quoted ``[schema.]table`` node."""
+    from sqlglot import exp
+
+    return exp.Table(this=ident(name), db=ident(schema) if schema else None)
+
+
+def column(name: str, table_alias: str | None = None):
+    """A quoted column node, optionally qualified by a table alias."""
+    from sqlglot import exp
+
+    return exp.Column(this=ident(name), table=ident(table_alias) if table_alias else None)
+
+
+def param(index: int):
+    """The placeholder node for bound value number ``index``."""
+    from sqlglot import exp
+
+    return exp.Placeholder(this=f"{_PREFIX}{index}")
+
+
+def params(values) -> dict:
+    """The parameter dict matching ``param(0..n-1)`` for ``values``."""
+    return {f"{_PREFIX}{i}": v for i, v in enumerate(values)}
+
+
+def render(tree, dialect: str) -> str:
+    """SQL text of ``tree`` for recon dialect ``dialect`` (sqlite, postgresql, mysql)."""
+    return tree.sql(dialect=SQLGLOT_DIALECT[dialect])
+
+
+def to_driver(sql: str, dialect: str) -> str:
+    """Rewrite sqlglot's placeholders into the driver's paramstyle, escaping stray ``%``."""
+    if dialect == "sqlite":
+        return sql  # sqlite3 takes :name natively
+    if dialect == "postgresql":
+        return re.sub(r"%(?!\(__p\d+\)s)", "%%", sql)
+    escaped = sql.replace("%", "%%")
+    return re.sub(r":(__p\d+)\b", r"%(\1)s", escaped)
+
+
+def execute(conn, tree, values=()):
+    """Execute ``tree`` with ``values`` bound; returns the SQLAlchemy result."""
+    dialect = conn.dialect.name
+    dialect = "mysql" if dialect == "mariadb" else dialect
+    return conn.exec_driver_sql(to_driver(render(tree, dialect), dialect), params(values))

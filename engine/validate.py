@@ -1,0 +1,158 @@
+"""Spec validation: JSON Schema per document, then cross-references, then model values.
+
+Every problem is collected as a ``Diagnostic`` (``file:line: path: message``)
+and raised once, as one ``SpecError``, so a user fixes everything in one pass.
+Only when there is nothing to report are the documents turned into ``model``
+values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from collections import defaultdict
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+from . import build, resources
+from .errors import Diagnostic, SpecError
+from .loader import Document, LocDict, LocList, SourceSet, load_sources
+from .model import Specs
+from . import crossref
+
+
+def load_specs(path: str | os.PathLike = "specs") -> Specs:
+    """Load and validate every spec under ``path``; raise ``SpecError`` with all problems."""
+    return validate_sources(load_sources(path))
+
+
+def validate_sources(sources: SourceSet) -> Specs:
+    """Validate loaded documents and build the model, or raise with every diagnostic."""
+    diagnostics = list(sources.diagnostics)
+    valid: dict[str, list[Document]] = defaultdict(list)
+    for doc in sources.documents:
+        found = list(schema_diagnostics(doc))
+        diagnostics.extend(found)
+        if not found:
+            valid[doc.data["kind"]].append(doc)
+    declared = crossref.declared_names(sources.documents)
+    diagnostics.extend(crossref.check(valid, declared))
+    if diagnostics:
+        raise SpecError(sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.path, d.message)))
+    return build.specs(sources.root, specs_digest(sources), valid)
+
+
+def specs_digest(sources: SourceSet) -> str:
+    """sha256 over the spec files' names and bytes: identifies exactly the specs a report used."""
+    h = hashlib.sha256()
+    for name, raw in sorted(sources.files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(raw).digest())
+    return "sha256:" + h.hexdigest()
+
+
+def schema_diagnostics(doc: Document) -> Iterator[Diagnostic]:
+    """Problems of one document against the JSON Schema of its ``kind``."""
+    data = doc.data
+    if not isinstance(data, LocDict):
+        yield Diagnostic(doc.file, doc.line, "", "a spec document must be a mapping with a 'kind'")
+        return
+    kind = data.get("kind")
+    known = resources.kinds()
+    if kind is None:
+        yield Diagnostic(doc.file, data.line, "kind", f"missing required key 'kind' (one of: {', '.join(known)})")
+        return
+    if not isinstance(kind, str) or resources.schema(kind) is None:
+        yield Diagnostic(doc.file, data.line_of("kind"), "kind", f"unknown kind {kind!r}{_did_you_mean(str(kind), known)} (known: {', '.join(known)})")
+        return
+    errors = sorted(_validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        yield from _explain(doc, error)
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(resources.schema(kind))
+
+
+def _explain(doc: Document, error) -> Iterator[Diagnostic]:
+    path = list(error.absolute_path)
+    instance = error.instance
+    line = _line(doc.data, path)
+    where = _path_text(path)
+    validator = error.validator
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in instance:
+            if key not in allowed:
+                yield Diagnostic(doc.file, instance.line_of(key), _path_text(path + [key]), f"unknown key {key!r}{_did_you_mean(str(key), allowed)} (allowed: {', '.join(allowed)})")
+        return
+    if validator == "required" and isinstance(instance, dict):
+        for key in error.validator_value:
+            if key not in instance:
+                yield Diagnostic(doc.file, getattr(instance, "line", line), where, f"missing required key {key!r}")
+        return
+    yield Diagnostic(doc.file, line, where, _message(error))
+
+
+def _message(error) -> str:
+    v, value, instance = error.validator, error.validator_value, error.instance
+    if v in ("oneOf", "anyOf") and all(set(s) == {"required"} for s in value):
+        options = [s["required"][0] for s in value]
+        present = [k for k in options if isinstance(instance, dict) and k in instance]
+        if present:
+            return f"takes exactly one of {', '.join(options)}; found {', '.join(present)}"
+        return f"needs one of {', '.join(options)}"
+    if v == "maxProperties" and isinstance(instance, dict):
+        return f"takes exactly one key, found {len(instance)}: {', '.join(map(str, instance))}"
+    if v == "minProperties" and isinstance(instance, dict):
+        return "is empty" if not instance else f"needs at least {value} keys"
+    if v == "type":
+        expected = value if isinstance(value, str) else " or ".join(value)
+        return f"expected {expected}, got {_type_name(instance)} {instance!r}"
+    if v == "enum":
+        return f"{instance!r} is not one of: {', '.join(map(str, value))}{_did_you_mean(str(instance), [str(x) for x in value])}"
+    if v == "const":
+        return f"must be {value!r}"
+    if v == "pattern":
+        title = error.schema.get("title")
+        return f"{instance!r} is not a valid {title}" if title else f"{instance!r} does not match {value}"
+    return error.message
+
+
+def _type_name(value) -> str:
+    return {dict: "mapping", LocDict: "mapping", list: "list", LocList: "list", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _line(data, path: list) -> int:
+    node, line = data, getattr(data, "line", 0)
+    for part in path:
+        if isinstance(node, LocDict) and part in node:
+            line = node.value_lines.get(part, node.line_of(part)) if not isinstance(node[part], (LocDict, LocList)) else node[part].line or node.line_of(part)
+            node = node[part]
+        elif isinstance(node, LocList) and isinstance(part, int) and part < len(node):
+            line = node.line_of(part)
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _path_text(path: Iterable) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def plain(value):
+    """A LocDict/LocList tree as plain dicts and lists (for hashing and JSON)."""
+    return json.loads(json.dumps(value, default=str))
