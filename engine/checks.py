@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import types
 from .inspect.state import Column, Constraint, Index, SchemaState, Table

@@ -67,8 +67,12 @@ class SourceSet:
     diagnostics: tuple[Diagnostic, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader producing LocDict/LocList; dates stay strings; duplicate keys are recorded."""
+# libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
+    """A safe loader producing LocDict/LocList; dates stay strings; duplicate keys are recorded."""
 
     def __init__(self, stream, file: str):
         super().__init__(stream)

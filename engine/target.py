@@ -89,7 +89,7 @@ def make_target(url_text: str) -> Target:
 
     try:
         url = make_url(url_text)
-    except (ArgumentError, ValueError) as exc:
+    except (ArgumentError, ValueError):
         raise TargetError(f"invalid database URL {redact_text(url_text)!r}: expected dialect://user@host/db or sqlite:///path.db") from None
     backend = url.get_backend_name()
     dialect = DIALECTS.get(backend)
@@ -135,7 +135,8 @@ def _count_statements(engine, target: Target) -> None:
 def read_only_connection(target: Target) -> Iterator["object"]:
     """A connection inside a read-only transaction, rolled back on exit.
 
-    PostgreSQL: ``BEGIN READ ONLY``; MySQL/MariaDB: ``START TRANSACTION READ ONLY``;
+    PostgreSQL: ``BEGIN READ ONLY``; MySQL/MariaDB: ``START TRANSACTION READ ONLY``
+    in a session set ``READ ONLY`` (the connection is never pooled);
     SQLite: the file opened with ``mode=ro`` (and never created).
     """
     engine = create_engine(target, read_only=True)
@@ -145,6 +146,9 @@ def read_only_connection(target: Target) -> Iterator["object"]:
                 conn = conn.execution_options(postgresql_readonly=True)
                 conn.begin()
             elif target.dialect == "mysql":
+                # Session-wide too: DDL commits implicitly and would escape a
+                # read-only transaction, but not a read-only session.
+                conn.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
                 conn.exec_driver_sql("START TRANSACTION READ ONLY")
             else:
                 conn.begin()

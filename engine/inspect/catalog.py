@@ -1,0 +1,100 @@
+"""Plumbing shared by the per-dialect catalog readers.
+
+Catalog SQL lives in ``engine/inspect/sql/*.sql``; every statement goes
+through :func:`fetch`, which counts it on the state so the constant
+round-trip property can be checked. The builders turn flat rows (one per
+column) into the frozen state values in a single pass.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Iterable
+
+from sqlalchemy import bindparam, text
+
+from .state import Column, Constraint, Index, SchemaState, Table
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of the catalog query ``engine/inspect/sql/{name}.sql``."""
+    return resources.files("engine.inspect.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def fetch(conn, state: SchemaState, sql: str, params: dict | None = None, expanding: tuple[str, ...] = ()) -> list:
+    """Send one catalog query with bound ``params``, count it on ``state``, return all rows.
+
+    ``expanding`` names the list parameters written as ``IN :name``.
+    """
+    statement = text(sql)
+    if expanding:
+        statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    state.queries += 1
+    return conn.execute(statement, params or {}).all()
+
+
+def schema_list(default: str, extra: Iterable[str]) -> list[str]:
+    """The default schema first, then the extra ones, without duplicates."""
+    names = [default]
+    for name in extra:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
+    """Tables from rows ``(schema, table, kind, column, type, nullable, default)`` in column order.
+
+    A table without columns comes as one row whose column fields are NULL.
+    """
+    kinds: dict[tuple[str, str], str] = {}
+    columns: dict[tuple[str, str], list[Column]] = {}
+    for schema, table, kind, name, type_, nullable, default in rows:
+        key = (schema, table)
+        if key not in kinds:
+            kinds[key] = kind
+            columns[key] = []
+        if name is not None:
+            columns[key].append(Column(name, type_ or "", bool(nullable), default))
+    return {key: Table(key[0], key[1], tuple(columns[key]), kind) for key, kind in kinds.items()}
+
+
+def build_indexes(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Index]:
+    """Indexes from rows ``(schema, table, index, unique, primary, column)`` in key order."""
+    flags: dict[tuple[str, str, str], tuple[bool, bool]] = {}
+    columns: dict[tuple[str, str, str], list[str]] = {}
+    for schema, table, name, unique, primary, column in rows:
+        key = (schema, table, name)
+        if key not in flags:
+            flags[key] = (bool(unique), bool(primary))
+            columns[key] = []
+        columns[key].append(column)
+    return {key: Index(*key, tuple(columns[key]), *flags[key]) for key in flags}
+
+
+def build_constraints(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Constraint]:
+    """Constraints from rows ``(schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression)``.
+
+    One row per constrained column, in constraint column order; a foreign key's
+    ``ref_column`` pairs with ``column`` on the same row.
+    """
+    heads: dict[tuple[str, str, str], tuple] = {}
+    columns: dict[tuple[str, str, str], tuple[list, list]] = {}
+    for schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression in rows:
+        key = (schema, table, name)
+        if key not in heads:
+            heads[key] = (kind, ref_schema, ref_table, expression)
+            columns[key] = ([], [])
+        own, refs = columns[key]
+        if column is not None:
+            own.append(column)
+        if ref_column is not None:
+            refs.append(ref_column)
+    return {key: _constraint(key, heads[key], *columns[key]) for key in heads}
+
+
+def _constraint(key: tuple[str, str, str], head: tuple, own: list, refs: list) -> Constraint:
+    kind, ref_schema, ref_table, expression = head
+    return Constraint(*key, kind, tuple(own), ref_schema, ref_table, tuple(refs), expression)

@@ -1,0 +1,74 @@
+"""MySQL 8 / MariaDB catalog reader: five information_schema queries, whatever the number of tables.
+
+The version and connected database come first (the version says whether the
+server is MariaDB, whose catalog differs in two places: it has no
+``STATISTICS.EXPRESSION`` and names check constraints per table); then
+columns, indexes, key constraints and check constraints come in one query
+each, filtered with ``TABLE_SCHEMA IN :schemas``.
+
+Column defaults are reported as SQL expressions (``'abc'``, ``0``,
+``current_timestamp()``), which is what MariaDB's catalog holds; MySQL 8's raw
+literals are quoted to match, and MariaDB's ``NULL`` (no default) is None.
+The primary key constraint is named ``PRIMARY``, as the server names it.
+"""
+
+from __future__ import annotations
+
+from .catalog import build_constraints, build_indexes, build_tables, fetch, load_sql, schema_list
+from .state import SchemaState
+
+# DATA_TYPE values whose MySQL 8 COLUMN_DEFAULT is already a valid SQL literal.
+UNQUOTED_TYPES = frozenset(
+    {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
+     "float", "double", "real", "bit", "year", "bool", "boolean"}
+)
+
+
+def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
+    """Read the connected database plus ``schemas`` (other databases) from MySQL or MariaDB."""
+    state = SchemaState(dialect="mysql", default_schema="")
+    version, default = fetch(conn, state, load_sql("mysql_meta"))[0]
+    state.server_version = version
+    state.default_schema = default or ""
+    flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
+    params = {"schemas": schema_list(state.default_schema, schemas)}
+
+    def run(name: str) -> list:
+        return fetch(conn, state, load_sql(name), params, expanding=("schemas",))
+
+    state.tables = build_tables(_normalised_columns(run("mysql_columns"), flavor == "mariadb"))
+    state.indexes = build_indexes(run(f"{flavor}_indexes"))
+    state.constraints = build_constraints(run("mysql_constraints") + run(f"{flavor}_checks"))
+    return state
+
+
+def _normalised_columns(rows: list, mariadb: bool):
+    """Column rows in the shared shape, with defaults as SQL expressions.
+
+    Each table's header row (position 0) carries its kind; columns of objects
+    without a header (MariaDB sequences) are dropped.
+    """
+    kinds: dict[tuple[str, str], str] = {}
+    for schema, table, position, kind, name, type_, nullable, default, data_type, extra in rows:
+        if position == 0:
+            kinds[(schema, table)] = kind
+            yield schema, table, kind, None, None, None, None
+        elif (schema, table) in kinds:
+            default = column_default(default, data_type, extra, mariadb)
+            yield schema, table, kinds[(schema, table)], name, type_, nullable, default
+
+
+def column_default(raw: str | None, data_type: str, extra: str | None, mariadb: bool) -> str | None:
+    """A catalog COLUMN_DEFAULT as a SQL expression, or None when there is no default.
+
+    MariaDB 10.2+ already stores expressions and spells "no default" ``NULL``.
+    MySQL 8 stores string literals bare and marks expression defaults
+    ``DEFAULT_GENERATED`` in EXTRA.
+    """
+    if raw is None:
+        return None
+    if mariadb:
+        return None if raw == "NULL" else raw
+    if "DEFAULT_GENERATED" in (extra or "").upper() or (data_type or "").lower() in UNQUOTED_TYPES:
+        return raw
+    return "'" + raw.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -1,0 +1,24 @@
+"""PostgreSQL catalog reader: four queries over pg_catalog, whatever the number of tables.
+
+The version and current schema come first; tables with their columns,
+indexes and constraints then come in one query each, filtered with
+``nspname = ANY(:schemas)``.
+"""
+
+from __future__ import annotations
+
+from .catalog import build_constraints, build_indexes, build_tables, fetch, load_sql, schema_list
+from .state import SchemaState
+
+
+def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
+    """Read the current schema plus ``schemas`` from a PostgreSQL connection."""
+    state = SchemaState(dialect="postgresql", default_schema="public")
+    version, default = fetch(conn, state, load_sql("postgresql_meta"))[0]
+    state.server_version = version
+    state.default_schema = default or "public"
+    params = {"schemas": schema_list(state.default_schema, schemas)}
+    state.tables = build_tables(fetch(conn, state, load_sql("postgresql_columns"), params))
+    state.indexes = build_indexes(fetch(conn, state, load_sql("postgresql_indexes"), params))
+    state.constraints = build_constraints(fetch(conn, state, load_sql("postgresql_constraints"), params))
+    return state

@@ -1,0 +1,32 @@
+-- Tables and views, each as a header row (position 0, no column) followed by
+-- its columns in ordinal order. Two filtered scans glued with UNION ALL rather
+-- than a TABLES-COLUMNS join: MariaDB evaluates that join table by table,
+-- which is many times slower. DATA_TYPE and EXTRA let the reader normalise
+-- MySQL 8 defaults to SQL expressions, as MariaDB already reports them.
+SELECT t.TABLE_SCHEMA AS schema_name,
+       t.TABLE_NAME AS table_name,
+       0 AS position,
+       CASE WHEN t.TABLE_TYPE = 'VIEW' THEN 'view' ELSE 'table' END AS kind,
+       NULL AS column_name,
+       NULL AS column_type,
+       NULL AS nullable,
+       NULL AS column_default,
+       NULL AS data_type,
+       NULL AS extra
+FROM information_schema.TABLES AS t
+WHERE t.TABLE_SCHEMA IN :schemas
+  AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
+UNION ALL
+SELECT c.TABLE_SCHEMA,
+       c.TABLE_NAME,
+       c.ORDINAL_POSITION,
+       NULL,
+       c.COLUMN_NAME,
+       c.COLUMN_TYPE,
+       c.IS_NULLABLE = 'YES',
+       c.COLUMN_DEFAULT,
+       c.DATA_TYPE,
+       c.EXTRA
+FROM information_schema.COLUMNS AS c
+WHERE c.TABLE_SCHEMA IN :schemas
+ORDER BY schema_name, table_name, position

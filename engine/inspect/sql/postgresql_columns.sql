@@ -1,0 +1,19 @@
+-- Tables, views and their columns, one row per column in ordinal order.
+-- A table without columns yields one row whose column fields are NULL.
+-- A generated column's expression is not a default, so it is left out.
+SELECT n.nspname AS schema_name,
+       c.relname AS table_name,
+       CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS kind,
+       a.attname AS column_name,
+       format_type(a.atttypid, a.atttypmod) AS column_type,
+       NOT a.attnotnull AS nullable,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default
+FROM pg_catalog.pg_class AS c
+JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute AS a
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_attrdef AS d
+       ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname = ANY(:schemas)
+ORDER BY n.nspname, c.relname, a.attnum

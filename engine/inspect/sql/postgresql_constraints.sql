@@ -1,0 +1,33 @@
+-- Primary key, unique, foreign key and check constraints, one row per
+-- constrained column in conkey order; a foreign key's referenced column
+-- (confkey at the same position) is on the same row. A check's columns are
+-- the ones its expression references; its expression is the constraint
+-- definition without the CHECK ( ) wrapper (pg_get_constraintdef needs no
+-- relation lock, unlike pg_get_expr, which matters with many tables).
+SELECT n.nspname AS schema_name,
+       t.relname AS table_name,
+       c.conname AS constraint_name,
+       CASE c.contype WHEN 'p' THEN 'primary_key'
+                      WHEN 'u' THEN 'unique'
+                      WHEN 'f' THEN 'foreign_key'
+                      ELSE 'check' END AS kind,
+       a.attname AS column_name,
+       rn.nspname AS ref_schema,
+       rt.relname AS ref_table,
+       ra.attname AS ref_column,
+       CASE WHEN c.contype = 'c'
+            THEN substring(pg_get_constraintdef(c.oid, true) FROM '^CHECK \((.*)\)(?: NOT VALID| NO INHERIT)*$')
+       END AS expression
+FROM pg_catalog.pg_constraint AS c
+JOIN pg_catalog.pg_class AS t ON t.oid = c.conrelid
+JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
+LEFT JOIN pg_catalog.pg_class AS rt ON rt.oid = c.confrelid
+LEFT JOIN pg_catalog.pg_namespace AS rn ON rn.oid = rt.relnamespace
+LEFT JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) ON true
+LEFT JOIN pg_catalog.pg_attribute AS a
+       ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+LEFT JOIN pg_catalog.pg_attribute AS ra
+       ON ra.attrelid = c.confrelid AND ra.attnum = k.refnum
+WHERE c.contype IN ('p', 'u', 'f', 'c')
+  AND n.nspname = ANY(:schemas)
+ORDER BY n.nspname, t.relname, c.conname, k.ord

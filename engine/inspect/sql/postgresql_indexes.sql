@@ -1,0 +1,19 @@
+-- Indexes, one row per key column in key order (INCLUDE columns left out).
+-- An expression column (attnum 0) is reported as its expression text.
+SELECT n.nspname AS schema_name,
+       t.relname AS table_name,
+       i.relname AS index_name,
+       x.indisunique AS is_unique,
+       x.indisprimary AS is_primary,
+       CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true)
+            ELSE a.attname::text END AS column_name
+FROM pg_catalog.pg_index AS x
+JOIN pg_catalog.pg_class AS i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid
+JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_catalog.pg_attribute AS a
+       ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+WHERE n.nspname = ANY(:schemas)
+  AND k.ord <= x.indnkeyatts
+ORDER BY n.nspname, t.relname, i.relname, k.ord

@@ -1,0 +1,184 @@
+"""The recon command line: exit codes, output forms, errors without tracebacks or passwords."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from engine.cli import main
+
+import catalogue
+
+
+@pytest.fixture
+def recon(capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return run
+
+
+@pytest.fixture
+def catalogue_db(sqlite_db, tmp_path):
+    catalogue.create(sqlite_db)
+    return sqlite_db.url, str(catalogue.write_specs(tmp_path / "specs", "sqlite"))
+
+
+def test_validate(recon, tmp_path):
+    code, out, err = recon("validate", "--specs", str(catalogue.write_specs(tmp_path / "s", "sqlite")))
+    assert code == 0 and out.startswith("specs valid:")
+    (tmp_path / "s" / "bad.yaml").write_text("kind: fingerprint\nname: x\nchecks:\n  - tabel: t\n")
+    code, out, err = recon("validate", "--specs", str(tmp_path / "s"))
+    assert code == 1
+    assert "bad.yaml:4: checks[0].tabel: unknown key 'tabel' (did you mean 'table'?)" in err
+    assert "Traceback" not in err
+
+
+def test_audit_text_output(recon, catalogue_db):
+    url, specs = catalogue_db
+    code, out, err = recon("audit", "--specs", specs, "--db", url)
+    lines = out.splitlines()
+    assert code == 0, err
+    assert lines[0].startswith("fingerprint 8/17 (missing: product, ")
+    fails = [l for l in lines if l.startswith("  FAIL")]
+    assert len(fails) == 9 + 4  # failing canaries, then failing invariants
+    assert "  FAIL products.product_name: column products.product_name does not exist; did you mean products.nameCanonical?" in lines
+    assert "\x1b[" not in out  # no colour when not on a terminal
+
+
+def test_audit_strict_report_and_formats(recon, catalogue_db, tmp_path):
+    url, specs = catalogue_db
+    report = tmp_path / "out" / "audit.json"
+    report.parent.mkdir()
+    code, out, _ = recon("audit", "--specs", specs, "--db", url, "--strict", "--report", str(report), "--format", "json")
+    assert code == 2
+    assert json.loads(out)["fingerprint"]["total"] == 17
+    assert json.loads(report.read_text())["format"] == "recon.audit/v1"
+    code, out, _ = recon("audit", "--specs", specs, "--db", url, "--format", "markdown")
+    assert code == 0 and out.startswith("### recon audit: Checks failing") and "| `products.product_name` | column | ❌ |" in out
+
+
+def test_audit_strict_passes_when_everything_passes(recon, sqlite_db, tmp_path):
+    catalogue.create(sqlite_db)
+    (tmp_path / "fp.yaml").write_text("kind: fingerprint\nname: ok\nchecks:\n  - table: products\n  - column: products.nameCanonical\n")
+    code, out, _ = recon("audit", "--specs", str(tmp_path), "--db", sqlite_db.url, "--strict")
+    assert code == 0 and out.startswith("fingerprint 2/2\n")
+
+
+def test_colour_only_on_a_terminal(recon, catalogue_db, monkeypatch):
+    import sys
+
+    url, specs = catalogue_db
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    _, out, _ = recon("audit", "--specs", specs, "--db", url)
+    assert "\x1b[" in out
+    _, out, _ = recon("audit", "--specs", specs, "--db", url, "--no-color")
+    assert "\x1b[" not in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = recon("audit", "--specs", specs, "--db", url)
+    assert "\x1b[" not in out
+
+
+@pytest.mark.parametrize("url, message", [
+    ("not a url", "invalid database URL"),
+    ("oracle://scott:tiger-pw@db/orcl", "unsupported database 'oracle'"),
+    ("postgresql://app:s3cret-pw@127.0.0.1:1/app", "cannot connect to postgresql+psycopg://app:***@127.0.0.1:1/app"),
+    ("mysql://app:s3cret-pw@127.0.0.1:1/app", "cannot connect to mysql+pymysql://app:***@127.0.0.1:1/app"),
+    ("sqlite:////nonexistent/dir/app.db", "no SQLite database at '/nonexistent/dir/app.db'"),
+])
+def test_target_errors(recon, catalogue_db, url, message):
+    _, specs = catalogue_db
+    code, out, err = recon("audit", "--specs", specs, "--db", url)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err and "s3cret-pw" not in err + out and "tiger-pw" not in err + out
+
+
+def test_debug_shows_traceback_without_password(recon, catalogue_db):
+    _, specs = catalogue_db
+    code, out, err = recon("audit", "--specs", specs, "--db", "postgresql://app:s3cret-pw@127.0.0.1:1/app", "--debug")
+    assert code == 1 and "Traceback" in err and "s3cret-pw" not in err
+
+
+def test_wrong_password_on_a_real_server(recon, mysql_db, tmp_path):
+    url = sa.engine.make_url(mysql_db.url).set(username="recon_nobody", password="s3cret-pw").render_as_string(hide_password=False)
+    (tmp_path / "fp.yaml").write_text("kind: fingerprint\nname: x\nchecks:\n  - table: t\n")
+    code, out, err = recon("audit", "--specs", str(tmp_path), "--db", url)
+    assert code == 1 and "cannot connect" in err and "s3cret-pw" not in err + out
+
+
+def test_no_target(recon, catalogue_db, monkeypatch):
+    _, specs = catalogue_db
+    monkeypatch.delenv("RECON_DATABASE_URL", raising=False)
+    code, _, err = recon("audit", "--specs", specs)
+    assert code == 1 and "no target database" in err
+
+
+def test_target_from_environment_variable_and_env_spec(recon, catalogue_db, monkeypatch, tmp_path):
+    url, specs = catalogue_db
+    monkeypatch.setenv("RECON_DATABASE_URL", url)
+    code, out, _ = recon("audit", "--specs", specs)
+    assert code == 0 and out.startswith("fingerprint 8/17")
+    monkeypatch.delenv("RECON_DATABASE_URL")
+    (tmp_path / "specs" / "envs.yaml").write_text(textwrap.dedent("""
+        kind: environments
+        environments:
+          - name: staging
+            database_url_env: STAGING_DB_URL
+    """))
+    monkeypatch.setenv("STAGING_DB_URL", url)
+    code, out, _ = recon("audit", "--specs", specs, "--env", "staging")
+    assert code == 0 and out.startswith("fingerprint 8/17")
+    code, _, err = recon("audit", "--specs", specs, "--env", "prod")
+    assert code == 1 and "unknown environment 'prod' (declared: staging)" in err
+
+
+def test_bad_option_is_exit_1(recon):
+    code, _, err = recon("audit", "--format", "xml")
+    assert code == 1 and "Invalid value for '--format'" in err
+
+
+def test_compare(recon, catalogue_db, tmp_path, sqlite_db):
+    url, specs = catalogue_db
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    recon("audit", "--specs", specs, "--db", url, "--report", str(before))
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX products_name_canonical_idx")
+        conn.exec_driver_sql("INSERT INTO roles (id, name) VALUES (3, 'ghost')")
+    eng.dispose()
+    recon("audit", "--specs", specs, "--db", url, "--report", str(after))
+    code, out, _ = recon("compare", str(before), str(after))
+    assert code == 2
+    assert out.splitlines()[0] == "fingerprint 8/17 -> 7/17"
+    assert "  fingerprint: products_name_canonical_idx: pass -> fail  (regression)" in out
+    assert "  invariants: roles-present: fail -> pass" in out
+    code, out, _ = recon("compare", str(before), str(after), "--format", "json")
+    data = json.loads(out)
+    changed = {c["name"]: (c["before"], c["after"]) for c in data["changes"]}
+    assert changed == {
+        "products_name_canonical_idx": ("pass", "fail"),
+        "two-roles": ("pass", "fail"),
+        "roles-present": ("fail", "pass"),
+        "role-count-sql": ("pass", "fail"),
+    }
+    assert code == 2 and data["regressions"] == 3
+    assert data["before"]["fingerprint"] == {"passed": 8, "total": 17}
+    code, out, _ = recon("compare", str(before), str(before), "--format", "markdown")
+    assert code == 0 and "### recon compare" in out
+
+
+def test_compare_rejects_what_is_not_a_report(recon, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    code, _, err = recon("compare", str(bad), str(bad))
+    assert code == 1 and "not an audit report" in err
+    code, _, err = recon("compare", str(tmp_path / "missing.json"), str(bad))
+    assert code == 1 and "cannot read" in err and "Traceback" not in err

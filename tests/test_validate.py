@@ -1,0 +1,231 @@
+"""recon validate: every problem at once, each located as file:line: path: message."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.errors import SpecError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        engine.load_specs(folder)
+    return [str(d) for d in info.value.diagnostics]
+
+
+def test_example_specs_are_valid():
+    specs = engine.load_specs(ROOT / "specs")
+    assert [f.name for f in specs.fingerprints] == ["startup"]
+    assert len(specs.canaries) == 7
+    assert {u.id for u in specs.units} >= {"TER-173-products-name-canonical"}
+    assert specs.rbac[0].roles[0].granted(specs.rbac[0].permissions)  # admin: "*"
+    assert specs.digest.startswith("sha256:")
+
+
+def test_every_node_remembers_file_and_line(tmp_path):
+    write(tmp_path, "fp.yaml", """
+        kind: fingerprint
+        name: startup
+        checks:
+          - table: products
+          - column: products.nameCanonical
+    """)
+    specs = engine.load_specs(tmp_path)
+    first, second = specs.canaries
+    assert (first.source.file.endswith("fp.yaml"), first.source.line) == (True, 4)
+    assert second.source.line == 5
+    assert second.ref.table == "products" and second.ref.column == "nameCanonical"
+
+
+def test_all_problems_reported_at_once_with_lines(tmp_path):
+    write(tmp_path, "a.yaml", """
+        kind: fingerprint
+        name: startup
+        checks:
+          - table: products
+            colum: x
+          - column: products.price
+            type: varchr(3)
+          - table: a
+            column: a.b
+        ---
+        kind: migraton
+        id: x
+    """)
+    write(tmp_path, "sub/b.yml", """
+        kind: seed
+        name: s
+          bad: [
+    """)
+    found = problems(tmp_path)
+    text = "\n".join(found)
+    assert "a.yaml:5: checks[0].colum: unknown key 'colum' (did you mean 'column'?)" in text
+    assert "a.yaml:7: checks[1].type: 'varchr(3)' is not a valid portable type" in text
+    assert "a.yaml:8: checks[2]: takes exactly one of table, column, index, constraint; found table, column" in text
+    assert "a.yaml:11: kind: unknown kind 'migraton' (did you mean 'migration'?)" in text
+    assert "b.yml:3: YAML syntax error" in text
+    assert len(found) == 5
+
+
+def test_wrong_types_and_missing_keys(tmp_path):
+    write(tmp_path, "s.yaml", """
+        kind: seed
+        table: settings
+        key: [key]
+        rows: {key: theme}
+        on_conflict: merge
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "s.yaml:1: missing required key 'name'" in text
+    assert "s.yaml:4: rows: expected array, got mapping" in text
+    assert "s.yaml:5: on_conflict: 'merge' is not one of: keep, update" in text
+
+
+def test_document_without_kind_and_duplicate_yaml_keys(tmp_path):
+    write(tmp_path, "k.yaml", """
+        name: x
+        ---
+        kind: fingerprint
+        name: a
+        name: b
+        checks: [{table: t}]
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "k.yaml:1: kind: missing required key 'kind'" in text
+    assert "k.yaml:5: name: duplicate key (first at line 4)" in text
+
+
+def test_cross_references(tmp_path):
+    write(tmp_path, "fp.yaml", """
+        kind: fingerprint
+        name: startup
+        checks:
+          - table: products
+          - table: products
+    """)
+    write(tmp_path, "units.yaml", """
+        kind: migration
+        id: U1
+        scope: schema
+        fixes: [products, product_name]
+        depends_on: [U3]
+        operations:
+          - add_column: {table: products, name: c, type: text}
+        ---
+        kind: migration
+        id: U2
+        scope: schema
+        depends_on: [U3, U9]
+        operations:
+          - drop_column: {table: products, name: c}
+        ---
+        kind: migration
+        id: U3
+        scope: schema
+        depends_on: [U2]
+        operations:
+          - sql:
+              dialect: postgres
+              statements: ["INSERT INTO products (id) VALUES (1)"]
+        ---
+        kind: migration
+        id: U1
+        scope: seed
+        operations:
+          - add_column: {table: products, name: d, type: text}
+    """)
+    write(tmp_path, "rbac.yaml", """
+        kind: rbac
+        name: core
+        tables:
+          roles: {table: roles, key: name}
+          permissions: {table: permissions, key: key}
+          grants: {table: role_permissions, role: role_id, permission: permission_id}
+        permissions:
+          - {key: reports.view}
+          - {key: reports.view}
+        roles:
+          - {name: analyst, grants: ["reports.*", "dashboards.*", "report.view", "*"]}
+    """)
+    write(tmp_path, "inv.yaml", """
+        kind: invariants
+        checks:
+          - name: n
+            sql: DELETE FROM roles
+            expect: 0
+          - name: n
+            row_count: {table: roles}
+          - name: two
+            sql: SELECT 1; SELECT 2
+            expect: 1
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "fp.yaml:5: checks[1]: duplicate check name 'products'" in text
+    assert "units.yaml:4: fixes[1]: names no canary: 'product_name'" in text
+    assert "units.yaml:5: depends_on[0]" not in text  # U3 exists
+    assert "units.yaml:12: depends_on[1]: names no unit: 'U9'" in text
+    assert "dependency cycle: U2 -> U3 -> U2" in text or "dependency cycle: U3 -> U2 -> U3" in text
+    assert "units.yaml:23: operations[0].sql.statements[0]: unit mixes schema and seed work: INSERT in a schema-scope unit" in text
+    assert "units.yaml:26: id: duplicate unit id 'U1'" in text
+    assert "units.yaml:29: operations[0].add_column: unit mixes schema and seed work: add_column in a seed-scope unit" in text
+    assert "rbac.yaml:9: permissions[1].key: duplicate permission 'reports.view'" in text
+    assert "rbac.yaml:11: roles[0].grants[1]: grant 'dashboards.*' names no declared permission" in text
+    assert "rbac.yaml:11: roles[0].grants[2]: grant 'report.view' names no declared permission (did you mean 'reports.view'?)" in text
+    assert "grants[0]" not in text and "grants[3]" not in text  # globs matching a permission are fine
+    assert "inv.yaml:4: checks[0].sql: must be exactly one SELECT statement, found DELETE" in text
+    assert "inv.yaml:6: checks[1].name: duplicate invariant name 'n'" in text
+    assert "inv.yaml:6: checks[1]: row_count needs min, max or equals" in text
+    assert "inv.yaml:9: checks[2].sql: must be exactly one SELECT statement, found 2 statements" in text
+
+
+def test_raw_sql_that_does_not_parse(tmp_path):
+    write(tmp_path, "u.yaml", """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - sql:
+              dialect: postgres
+              statements:
+                - ALTER TABLE products ADD COLUMN (
+    """)
+    assert any("u.yaml:8: operations[0].sql.statements[0]: SQL does not parse as postgres" in p for p in problems(tmp_path))
+
+
+def test_yaml_scalars_follow_yaml_1_2(tmp_path):
+    write(tmp_path, "fp.yaml", """
+        kind: fingerprint
+        name: startup
+        checks:
+          - index: products_idx
+            on: products
+    """)
+    write(tmp_path, "env.yaml", """
+        kind: environments
+        environments:
+          - name: production
+            database_url_env: DATABASE_URL
+            windows:
+              - {days: [tue], start: "22:00", end: "23:30"}
+    """)
+    specs = engine.load_specs(tmp_path)
+    assert specs.canaries[0].ref.table == "products"
+    assert specs.environments[0].windows[0].start == "22:00"
+
+
+def test_missing_specs_path(tmp_path):
+    text = "\n".join(problems(tmp_path / "nope"))
+    assert "no such file or folder" in text
