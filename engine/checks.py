@@ -190,7 +190,7 @@ def _check_constraint(canary: Canary, state: SchemaState) -> CheckResult:
     on = canary.ref
     if on is not None and find_table(state, on) is None:
         return _missing_table(canary, state, on)
-    con = find_constraint(state, canary.object, on)
+    con = find_constraint(state, canary.object, on) or _unnameable_primary_key(canary, state)
     if con is None:
         return _missing_named(canary, state, "constraint", [(c.schema, c.table, c.name, c.columns) for c in state.constraints.values()])
     problems = []
@@ -206,6 +206,13 @@ def _check_constraint(canary: Canary, state: SchemaState) -> CheckResult:
     return _result(canary, True, f"{where} ({con.kind.replace('_', ' ')}) exists")
 
 
+def _unnameable_primary_key(canary: Canary, state: SchemaState) -> Constraint | None:
+    """MySQL names every primary key PRIMARY: a primary_key canary on a table matches that table's key."""
+    if state.dialect != "mysql" or canary.constraint_type != "primary_key" or canary.ref is None:
+        return None
+    return find_constraint(state, "PRIMARY", canary.ref)
+
+
 def _same_table(state: SchemaState, ref: ObjectRef, schema: str | None, table: str | None) -> bool:
     return table == ref.table and (schema or state.default_schema) == (ref.schema or state.default_schema)
 
@@ -214,10 +221,9 @@ def _missing_named(canary: Canary, state: SchemaState, what: str, existing) -> C
     schema, table, bare = _split_named(canary.object, canary.ref)
     schema = schema or state.default_schema
     pool = [(n, cols) for s, t, n, cols in existing if s == schema and (table is None or t == table)]
-    found = nearest(bare, [n for n, _ in pool])
-    if canary.columns:
-        found += [n for n, cols in pool if cols == tuple(canary.columns) and n not in found]
-    found = found[:3]
+    same_columns = [n for n, cols in pool if canary.columns and cols == tuple(canary.columns)]
+    context = words(table) if table else set()
+    found = (same_columns + [n for n in nearest(bare, [n for n, _ in pool], context) if n not in same_columns])[:3]
     place = f" on {canary.ref}" if canary.ref is not None else ""
     hint = f"; did you mean {' or '.join(found)}?" if found else ""
     return _result(canary, False, f"{what} {canary.object}{place} does not exist{hint}", found, missing=True)

@@ -44,7 +44,7 @@ def common_options(fn):
     @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
     @functools.wraps(fn)
     def wrapper(specs, db, env, fmt, no_color, debug, **kwargs):
-        color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
         return fn(Options(specs, db, env, fmt, color, debug), **kwargs)
 
     return wrapper
@@ -65,8 +65,16 @@ def cli():
 def validate(opts: Options):
     """Validate the specs: schema and cross-references, every problem at once."""
     from . import load_specs
+    from .errors import SpecError
 
-    specs = load_specs(opts.specs)
+    try:
+        specs = load_specs(opts.specs)
+    except SpecError as exc:
+        if opts.format != "json":
+            raise
+        diagnostics = [{"file": d.file, "line": d.line, "path": d.path, "message": d.message} for d in exc.diagnostics]
+        _emit(views.to_json({"ok": False, "specs": opts.specs, "diagnostics": diagnostics}))
+        return exc.exit_code
     counts = {
         "fingerprints": len(specs.fingerprints), "canaries": len(specs.canaries), "units": len(specs.units),
         "rbac": len(specs.rbac), "seeds": len(specs.seeds), "invariants": len(specs.invariants), "environments": len(specs.environments),

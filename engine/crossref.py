@@ -94,10 +94,11 @@ def canary_name(check: dict) -> str:
 def _fingerprints(docs, declared) -> Iterator[Diagnostic]:
     fps = docs.get("fingerprint", [])
     yield from _dupes_across([(d.file, d.data.line_of("name"), "name", d.data["name"]) for d in fps], "fingerprint name")
+    # Names are unique across fingerprints: reports, `fixes` and `compare` match checks by name.
+    entries = [(d.file, d.data["checks"].line_of(i), f"checks[{i}]", canary_name(c)) for d in fps for i, c in enumerate(d.data["checks"])]
+    yield from _dupes_across(entries, "check name")
     for doc in fps:
         checks = doc.data["checks"]
-        entries = [(doc.file, checks.line_of(i), f"checks[{i}]", canary_name(c)) for i, c in enumerate(checks)]
-        yield from _dupes_across(entries, "check name")
         for i, c in enumerate(checks):
             yield from _canary_fields(doc.file, checks.line_of(i), f"checks[{i}]", c)
 

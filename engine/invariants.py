@@ -86,9 +86,15 @@ def _row_count(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
     if missing:
         return missing
     tree = exp.select(exp.Count(this=exp.Star())).from_(sqlexec.table(inv.table.table, inv.table.schema))
-    for i, (col, _) in enumerate(inv.where):
-        tree = tree.where(exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(i)))
-    count = int(sqlexec.execute(conn, tree, [v for _, v in inv.where]).scalar())
+    bound: list = []
+    for col, value in inv.where:
+        if value is None:
+            test = exp.Is(this=sqlexec.column(col), expression=exp.Null())
+        else:
+            test = exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(len(bound)))
+            bound.append(value)
+        tree = tree.where(test)
+    count = int(sqlexec.execute(conn, tree, bound).scalar())
     ok = (inv.min is None or count >= inv.min) and (inv.max is None or count <= inv.max) and (inv.equals is None or count == inv.equals)
     expected = _expected(inv)
     bounds = ", ".join(f"{k} {v}" for k, v in expected.items())

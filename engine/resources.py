@@ -8,27 +8,28 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
 
 
-def _folder(package: str, fallback: str) -> Path:
-    try:
-        return Path(str(resources.files(package)))
-    except ModuleNotFoundError:
-        return _REPO / fallback
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _folder(name: str) -> Path:
+    """``engine/<name>`` when installed (package data), else the checkout's top-level ``<name>/``."""
+    installed = _PACKAGE / name
+    return installed if installed.is_dir() else _REPO / name
 
 
 def schemas_dir() -> Path:
     """The folder holding one ``<kind>.schema.json`` per spec kind."""
-    return _folder("engine.schemas", "schemas")
+    return _folder("schemas")
 
 
 def example_specs_dir() -> Path:
     """The example spec set (products catalogue + RBAC) used by the demo."""
-    return _folder("engine.specs", "specs")
+    return _folder("specs")
 
 
 @lru_cache(maxsize=None)

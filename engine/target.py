@@ -18,7 +18,7 @@ from typing import Iterator
 from .errors import TargetError, UsageError
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
-DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
+DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
 
 
@@ -62,14 +62,14 @@ def resolve_url(db: str | None, env_name: str | None = None, environments=None) 
     """The target URL: ``--db``, else ``RECON_DATABASE_URL``, else the named environment's variable."""
     if db:
         return db
+    value = os.environ.get("RECON_DATABASE_URL")
+    if value:
+        return value
     if env_name:
         env = _find_environment(env_name, environments)
         value = os.environ.get(env.database_url_env)
         if not value:
             raise UsageError(f"environment {env_name!r} reads its URL from ${env.database_url_env}, which is not set")
-        return value
-    value = os.environ.get("RECON_DATABASE_URL")
-    if value:
         return value
     raise UsageError("no target database: give --db URL, set RECON_DATABASE_URL, or select an environment with --env NAME")
 
@@ -139,6 +139,8 @@ def read_only_connection(target: Target) -> Iterator["object"]:
     in a session set ``READ ONLY`` (the connection is never pooled);
     SQLite: the file opened with ``mode=ro`` (and never created).
     """
+    from sqlalchemy.exc import DBAPIError
+
     engine = create_engine(target, read_only=True)
     try:
         with _connect(engine, target) as conn:
@@ -154,6 +156,8 @@ def read_only_connection(target: Target) -> Iterator["object"]:
                 conn.begin()
             try:
                 yield conn
+            except DBAPIError as exc:
+                raise TargetError(f"query failed on {target.display_url}: {target.scrub(_driver_message(exc))}") from None
             finally:
                 conn.rollback()
     finally:

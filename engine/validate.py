@@ -137,6 +137,11 @@ def _message(error) -> str:
         return f"{instance!r} is not one of: {', '.join(map(str, value))}{_did_you_mean(str(instance), [str(x) for x in value])}"
     if v == "const":
         return f"must be {value!r}"
+    if v == "dependentRequired" and isinstance(instance, dict):
+        for key, needs in value.items():
+            missing = [n for n in needs if n not in instance]
+            if key in instance and missing:
+                return f"{key!r} applies only together with {' and '.join(map(repr, missing))}"
     if v == "pattern":
         title = error.schema.get("title")
         return f"{instance!r} is not a valid {title}" if title else f"{instance!r} does not match {value}"

@@ -182,3 +182,20 @@ def test_compare_rejects_what_is_not_a_report(recon, tmp_path):
     assert code == 1 and "not an audit report" in err
     code, _, err = recon("compare", str(tmp_path / "missing.json"), str(bad))
     assert code == 1 and "cannot read" in err and "Traceback" not in err
+
+
+def test_validate_json_lists_diagnostics(recon, tmp_path):
+    (tmp_path / "bad.yaml").write_text("kind: fingerprint\nname: x\nchecks:\n  - tabel: t\n")
+    code, out, _ = recon("validate", "--specs", str(tmp_path), "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert any(d["line"] == 4 and d["path"] == "checks[0].tabel" for d in data["diagnostics"])
+
+
+def test_environment_variable_wins_over_env_spec(recon, catalogue_db, monkeypatch, tmp_path):
+    url, specs = catalogue_db
+    (tmp_path / "specs" / "envs.yaml").write_text("kind: environments\nenvironments:\n  - {name: staging, database_url_env: STAGING_DB_URL}\n")
+    monkeypatch.setenv("STAGING_DB_URL", "sqlite:////nonexistent.db")
+    monkeypatch.setenv("RECON_DATABASE_URL", url)
+    code, out, _ = recon("audit", "--specs", specs, "--env", "staging")
+    assert code == 0 and out.startswith("fingerprint 8/17")

@@ -229,3 +229,32 @@ def test_yaml_scalars_follow_yaml_1_2(tmp_path):
 def test_missing_specs_path(tmp_path):
     text = "\n".join(problems(tmp_path / "nope"))
     assert "no such file or folder" in text
+
+
+def test_check_names_are_unique_across_fingerprints(tmp_path):
+    write(tmp_path, "a.yaml", "kind: fingerprint\nname: a\nchecks:\n  - table: products\n")
+    write(tmp_path, "b.yaml", "kind: fingerprint\nname: b\nchecks:\n  - table: products\n")
+    assert any("b.yaml:4: checks[0]: duplicate check name 'products'" in p for p in problems(tmp_path))
+
+
+def test_keys_that_belong_to_another_check_kind(tmp_path):
+    write(tmp_path, "a.yaml", """
+        kind: fingerprint
+        name: a
+        checks:
+          - table: products
+            type: text
+    """)
+    assert any("a.yaml:4: checks[0]: 'type' applies only together with 'column'" in p for p in problems(tmp_path))
+
+
+def test_integers_are_decimal_as_in_yaml_1_2(tmp_path):
+    write(tmp_path, "s.yaml", """
+        kind: seed
+        name: s
+        table: settings
+        key: key
+        rows:
+          - {key: a, value: 010}
+    """)
+    assert engine.load_specs(tmp_path).seeds[0].rows[0]["value"] == 10
