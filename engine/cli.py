@@ -137,6 +137,196 @@ def demo(opts: Options, workdir: str | None):
     return run_demo(workdir, style=views.Style(opts.color), echo=lambda s: _emit(s))
 
 
+def change_options(fn):
+    """Options shared by the commands that plan or change the database."""
+
+    @click.option("--mode", type=click.Choice(["apply", "detect-only"]), default=None, help="detect-only refuses apply and rollback (else $RECON_MODE, else the environment's mode).")
+    @click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
+    @functools.wraps(fn)
+    def wrapper(*args, mode, ledger_table, **kwargs):
+        return fn(*args, mode_option=mode, ledger_option=ledger_table, **kwargs)
+
+    return wrapper
+
+
+@dataclass
+class Context:
+    """Specs, target URL, mode and ledger table resolved once for a changing command."""
+
+    specs: object
+    url: str
+    mode: str
+    ledger_table: str
+
+
+def _context(opts: Options, mode_option: str | None, ledger_option: str | None) -> Context:
+    from . import load_specs
+    from .ledger import DEFAULT_TABLE
+    from .target import resolve_url
+
+    specs = load_specs(opts.specs)
+    env = next((e for e in specs.environments if e.name == opts.env), None) if opts.env else None
+    url = resolve_url(opts.db, opts.env, specs.environments)
+    mode = mode_option or os.environ.get("RECON_MODE") or (env.mode if env else "apply")
+    if mode not in ("apply", "detect-only"):
+        from .errors import UsageError
+
+        raise UsageError(f"unknown mode {mode!r} (apply or detect-only)")
+    table = ledger_option or (env.ledger_table if env and env.ledger_table else DEFAULT_TABLE)
+    return Context(specs, url, mode, table)
+
+
+def _skip_seeding() -> bool:
+    return os.environ.get("RECON_SKIP_SEEDING", "").lower() in ("1", "true", "yes")
+
+
+@cli.command()
+@common_options
+@change_options
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the plan file (recon.plan/v1) for `recon apply FILE`.")
+@click.option("--scope", type=click.Choice(["schema", "seed", "all"]), default="all", show_default=True)
+@click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
+@click.option("--strict", is_flag=True, help="An applied unit whose spec changed is an error, not a warning.")
+def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seeding, detailed_exitcode, strict):
+    """Show what apply would do (read-only): units, changes, SQL, safety codes."""
+    from .plan import make_plan
+
+    ctx = _context(opts, mode_option, ledger_option)
+    if (skip_seeding or _skip_seeding()) and scope == "all":
+        scope = "schema"
+    result = make_plan(ctx.specs, ctx.url, scope=scope, strict=strict, ledger_table=ctx.ledger_table, mode=ctx.mode)
+    _show_plan(opts, result)
+    if out_file:
+        write_text(out_file, views.to_json(result.to_dict()))
+        if opts.format == "text":
+            _emit(f"\nSaved the plan to {out_file}. Apply exactly this plan with: recon apply {out_file}\n")
+    return 2 if detailed_exitcode and not result.empty else 0
+
+
+def _show_plan(opts: Options, result) -> None:
+    if opts.format == "json":
+        _emit(views.to_json(result.to_dict()))
+    elif opts.format == "markdown":
+        _emit(views.plan_markdown(result))
+    else:
+        _emit(views.plan_text(result, views.Style(opts.color)))
+
+
+def _confirm(auto_approve: bool, what: str) -> None:
+    from .errors import SafetyRefusal
+
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise SafetyRefusal(f"{what} needs confirmation and there is no terminal: pass --auto-approve, or save a plan with `recon plan --out FILE` and apply that file")
+    if not click.confirm(f"Do you want to {what}?", default=False):
+        raise SafetyRefusal(f"{what}: not confirmed, nothing was executed")
+
+
+def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -> int:
+    from .apply import ApplyError, apply as run_apply
+
+    style = views.Style(opts.color)
+    echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))
+    try:
+        report = run_apply(the_plan, ctx.url, specs=ctx.specs, allow_destructive=allow_destructive, mode=ctx.mode, echo=echo)
+    except ApplyError as exc:
+        if opts.format == "json":
+            _emit(views.to_json(exc.report.to_dict()))
+        raise
+    if opts.format == "json":
+        _emit(views.to_json(report.to_dict()))
+    else:
+        text = views.apply_text(report, style)
+        _emit("\n".join(line for line in text.splitlines() if not line.startswith(("applied ", "rolled back ", "\x1b"))) + "\n" if report.outcomes else text)
+    return 0
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@common_options
+@change_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (only without PLANFILE).")
+@click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
+def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive):
+    """Execute a saved plan exactly, or plan, show and ask."""
+    from .plan import load_plan, make_plan
+
+    ctx = _context(opts, mode_option, ledger_option)
+    if planfile:
+        the_plan = load_plan(planfile)
+    else:
+        the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode,
+                             scope="schema" if _skip_seeding() else "all")
+        _show_plan(opts, the_plan)
+        if the_plan.empty:
+            return 0
+        _confirm(auto_approve, "apply this plan")
+    return _run_apply(opts, ctx, the_plan, allow_destructive)
+
+
+@cli.command()
+@click.argument("unit_id", required=False)
+@common_options
+@change_options
+@click.option("--last", is_flag=True, help="Roll back the most recently applied unit.")
+@click.option("--auto-approve", is_flag=True, help="Roll back without asking.")
+@click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
+def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_approve, allow_destructive):
+    """Plan a unit's rollback operations, show them, and apply them under the same gates."""
+    from .errors import UsageError
+    from .plan import make_plan
+
+    ctx = _context(opts, mode_option, ledger_option)
+    rows = _ledger_rows(ctx)
+    from .ledger import applied
+
+    done = applied(rows)
+    if last == bool(unit_id):
+        raise UsageError("name one unit to roll back, or pass --last")
+    if last:
+        if not done:
+            raise UsageError("nothing to roll back: no unit is applied")
+        unit_id = max(done.values(), key=lambda r: r.seq).unit
+    unit = next((u for u in ctx.specs.units if u.id == unit_id), None)
+    if unit is None:
+        raise UsageError(f"unknown unit {unit_id!r}")
+    if unit_id not in done:
+        raise UsageError(f"unit {unit_id} is not applied (ledger: {rows and next((r.status for r in reversed(rows) if r.unit == unit_id), 'never applied') or 'empty'})")
+    if not unit.rollback:
+        raise UsageError(f"unit {unit_id} declares no rollback operations")
+    the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, rollback=(unit,))
+    _show_plan(opts, the_plan)
+    if unit.rollback_notes and opts.format == "text":
+        _emit(f"\nrollback notes: {unit.rollback_notes}\n")
+    _confirm(auto_approve, f"roll back {unit_id}")
+    return _run_apply(opts, ctx, the_plan, allow_destructive)
+
+
+def _ledger_rows(ctx: Context) -> list:
+    from . import ledger
+    from .inspect import inspect_schema
+    from .target import make_target, read_only_connection
+
+    with read_only_connection(make_target(ctx.url)) as conn:
+        return ledger.read(conn, inspect_schema(conn), ctx.ledger_table)
+
+
+@cli.command()
+@common_options
+@change_options
+def history(opts: Options, mode_option, ledger_option):
+    """List the ledger: applied, failed and rolled-back units (read-only)."""
+    ctx = _context(opts, mode_option, ledger_option)
+    rows = _ledger_rows(ctx)
+    if opts.format == "json":
+        _emit(views.to_json(views.history_json(rows)))
+    else:
+        _emit(views.history_text(rows))
+    return 0
+
+
 def write_text(path: str, text: str) -> None:
     """Write an output file; an unwritable path is a ReconError, not a traceback."""
     from .errors import UsageError

@@ -170,3 +170,105 @@ def compare_markdown(cmp: Comparison) -> str:
         out += ["", "| check | before | after |", "|---|---|---|"]
         out += [f"| `{_md(c.name)}` | {c.before or '—'} | {c.after or '—'}{' ⚠️ regression' if c.regression else ''} |" for c in cmp.changes]
     return "\n".join(out) + "\n"
+
+
+# -- plan, apply, history ----------------------------------------------------------------
+
+_SYMBOL = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+
+
+def plan_text(plan, style: Style = Style()) -> str:
+    """The plan for people: ``+ ~ -`` per change, grouped by unit, each with its reason and SQL."""
+    lines = [f"recon plan {plan.plan_id} for {plan.target.dialect} {plan.target.url}"]
+    lines += [style.paint(f"warning: {w}", "yellow") for w in plan.warnings]
+    if plan.empty:
+        lines.append("No changes. The database matches the specs and the ledger.")
+        return "\n".join(lines) + "\n"
+    for unit in plan.units:
+        actions = [a for a in plan.actions if a.unit == unit.id]
+        head = f"{'rollback of' if unit.kind == 'rollback' else 'unit'} {unit.id} ({unit.scope})"
+        lines += ["", style.paint(head, "cyan", bold=True) + (f": {unit.description}" if unit.description else "")]
+        if not any(a.status == "pending" for a in actions):
+            lines.append("  = everything already present: recorded in the ledger, no SQL runs")
+        for a in actions:
+            lines += _action_lines(a, style)
+    s = plan.summary()
+    fp = plan.expected.get("fingerprint", {})
+    lines += ["", f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; {len(plan.units)} unit(s) to record."]
+    if fp:
+        lines.append(f"fingerprint {fp['before']['passed']}/{fp['before']['total']} -> {fp['passed']}/{fp['total']}"
+                     + (f" (fixes: {', '.join(fp['fixed'])})" if fp.get("fixed") else "")
+                     + (f" (breaks: {', '.join(fp['broken'])})" if fp.get("broken") else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _action_lines(a, style: Style) -> list[str]:
+    if a.status != "pending":
+        return [style.paint(f"  = {a.op} {a.object}: {'skipped, ' if a.status == 'guard_false' else ''}{a.reason}", "white")]
+    symbol, color = _SYMBOL[a.action]
+    out = [style.paint(f"  {symbol} {a.op} {a.object}", color, bold=True) + f"  # {a.reason}"]
+    for code in a.codes:
+        tag = "DESTRUCTIVE" if code["destructive"] else "warning"
+        out.append(style.paint(f"      {tag} {code['code']}: {code['message']}", "red" if code["destructive"] else "yellow"))
+    out += [f"      {sql};" for sql in a.sql]
+    return out
+
+
+def plan_markdown(plan) -> str:
+    """The plan as a pull-request comment."""
+    out = [f"### recon plan `{plan.plan_id}`", "", f"Target: {plan.target.dialect} `{plan.target.url}`", ""]
+    if plan.empty:
+        return "\n".join(out + ["No changes."]) + "\n"
+    for unit in plan.units:
+        out += [f"**{unit.id}** ({unit.scope}{', rollback' if unit.kind == 'rollback' else ''})", "", "```diff"]
+        for a in (a for a in plan.actions if a.unit == unit.id):
+            symbol = _SYMBOL[a.action][0] if a.status == "pending" else "="
+            out.append(f"{symbol} {a.op} {a.object}  # {a.reason}" + "".join(f" [{c['code']}]" for c in a.codes))
+        out += ["```", ""]
+        sql = [s for a in plan.actions if a.unit == unit.id for s in a.sql]
+        if sql:
+            out += ["```sql"] + [s + ";" for s in sql] + ["```", ""]
+    s = plan.summary()
+    out.append(f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete.")
+    return "\n".join(out) + "\n"
+
+
+def apply_text(report, style: Style = Style()) -> str:
+    """What apply did: one line per unit, then fingerprint and invariants before -> after."""
+    lines = [outcome_line(o, style) for o in report.outcomes]
+    if not report.outcomes:
+        lines.append("Nothing to apply.")
+    if report.before and report.after:
+        b, a = report.before, report.after
+        lines.append(f"fingerprint {b.fingerprint.passed}/{b.fingerprint.total} -> {a.fingerprint.passed}/{a.fingerprint.total}")
+        lines.append(f"invariants {b.invariants.passed}/{b.invariants.total} -> {a.invariants.passed}/{a.invariants.total}")
+        for c in a.fingerprint.failing + a.invariants.failing:
+            lines.append(_check_line(c.name, False, c.detail, style))
+    return "\n".join(lines) + "\n"
+
+
+def outcome_line(o, style: Style = Style()) -> str:
+    """One unit's outcome, printed as it finishes."""
+    if o.status == "failed":
+        return style.paint(f"FAILED {o.unit}: {o.error}", "red", bold=True)
+    verb = "rolled back" if o.status == "rolled_back" else "applied"
+    return style.paint(f"{verb} {o.unit}", "green") + f" ({o.statements} statement{'s' if o.statements != 1 else ''}, {o.seconds:.2f}s)"
+
+
+def history_text(rows) -> str:
+    """The ledger, oldest first."""
+    if not rows:
+        return "The ledger is empty (nothing applied yet).\n"
+    lines = [f"{'#':>4}  {'status':<11} {'unit':<40} {'finished':<25} {'stmts':>5}  actor"]
+    for r in rows:
+        lines.append(f"{r.seq:>4}  {r.status:<11} {r.unit:<40} {r.finished_at or '':<25} {r.statements or 0:>5}  {r.actor or ''}")
+        if r.error:
+            lines.append(f"      error: {r.error}")
+    return "\n".join(lines) + "\n"
+
+
+def history_json(rows) -> list[dict]:
+    """The contract's history form: ``{unit, checksum, scope, status, applied_at, plan_id}`` plus details."""
+    return [{"unit": r.unit, "checksum": r.checksum, "scope": r.scope, "status": r.status, "applied_at": r.finished_at,
+             "plan_id": r.plan_id, "seq": r.seq, "started_at": r.started_at, "actor": r.actor,
+             "engine_version": r.engine_version, "statements": r.statements, "error": r.error} for r in rows]

@@ -42,3 +42,42 @@ def single_select_problem(text: str, dialect: str | None) -> str | None:
     if writes:
         return f"must be a read-only SELECT, found {', '.join(writes)} inside"
     return None
+
+
+def _trees(text: str, dialect: str):
+    try:
+        return parse(text, dialect)
+    except ValueError:
+        return []
+
+
+def destructive(text: str, dialect: str) -> bool:
+    """DROP, TRUNCATE, ALTER ... DROP, and DELETE/UPDATE without WHERE lose data."""
+    from sqlglot import exp
+
+    for tree in _trees(text, dialect):
+        if isinstance(tree, (exp.Drop, exp.TruncateTable)):
+            return True
+        if isinstance(tree, (exp.Delete, exp.Update)) and not tree.args.get("where"):
+            return True
+        if isinstance(tree, exp.Alter) and any(isinstance(a, exp.Drop) or type(a).__name__.startswith("Drop") for a in tree.args.get("actions") or []):
+            return True
+    return False
+
+
+def self_guarded(text: str, dialect: str) -> bool:
+    """Whether every statement carries its own guard: ``IF [NOT] EXISTS`` or a plain SELECT."""
+    from sqlglot import exp
+
+    trees = _trees(text, dialect)
+    if not trees:
+        return False
+    for tree in trees:
+        if isinstance(tree, exp.Query):
+            continue
+        if isinstance(tree, (exp.Create, exp.Drop)) and tree.args.get("exists"):
+            continue
+        if isinstance(tree, exp.Alter) and all(a.args.get("exists") for a in tree.args.get("actions") or []):
+            continue
+        return False
+    return True

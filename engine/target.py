@@ -109,6 +109,8 @@ def create_engine(target: Target, read_only: bool):
     kwargs: dict = {"poolclass": NullPool}
     if target.dialect == "sqlite":
         path = target.sqlite_path
+        if not read_only:
+            kwargs["connect_args"] = {"timeout": 0}  # apply's BEGIN IMMEDIATE: a held lock answers at once
         if path is not None:
             if not Path(path).is_file():
                 raise TargetError(f"no SQLite database at {path!r} (recon never creates one when it only reads)")

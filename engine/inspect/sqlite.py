@@ -150,15 +150,18 @@ def _facts(columns, index_rows, fk_rows) -> dict[tuple[str, str], dict]:
     for schema, table, index, _unique, origin, _pos, _cid, name in index_rows:
         if origin == "u":
             of(schema, table)["unique"].setdefault(index, []).append(name)
-    for schema, table, fk_id, ref_table, name, ref_column in fk_rows:
-        entry = of(schema, table)["fk"].setdefault(fk_id, ([], ref_table, []))
+    for schema, table, fk_id, ref_table, name, ref_column, on_delete in fk_rows:
+        entry = of(schema, table)["fk"].setdefault(fk_id, ([], ref_table, [], _ON_DELETE.get(on_delete)))
         entry[0].append(name)
         entry[2].append(ref_column)
     for entry in facts.values():
         entry["pk"] = tuple(name for _, name in sorted(entry["pk"]))
         entry["unique"] = [tuple(cols) for cols in reversed(entry["unique"].values())]
-        entry["fk"] = [(tuple(c), t, tuple(r)) for _, (c, t, r) in sorted(entry["fk"].items(), reverse=True)]
+        entry["fk"] = [(tuple(c), t, tuple(r), d) for _, (c, t, r, d) in sorted(entry["fk"].items(), reverse=True)]
     return facts
+
+
+_ON_DELETE = {"CASCADE": "cascade", "SET NULL": "set_null", "RESTRICT": "restrict", "SET DEFAULT": "set_default"}
 
 
 def _fold(names) -> tuple[str, ...]:
@@ -216,15 +219,15 @@ class _TableConstraints:
     def _foreign_keys(self) -> list[Constraint]:
         unused = self._declared("foreign_key")
         found = []
-        for columns, ref_table, ref_columns in self.facts.get("fk", ()):
+        for columns, ref_table, ref_columns, on_delete in self.facts.get("fk", ()):
             declared = _take(
                 unused, lambda d: _fold(d.columns) == _fold(columns) and d.ref_table.casefold() == ref_table.casefold()
             )
             name = self._name(declared, "_".join((self.table.name, *columns, "fkey")))
-            found.append(self._foreign_key(name, columns, ref_table, ref_columns))
+            found.append(self._foreign_key(name, columns, ref_table, ref_columns, on_delete))
         return found
 
-    def _foreign_key(self, name: str, columns, ref_table: str, ref_columns) -> Constraint:
+    def _foreign_key(self, name: str, columns, ref_table: str, ref_columns, on_delete: str | None = None) -> Constraint:
         """A foreign key spelled as its parent is; omitted parent columns are the parent's primary key."""
         parent = self.by_folded_name.get((self.table.schema, ref_table.casefold()))
         if parent is not None:
@@ -236,7 +239,7 @@ class _TableConstraints:
         return self._new(
             name, "foreign_key", columns,
             ref_schema=self.table.schema, ref_table=ref_table,
-            ref_columns=tuple(col for col in ref_columns if col is not None),
+            ref_columns=tuple(col for col in ref_columns if col is not None), on_delete=on_delete,
         )
 
     def _checks(self) -> list[Constraint]:

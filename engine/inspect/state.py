@@ -62,6 +62,7 @@ class Constraint:
     ref_table: str | None = None
     ref_columns: tuple[str, ...] = ()
     expression: str | None = None
+    on_delete: str | None = None  # foreign keys: cascade, set_null, restrict (None: no action / not read)
 
 
 @dataclass
@@ -80,6 +81,11 @@ class SchemaState:
     indexes: dict[tuple[str, str, str], Index] = field(default_factory=dict)
     constraints: dict[tuple[str, str, str], Constraint] = field(default_factory=dict)
     queries: int = 0
+
+    def copy(self) -> "SchemaState":
+        """An independent copy to simulate changes on (the values themselves are frozen)."""
+        return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
+                           dict(self.indexes), dict(self.constraints), self.queries)
 
     def table(self, schema: str | None, name: str) -> Table | None:
         """The table ``name`` in ``schema`` (default schema when None), exact spelling."""

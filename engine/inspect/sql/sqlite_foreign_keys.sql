@@ -5,7 +5,8 @@ SELECT {param} AS schema_name,
        fk.id AS fk_id,
        fk."table" AS ref_table,
        fk."from" AS column_name,
-       fk."to" AS ref_column
+       fk."to" AS ref_column,
+       fk.on_delete AS on_delete
 FROM {schema}.sqlite_master AS m
 JOIN pragma_foreign_key_list(m.name, {param}) AS fk
 WHERE m.type = 'table'

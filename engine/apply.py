@@ -1,0 +1,366 @@
+"""Apply a plan: gates -> lock -> staleness -> one transaction per unit -> ledger -> verify.
+
+Before anything is executed: the plan must be for this target, the mode must
+allow changes, and every destructive code must be allowed. Under the
+database lock the state digest is recomputed; a stale plan runs nothing.
+Each unit then runs in its own transaction where DDL is transactional
+(PostgreSQL with ``lock_timeout``/``statement_timeout``; SQLite as a
+savepoint inside the ``BEGIN IMMEDIATE`` that is its lock). On MySQL, where
+DDL commits implicitly, the ledger row records progress statement by
+statement. A failing unit is rolled back where possible, recorded as
+``failed`` and stops the run. Fingerprint and invariants run before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from . import __version__, ledger, sqlexec
+from .audit import AuditReport, audit
+from .diff.migrations import PENDING
+from .errors import ReconError, SafetyRefusal
+from .model import Specs
+from .plan import Plan, PlanAction, PlanUnit, state_digest, target_id
+from .target import Target, create_engine, make_target
+
+DEFAULT_LOCK_TIMEOUT = "5s"
+DEFAULT_STATEMENT_TIMEOUT = "15min"
+DESTRUCTIVE_HINT = "allow it on the unit (allow: [CODE]) or pass --allow-destructive"
+
+
+class ApplyError(ReconError):
+    """A unit failed; what ran is rolled back where the dialect allows, and the ledger says so.
+
+    ``report`` holds the outcomes up to the failure, for the CLI to print.
+    """
+
+    def __init__(self, message: str, report: "ApplyReport"):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """What happened to one unit during apply."""
+
+    unit: str
+    kind: str
+    status: str  # applied | rolled_back | failed
+    statements: int
+    seconds: float
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"unit": self.unit, "kind": self.kind, "status": self.status, "statements": self.statements,
+                "seconds": round(self.seconds, 3), "error": self.error}
+
+
+@dataclass
+class ApplyReport:
+    """The result of an apply: per-unit outcomes and the audits before and after."""
+
+    plan_id: str
+    target: str
+    outcomes: list[UnitOutcome] = field(default_factory=list)
+    before: AuditReport | None = None
+    after: AuditReport | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target, "ok": self.ok, "error": self.error,
+            "units": [o.to_dict() for o in self.outcomes],
+            "before": self.before.to_dict() if self.before else None,
+            "after": self.after.to_dict() if self.after else None,
+        }
+
+
+def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: bool) -> None:
+    """Refuse (exit 3) before connecting for writes: wrong target, detect-only mode, disallowed codes."""
+    if target_id(target) != plan.target_id:
+        raise SafetyRefusal(f"plan {plan.plan_id} was made for {plan.target.url}, not {target.display_url}: make a plan for this target")
+    if mode == "detect-only":
+        raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
+    units = {u.id: u for u in plan.units}
+    blocked = [
+        f"{a.unit}: {c['code']} {a.op} {a.object} ({c['message']})"
+        for a in plan.actions if a.status == PENDING
+        for c in a.codes if c["destructive"] and not allow_destructive and c["code"] not in units[a.unit].allow
+    ]
+    if blocked:
+        raise SafetyRefusal("destructive changes not allowed:\n  " + "\n  ".join(blocked) + f"\n{DESTRUCTIVE_HINT}")
+
+
+def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_destructive: bool = False,
+          mode: str = "apply", echo=lambda line: None) -> ApplyReport:
+    """Execute exactly ``plan`` on ``url`` or refuse; ``specs`` (optional) drive the audits before and after."""
+    target = url if isinstance(url, Target) else make_target(url)
+    check_gates(plan, target, mode=mode, allow_destructive=allow_destructive)
+    report = ApplyReport(plan.plan_id, target.display_url)
+    if plan.empty:
+        return report
+    if specs is not None:
+        report.before = audit(specs, target)
+    executor = EXECUTORS[target.dialect](target, plan)
+    with executor.session():
+        executor.verify_fresh()
+        executor.ensure_ledger()
+        for unit in plan.units:
+            outcome = executor.run_unit(unit, [a for a in plan.actions if a.unit == unit.id])
+            report.outcomes.append(outcome)
+            echo(outcome)
+            if outcome.status == "failed":
+                report.error = f"unit {unit.id} failed: {outcome.error}"
+                break
+        executor.finish()
+    if specs is not None:
+        report.after = audit(specs, target)
+    if report.error:
+        raise ApplyError(report.error + executor.failure_note, report)
+    return report
+
+
+def seconds(duration: str | None, default: str) -> float:
+    """``5s``/``500ms``/``2min`` -> seconds."""
+    value, unit = re.fullmatch(r"(\d+)(ms|s|min)", duration or default).groups()
+    return int(value) * {"ms": 0.001, "s": 1, "min": 60}[unit]
+
+
+class Executor:
+    """Runs a plan's units on one connection; subclasses supply the dialect's lock and transactions."""
+
+    transactional_ddl = True
+    failure_note = "; the unit was rolled back"
+
+    def __init__(self, target: Target, plan: Plan):
+        self.target = target
+        self.plan = plan
+        self.table = plan.ledger_table
+        self.conn = None
+
+    # -- session and lock --------------------------------------------------------------
+
+    def session(self):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def opened():
+            engine = create_engine(self.target, read_only=False)
+            try:
+                self.conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    self.lock()
+                    try:
+                        yield self
+                    finally:
+                        self.unlock()
+                finally:
+                    self.conn.close()
+            finally:
+                engine.dispose()
+
+        return opened()
+
+    def lock(self) -> None:
+        raise NotImplementedError
+
+    def unlock(self) -> None:
+        raise NotImplementedError
+
+    def lock_key(self) -> str:
+        return f"recon:{self.table}"
+
+    def finish(self) -> None:
+        """Called once after the last unit, inside the lock."""
+
+    # -- staleness ---------------------------------------------------------------------
+
+    def verify_fresh(self) -> None:
+        """Re-inspect under the lock; refuse (running nothing) when the plan's state changed."""
+        from .inspect import inspect_schema
+
+        schemas = sorted({s for s, _ in self.plan.touched})
+        state = inspect_schema(self.conn, schemas)
+        rows = ledger.read(self.conn, state, self.table)
+        self.state = state
+        if state_digest(state, self.plan.touched, rows) != self.plan.state_digest:
+            raise SafetyRefusal(
+                f"plan is stale: the database changed since plan {self.plan.plan_id} was made "
+                f"({self.plan.created_at}); nothing was executed. Run `recon plan` again, review, then apply the new plan."
+            )
+
+    def ensure_ledger(self) -> None:
+        if not ledger.exists(self.state, self.table):
+            self.conn.exec_driver_sql(ledger.create_statement(self.table, self.target.dialect))
+
+    # -- units -------------------------------------------------------------------------
+
+    def row(self, unit: PlanUnit, status: str, count: int, started: str, error: str | None = None) -> ledger.LedgerRow:
+        return ledger.LedgerRow(
+            seq=ledger.next_seq(self.conn, self.table), unit=unit.id, checksum=unit.checksum, scope=unit.scope,
+            status=status, plan_id=self.plan.plan_id, started_at=started, finished_at=ledger.now(),
+            actor=ledger.actor(), engine_version=__version__, statements=count, error=error,
+        )
+
+    def done_status(self, unit: PlanUnit) -> str:
+        return "rolled_back" if unit.kind == "rollback" else "applied"
+
+    def statements(self, actions: list[PlanAction]):
+        """(action, sql) pairs to run; a raw-SQL guard is re-checked here, inside the transaction."""
+        for action in actions:
+            if action.status != PENDING:
+                continue
+            if action.guard_sql and not self.guard_holds(action):
+                continue
+            for sql in action.sql:
+                yield action, sql
+
+    def guard_holds(self, action: PlanAction) -> bool:
+        import sqlglot
+
+        query = sqlglot.transpile(action.guard_sql, read=action.guard_dialect, write=sqlexec.SQLGLOT_DIALECT[self.target.dialect])[0]
+        value = self.conn.exec_driver_sql(query).scalar()
+        return bool(value) and str(value).lower() not in ("0", "false", "f")
+
+    def run_unit(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
+        if self.transactional_ddl and unit.transactional:
+            return self.run_transactional(unit, actions)
+        return self.run_step_by_step(unit, actions)
+
+    def run_transactional(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
+        started, clock, count = ledger.now(), time.monotonic(), 0
+        self.begin(unit)
+        try:
+            for _action, sql in self.statements(actions):
+                self.conn.exec_driver_sql(sql)
+                count += 1
+            ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
+            self.commit()
+        except Exception as exc:  # noqa: BLE001 - any failure rolls the unit back and is recorded
+            self.rollback()
+            error = self.target.scrub(_message(exc))
+            ledger.insert(self.conn, self.table, self.row(unit, "failed", 0, started, f"statement {count + 1}: {error}"))
+            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
+        return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
+
+    def run_step_by_step(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
+        """Outside a transaction (MySQL DDL, CREATE INDEX CONCURRENTLY): progress recorded per statement."""
+        started, clock, count = ledger.now(), time.monotonic(), 0
+        row = self.row(unit, "running", 0, started)
+        ledger.insert(self.conn, self.table, row)
+        self.session_timeouts(unit)
+        try:
+            for _action, sql in self.statements(actions):
+                self.conn.exec_driver_sql(sql)
+                count += 1
+                ledger.update(self.conn, self.table, row.seq, statements=count)
+        except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops
+            error = self.target.scrub(_message(exc))
+            ledger.update(self.conn, self.table, row.seq, status="failed", finished_at=ledger.now(), error=f"statement {count + 1}: {error}")
+            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
+        ledger.update(self.conn, self.table, row.seq, status=self.done_status(unit), finished_at=ledger.now(), statements=count)
+        return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
+
+    def begin(self, unit: PlanUnit) -> None:
+        self.conn.exec_driver_sql("BEGIN")
+
+    def commit(self) -> None:
+        self.conn.exec_driver_sql("COMMIT")
+
+    def rollback(self) -> None:
+        self.conn.exec_driver_sql("ROLLBACK")
+
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        """Timeouts for statements that run outside a transaction."""
+
+
+def _message(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+class PostgresExecutor(Executor):
+    """Session advisory lock; per unit BEGIN with SET LOCAL lock_timeout and statement_timeout."""
+
+    def lock_number(self) -> int:
+        return int.from_bytes(hashlib.sha256(self.lock_key().encode()).digest()[:8], "big", signed=True)
+
+    def lock(self) -> None:
+        got = sqlexec.execute(self.conn, exp.select(exp.func("pg_try_advisory_lock", sqlexec.param(0))), [self.lock_number()]).scalar()
+        if not got:
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (advisory lock {self.lock_number()})")
+
+    def unlock(self) -> None:
+        sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])
+
+    def set_timeouts(self, unit: PlanUnit, local: bool) -> None:
+        for name, value in (("lock_timeout", unit.lock_timeout or DEFAULT_LOCK_TIMEOUT), ("statement_timeout", unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT)):
+            tree = exp.select(exp.func("set_config", exp.Literal.string(name), sqlexec.param(0), exp.Boolean(this=local)))
+            sqlexec.execute(self.conn, tree, [value])
+
+    def begin(self, unit: PlanUnit) -> None:
+        super().begin(unit)
+        self.set_timeouts(unit, local=True)
+
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        self.set_timeouts(unit, local=False)
+
+
+class MySQLExecutor(Executor):
+    """GET_LOCK; DDL commits implicitly, so every unit runs step by step with recorded progress."""
+
+    transactional_ddl = False
+    failure_note = "; MySQL commits DDL implicitly: statements before the failing one stay applied, and a new plan continues from the live state"
+
+    def lock(self) -> None:
+        got = sqlexec.execute(self.conn, exp.select(exp.func("GET_LOCK", sqlexec.param(0), exp.Literal.number(0))), [self.lock_key()]).scalar()
+        if got != 1:
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (GET_LOCK {self.lock_key()!r})")
+
+    def unlock(self) -> None:
+        sqlexec.execute(self.conn, exp.select(exp.func("RELEASE_LOCK", sqlexec.param(0))), [self.lock_key()])
+
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        wait = max(1, int(seconds(unit.lock_timeout, DEFAULT_LOCK_TIMEOUT)))
+        tree = exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.var("lock_wait_timeout"), expression=sqlexec.param(0)), kind="SESSION")])
+        sqlexec.execute(self.conn, tree, [wait])
+
+
+class SQLiteExecutor(Executor):
+    """BEGIN IMMEDIATE is the lock and holds for the whole run; each unit is a savepoint inside it."""
+
+    def lock(self) -> None:
+        try:
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception as exc:  # noqa: BLE001 - "database is locked"
+            raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({_message(exc)})") from None
+
+    def unlock(self) -> None:
+        if self.conn.connection.dbapi_connection.in_transaction:
+            self.conn.exec_driver_sql("ROLLBACK")
+
+    def finish(self) -> None:
+        self.conn.exec_driver_sql("COMMIT")
+
+    def begin(self, unit: PlanUnit) -> None:
+        self.conn.exec_driver_sql('SAVEPOINT "recon_unit"')
+
+    def commit(self) -> None:
+        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+
+    def rollback(self) -> None:
+        self.conn.exec_driver_sql('ROLLBACK TO SAVEPOINT "recon_unit"')
+        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+
+
+EXECUTORS = {"postgresql": PostgresExecutor, "mysql": MySQLExecutor, "sqlite": SQLiteExecutor}

@@ -1,0 +1,617 @@
+"""The change vocabulary: one frozen type per migration operation.
+
+Every stage dispatches on these types: the diff asks each change whether its
+effect is already ``present`` in the (simulated) state, ``simulate`` applies
+its effect to that state so later changes see it, the renderer turns it into
+sqlglot trees, and the safety analysis reads ``destructive`` and its fields.
+A change says *what* changes; ``reason`` strings built from it are for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from . import types
+from .inspect.state import Column, Constraint, Index, SchemaState, Table
+from .model import ObjectRef, Operation, Source, column_ref, split_identifier, table_ref
+
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False})()
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """Where a foreign key points: ``table (columns)``, with an optional ``on_delete`` action."""
+
+    table: ObjectRef
+    columns: tuple[str, ...]
+    on_delete: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    """A column as declared by ``create_table`` or ``add_column`` (portable type)."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: Any = UNSET
+    primary_key: bool = False
+    unique: bool = False
+    references: ForeignKey | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Base of every change: the unit it belongs to and where its operation is written."""
+
+    unit: str = field(kw_only=True)
+    source: Source = field(kw_only=True)
+
+    op: ClassVar[str] = ""
+    action: ClassVar[str] = "update"  # create | update | delete: the plan's summary and its + ~ - symbol
+
+    @property
+    def destructive(self) -> bool:
+        """Whether applying it can lose data or break readers irreversibly."""
+        return self.action == "delete"
+
+    @property
+    def object(self) -> str:
+        """The object it changes, as a user writes it."""
+        raise NotImplementedError
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        """The tables whose inspected state this change's guard reads (for the plan's state digest)."""
+        return (self.table,)  # type: ignore[attr-defined]
+
+    def present(self, state: SchemaState) -> bool:
+        """Whether the change's effect is already in ``state`` (then it is skipped)."""
+        raise NotImplementedError
+
+    def simulate(self, state: SchemaState) -> None:
+        """Apply the change's effect to ``state`` in place, as the database will."""
+        raise NotImplementedError
+
+
+# -- helpers over SchemaState ------------------------------------------------------------
+
+def _key(state: SchemaState, ref: ObjectRef) -> tuple[str, str]:
+    return (ref.schema or state.default_schema, ref.table)
+
+
+def _table(state: SchemaState, ref: ObjectRef) -> Table | None:
+    return state.tables.get(_key(state, ref))
+
+
+def _column(state: SchemaState, ref: ObjectRef, name: str) -> Column | None:
+    table = _table(state, ref)
+    return table.column(name) if table else None
+
+
+def _put_columns(state: SchemaState, ref: ObjectRef, columns: tuple[Column, ...]) -> None:
+    key = _key(state, ref)
+    state.tables[key] = replace(state.tables[key], columns=columns)
+
+
+def _named(state: SchemaState, bucket: dict, ref: ObjectRef | None, name: str):
+    schema = (ref.schema if ref else None) or state.default_schema
+    for (s, t, n), obj in bucket.items():
+        if n == name and s == schema and (ref is None or t == ref.table):
+            return obj
+    return None
+
+
+def default_sql(value: Any) -> str | None:
+    """A declared default as SQL text, the way catalogs report defaults (``light`` -> ``'light'``)."""
+    from sqlglot import exp
+
+    if value is UNSET or value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return exp.Literal.string(str(value)).sql()
+
+
+def same_default(catalog: str | None, declared: Any) -> bool:
+    """Whether a catalog default (``'light'::text``, ``0.00``, ``1``) is the declared value."""
+    current = _plain_default(catalog)
+    if declared is UNSET or declared is None:
+        return current is None
+    if current is None:
+        return False
+    if isinstance(declared, bool):
+        return current.lower() in (("true", "1", "t") if declared else ("false", "0", "f"))
+    if isinstance(declared, (int, float)):
+        try:
+            return float(current) == float(declared)
+        except ValueError:
+            return False
+    return current == str(declared)
+
+
+def pk_name(table: str, dialect: str) -> str:
+    """The primary key's name: ``{table}_pkey``, except on MySQL, which names them all PRIMARY."""
+    return "PRIMARY" if dialect == "mysql" else f"{table}_pkey"
+
+
+def _native_column(col: ColumnDef, dialect: str, nullable: bool | None = None) -> Column:
+    return Column(col.name, types.native(col.type, dialect), col.nullable if nullable is None else nullable, default_sql(col.default))
+
+
+def table_constraints(table: ObjectRef, columns: tuple[ColumnDef, ...], primary_key: tuple[str, ...], dialect: str) -> list[Constraint]:
+    """The named constraints ``create_table`` declares: primary key, column uniques and foreign keys."""
+    schema = table.schema or ""
+    out = []
+    pk = primary_key or tuple(c.name for c in columns if c.primary_key)
+    if pk:
+        out.append(Constraint(schema, table.table, pk_name(table.table, dialect), "primary_key", pk))
+    for c in columns:
+        if c.unique:
+            out.append(Constraint(schema, table.table, f"{table.table}_{c.name}_key", "unique", (c.name,)))
+        if c.references:
+            fk = c.references
+            out.append(Constraint(schema, table.table, f"{table.table}_{c.name}_fkey", "foreign_key", (c.name,),
+                                  fk.table.schema, fk.table.table, fk.columns, on_delete=fk.on_delete))
+    return out
+
+
+def _add_constraint(state: SchemaState, con: Constraint) -> None:
+    schema = con.schema or state.default_schema
+    con = replace(con, schema=schema, ref_schema=(con.ref_schema or schema) if con.ref_table else None)
+    state.constraints[(schema, con.table, con.name)] = con
+    if con.kind in ("primary_key", "unique"):  # every engine backs these with an index
+        state.indexes[(schema, con.table, con.name)] = Index(schema, con.table, con.name, con.columns, True, con.kind == "primary_key")
+
+
+# -- the changes ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CreateTable(Change):
+    """Create a table with its columns and the constraints they declare."""
+
+    table: ObjectRef
+    columns: tuple[ColumnDef, ...]
+    primary_key: tuple[str, ...] = ()
+
+    op: ClassVar[str] = "create_table"
+    action: ClassVar[str] = "create"
+
+    @property
+    def object(self) -> str:
+        return str(self.table)
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        return (self.table,) + tuple(c.references.table for c in self.columns if c.references)
+
+    def present(self, state: SchemaState) -> bool:
+        return _table(state, self.table) is not None
+
+    def simulate(self, state: SchemaState) -> None:
+        pk = set(self.primary_key or (c.name for c in self.columns if c.primary_key))
+        schema, name = _key(state, self.table)
+        cols = tuple(_native_column(c, state.dialect, nullable=c.nullable and c.name not in pk) for c in self.columns)
+        state.tables[(schema, name)] = Table(schema, name, cols)
+        for con in table_constraints(ObjectRef(schema, name), self.columns, self.primary_key, state.dialect):
+            _add_constraint(state, con)
+
+
+@dataclass(frozen=True)
+class AddColumn(Change):
+    """Add one column to an existing table."""
+
+    table: ObjectRef
+    column: ColumnDef
+
+    op: ClassVar[str] = "add_column"
+    action: ClassVar[str] = "create"
+
+    @property
+    def object(self) -> str:
+        return f"{self.table}.{self.column.name}"
+
+    def present(self, state: SchemaState) -> bool:
+        return _column(state, self.table, self.column.name) is not None
+
+    def simulate(self, state: SchemaState) -> None:
+        table = _table(state, self.table)
+        _put_columns(state, self.table, table.columns + (_native_column(self.column, state.dialect),))
+        for con in table_constraints(self.table, (self.column,), (), state.dialect):
+            _add_constraint(state, con)
+
+
+@dataclass(frozen=True)
+class AlterColumn(Change):
+    """Change a column's type, nullability or default; unset fields stay as they are."""
+
+    table: ObjectRef
+    name: str
+    type: str | None = None
+    nullable: bool | None = None
+    default: Any = UNSET
+    drop_default: bool = False
+
+    op: ClassVar[str] = "alter_column"
+
+    @property
+    def object(self) -> str:
+        return f"{self.table}.{self.name}"
+
+    def needs(self, state: SchemaState) -> dict[str, bool]:
+        """Which aspects still differ from the live column: type, nullable, default."""
+        col = _column(state, self.table, self.name)
+        if col is None:
+            return {"type": self.type is not None, "nullable": self.nullable is not None, "default": self.default is not UNSET or self.drop_default}
+        return {
+            "type": self.type is not None and not types.same_type(self.type, col.type, state.dialect),
+            "nullable": self.nullable is not None and self.nullable != col.nullable,
+            "default": (self.default is not UNSET and not same_default(col.default, self.default)) or (self.drop_default and _plain_default(col.default) is not None),
+        }
+
+    def present(self, state: SchemaState) -> bool:
+        return not any(self.needs(state).values())
+
+    def simulate(self, state: SchemaState) -> None:
+        table = _table(state, self.table)
+        cols = []
+        for col in table.columns:
+            if col.name == self.name:
+                col = Column(
+                    col.name,
+                    types.native(self.type, state.dialect) if self.type else col.type,
+                    col.nullable if self.nullable is None else self.nullable,
+                    None if self.drop_default else (default_sql(self.default) if self.default is not UNSET else col.default),
+                )
+            cols.append(col)
+        _put_columns(state, self.table, tuple(cols))
+
+
+def _plain_default(text: str | None) -> str | None:
+    """A catalog default without casts and quotes: ``'light'::text`` -> ``light``."""
+    if text is None or text.upper() == "NULL":
+        return None
+    value = text.split("::", 1)[0].strip()
+    while value.startswith("(") and value.endswith(")"):
+        value = value[1:-1].strip()
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        value = value[1:-1].replace("''", "'")
+    return {"TRUE": "true", "FALSE": "false"}.get(value.upper(), value)
+
+
+@dataclass(frozen=True)
+class RenameColumn(Change):
+    """Rename a column: runs only while the old name exists and the new one does not."""
+
+    table: ObjectRef
+    name: str
+    new_name: str
+
+    op: ClassVar[str] = "rename_column"
+
+    @property
+    def object(self) -> str:
+        return f"{self.table}.{self.name}"
+
+    def present(self, state: SchemaState) -> bool:
+        return _column(state, self.table, self.name) is None and _column(state, self.table, self.new_name) is not None
+
+    def simulate(self, state: SchemaState) -> None:
+        table = _table(state, self.table)
+        _put_columns(state, self.table, tuple(replace(c, name=self.new_name) if c.name == self.name else c for c in table.columns))
+
+
+@dataclass(frozen=True)
+class CreateIndex(Change):
+    """Create an index; ``concurrently`` builds it without blocking writes on PostgreSQL."""
+
+    name: str
+    table: ObjectRef
+    columns: tuple[str, ...]
+    unique: bool = False
+    concurrently: bool = False
+    where: str | None = None
+
+    op: ClassVar[str] = "create_index"
+    action: ClassVar[str] = "create"
+
+    @property
+    def object(self) -> str:
+        return self.name
+
+    def present(self, state: SchemaState) -> bool:
+        return _named(state, state.indexes, self.table, self.name) is not None
+
+    def simulate(self, state: SchemaState) -> None:
+        schema, table = _key(state, self.table)
+        state.indexes[(schema, table, self.name)] = Index(schema, table, self.name, self.columns, self.unique)
+
+
+@dataclass(frozen=True)
+class AddConstraint(Change):
+    """Add a unique, foreign key or check constraint to an existing table."""
+
+    name: str
+    table: ObjectRef
+    kind: str  # unique | foreign_key | check
+    columns: tuple[str, ...] = ()
+    references: ForeignKey | None = None
+    check: str | None = None
+
+    op: ClassVar[str] = "add_constraint"
+    action: ClassVar[str] = "create"
+
+    @property
+    def object(self) -> str:
+        return self.name
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        return (self.table,) + ((self.references.table,) if self.references else ())
+
+    def present(self, state: SchemaState) -> bool:
+        return _named(state, state.constraints, self.table, self.name) is not None
+
+    def simulate(self, state: SchemaState) -> None:
+        fk = self.references
+        _add_constraint(state, Constraint(
+            self.table.schema or "", self.table.table, self.name, self.kind, self.columns,
+            fk.table.schema if fk else None, fk.table.table if fk else None, fk.columns if fk else (), self.check,
+            fk.on_delete if fk else None,
+        ))
+
+
+@dataclass(frozen=True)
+class DropTable(Change):
+    """Drop a table and everything in it (destructive, RC101)."""
+
+    table: ObjectRef
+    cascade: bool = False
+
+    op: ClassVar[str] = "drop_table"
+    action: ClassVar[str] = "delete"
+
+    @property
+    def object(self) -> str:
+        return str(self.table)
+
+    def present(self, state: SchemaState) -> bool:
+        return _table(state, self.table) is None
+
+    def simulate(self, state: SchemaState) -> None:
+        key = _key(state, self.table)
+        state.tables.pop(key, None)
+        for bucket in (state.indexes, state.constraints):
+            for k in [k for k in bucket if k[:2] == key]:
+                del bucket[k]
+
+
+@dataclass(frozen=True)
+class DropColumn(Change):
+    """Drop a column and its data (destructive, RC102)."""
+
+    table: ObjectRef
+    name: str
+
+    op: ClassVar[str] = "drop_column"
+    action: ClassVar[str] = "delete"
+
+    @property
+    def object(self) -> str:
+        return f"{self.table}.{self.name}"
+
+    def present(self, state: SchemaState) -> bool:
+        return _column(state, self.table, self.name) is None
+
+    def simulate(self, state: SchemaState) -> None:
+        table = _table(state, self.table)
+        _put_columns(state, self.table, tuple(c for c in table.columns if c.name != self.name))
+        key = _key(state, self.table)
+        for bucket in (state.indexes, state.constraints):
+            for k in [k for k, v in bucket.items() if k[:2] == key and self.name in v.columns]:
+                del bucket[k]
+
+
+@dataclass(frozen=True)
+class DropIndex(Change):
+    """Drop an index (RC103: readers may slow down, nothing is lost)."""
+
+    name: str
+    table: ObjectRef | None = None
+    concurrently: bool = False
+
+    op: ClassVar[str] = "drop_index"
+    action: ClassVar[str] = "delete"
+
+    @property
+    def object(self) -> str:
+        return self.name
+
+    @property
+    def destructive(self) -> bool:
+        return False
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        return (self.table,) if self.table else ()
+
+    def present(self, state: SchemaState) -> bool:
+        return _named(state, state.indexes, self.table, self.name) is None
+
+    def simulate(self, state: SchemaState) -> None:
+        index = _named(state, state.indexes, self.table, self.name)
+        if index is not None:
+            del state.indexes[(index.schema, index.table, index.name)]
+
+
+@dataclass(frozen=True)
+class DropConstraint(Change):
+    """Drop a constraint (destructive, RC104: data it protected may go bad)."""
+
+    name: str
+    table: ObjectRef
+
+    op: ClassVar[str] = "drop_constraint"
+    action: ClassVar[str] = "delete"
+
+    @property
+    def object(self) -> str:
+        return self.name
+
+    def present(self, state: SchemaState) -> bool:
+        return _named(state, state.constraints, self.table, self.name) is None
+
+    def simulate(self, state: SchemaState) -> None:
+        con = _named(state, state.constraints, self.table, self.name)
+        if con is not None:
+            del state.constraints[(con.schema, con.table, con.name)]
+            state.indexes.pop((con.schema, con.table, con.name), None)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """When a raw ``sql`` operation runs: a check over the schema, or one boolean SELECT."""
+
+    kind: str  # table_exists ... constraint_missing, or "sql"
+    target: str
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        if self.kind == "sql":
+            return ()
+        if self.kind.startswith("column"):
+            ref = column_ref(self.target)
+            return (ObjectRef(ref.schema, ref.table),)
+        if self.kind.startswith("table"):
+            return (table_ref(self.target),)
+        parts = split_identifier(self.target)
+        return (table_ref(".".join(parts[:-1])),) if len(parts) > 1 else ()
+
+    def holds(self, state: SchemaState) -> bool:
+        """Evaluate a schema guard on ``state`` (``sql`` guards are evaluated on the connection)."""
+        what, _, polarity = self.kind.rpartition("_")
+        exists = {"table": self._table, "column": self._column, "index": self._index, "constraint": self._constraint}[what](state)
+        return exists if polarity == "exists" else not exists
+
+    def _table(self, state):
+        return _table(state, table_ref(self.target)) is not None
+
+    def _column(self, state):
+        ref = column_ref(self.target)
+        return _column(state, ObjectRef(ref.schema, ref.table), ref.column) is not None
+
+    def _index(self, state):
+        return self._named(state, state.indexes)
+
+    def _constraint(self, state):
+        return self._named(state, state.constraints)
+
+    def _named(self, state, bucket):
+        parts = split_identifier(self.target)
+        on = table_ref(".".join(parts[:-1])) if len(parts) > 1 else None
+        return _named(state, bucket, on, parts[-1]) is not None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.target}"
+
+
+@dataclass(frozen=True)
+class RawSQL(Change):
+    """Declared raw statements in a source dialect, transpiled to the target; guarded."""
+
+    dialect: str
+    statements: tuple[str, ...]
+    guard: Guard | None = None
+    declared_destructive: bool = False
+
+    op: ClassVar[str] = "sql"
+
+    @property
+    def object(self) -> str:
+        return f"{len(self.statements)} statement{'s' if len(self.statements) != 1 else ''}"
+
+    @property
+    def destructive(self) -> bool:
+        from . import sqltext
+
+        return self.declared_destructive or any(sqltext.destructive(s, self.dialect) for s in self.statements)
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        return self.guard.tables() if self.guard else ()
+
+    def present(self, state: SchemaState) -> bool:
+        return False  # raw SQL has no effect the engine can see; its guard decides
+
+    def simulate(self, state: SchemaState) -> None:
+        return None
+
+
+# -- from declared operations --------------------------------------------------------------
+
+def _fk(body: dict | None, column: str | None = None) -> ForeignKey | None:
+    if not body:
+        return None
+    cols = tuple(body.get("columns") or ([body["column"]] if "column" in body else []))
+    return ForeignKey(table_ref(body["table"]), cols, body.get("on_delete"))
+
+
+def _coldef(c: dict) -> ColumnDef:
+    return ColumnDef(c["name"], c["type"], c.get("nullable", True), c.get("default", UNSET),
+                     c.get("primary_key", False), c.get("unique", False), _fk(c.get("references")))
+
+
+def _create_table(a, **k):
+    return CreateTable(table_ref(a["table"]), tuple(_coldef(c) for c in a["columns"]), tuple(a.get("primary_key", ())), **k)
+
+
+def _add_column(a, **k):
+    return AddColumn(table_ref(a["table"]), _coldef(a), **k)
+
+
+def _alter_column(a, **k):
+    return AlterColumn(table_ref(a["table"]), a["name"], a.get("type"), a.get("nullable"), a.get("default", UNSET), a.get("drop_default", False), **k)
+
+
+def _rename_column(a, **k):
+    return RenameColumn(table_ref(a["table"]), a["name"], a["new_name"], **k)
+
+
+def _create_index(a, **k):
+    return CreateIndex(a["name"], table_ref(a["table"]), tuple(a["columns"]), a.get("unique", False), a.get("concurrently", False), a.get("where"), **k)
+
+
+def _add_constraint_op(a, **k):
+    return AddConstraint(a["name"], table_ref(a["table"]), a["type"], tuple(a.get("columns", ())), _fk(a.get("references")), a.get("check"), **k)
+
+
+def _drop_table(a, **k):
+    return DropTable(table_ref(a["table"]), a.get("cascade", False), **k)
+
+
+def _drop_column(a, **k):
+    return DropColumn(table_ref(a["table"]), a["name"], **k)
+
+
+def _drop_index(a, **k):
+    return DropIndex(a["name"], table_ref(a["table"]) if a.get("table") else None, a.get("concurrently", False), **k)
+
+
+def _drop_constraint(a, **k):
+    return DropConstraint(a["name"], table_ref(a["table"]), **k)
+
+
+def _sql(a, **k):
+    guard = a.get("guard")
+    g = Guard(*next(iter(guard.items()))) if guard else None
+    return RawSQL(a["dialect"], tuple(a["statements"]), g, a.get("destructive", False), **k)
+
+
+_FROM_OPERATION = {
+    "create_table": _create_table, "add_column": _add_column, "alter_column": _alter_column,
+    "rename_column": _rename_column, "create_index": _create_index, "add_constraint": _add_constraint_op,
+    "drop_table": _drop_table, "drop_column": _drop_column, "drop_index": _drop_index,
+    "drop_constraint": _drop_constraint, "sql": _sql,
+}
+
+
+def from_operation(unit: str, op: Operation) -> Change:
+    """The change a declared operation asks for."""
+    return _FROM_OPERATION[op.op](op.args, unit=unit, source=op.source)

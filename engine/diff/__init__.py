@@ -1,0 +1,1 @@
+"""Desired vs actual -> planned changes; one comparator module per spec kind."""

@@ -1,0 +1,138 @@
+"""Migration units -> the changes still needed, in order, with their SQL.
+
+Units are ordered by ``depends_on``, then by file order. Each change is
+checked against a simulated state that already holds the effect of every
+change before it: a change whose effect is present is kept as "already
+present" (and not run), a raw ``sql`` change runs only where its guard holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..changes import AlterColumn, Change, RawSQL, from_operation
+from ..inspect.state import SchemaState
+from ..model import Operation, Unit
+from ..render import Renderer
+from ..safety import Finding, analyze
+
+PENDING, PRESENT, GUARD_FALSE = "pending", "present", "guard_false"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change of one unit: whether it runs, why, its SQL and its safety findings."""
+
+    unit: str
+    scope: str
+    change: Change
+    status: str
+    reason: str
+    sql: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def runs(self) -> bool:
+        return self.status == PENDING
+
+    @property
+    def destructive(self) -> bool:
+        return self.runs and self.change.destructive
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """A unit to apply (or roll back) and its actions in order."""
+
+    unit: Unit
+    kind: str  # apply | rollback
+    actions: tuple[Action, ...]
+
+
+def order_units(units: list[Unit]) -> list[Unit]:
+    """Dependencies first, otherwise file order (validation has ruled out cycles)."""
+    by_id = {u.id: u for u in units}
+    done: set[str] = set()
+    out: list[Unit] = []
+
+    def visit(unit: Unit) -> None:
+        if unit.id in done:
+            return
+        done.add(unit.id)
+        for dep in unit.depends_on:
+            if dep in by_id:
+                visit(by_id[dep])
+        out.append(unit)
+
+    for unit in units:
+        visit(unit)
+    return out
+
+
+SqlGuard = Callable[[str, str], bool]
+
+
+def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Renderer, sql_guard: SqlGuard) -> tuple[list[UnitPlan], SchemaState]:
+    """Plan ``(unit, kind)`` pairs against ``state``; returns the plans and the simulated end state."""
+    sim = state.copy()
+    plans = []
+    for unit, kind in units:
+        ops = unit.operations if kind == "apply" else unit.rollback
+        actions = tuple(_action(unit, op, state, sim, renderer, sql_guard) for op in ops)
+        plans.append(UnitPlan(unit, kind, actions))
+    return plans, sim
+
+
+def _action(unit: Unit, op: Operation, live: SchemaState, sim: SchemaState, renderer: Renderer, sql_guard: SqlGuard) -> Action:
+    change = from_operation(unit.id, op)
+    if isinstance(change, RawSQL):
+        holds, why = _guard(change, sim, sql_guard)
+        if not holds:
+            return Action(unit.id, unit.scope, change, GUARD_FALSE, why)
+    elif change.present(sim):
+        return Action(unit.id, unit.scope, change, PRESENT, "already present")
+    else:
+        why = reason(change, sim)
+    sql = tuple(renderer.render(change, sim))
+    findings = tuple(analyze(change, live, sim))
+    change.simulate(sim)
+    return Action(unit.id, unit.scope, change, PENDING, why, sql, findings)
+
+
+def _guard(change: RawSQL, state: SchemaState, sql_guard: SqlGuard) -> tuple[bool, str]:
+    guard = change.guard
+    if guard is None:
+        return True, "statements carry their own IF [NOT] EXISTS"
+    holds = sql_guard(guard.target, change.dialect) if guard.kind == "sql" else guard.holds(state)
+    return holds, f"guard {guard} {'holds' if holds else 'does not hold'}"
+
+
+def reason(change: Change, state: SchemaState) -> str:
+    """Why a change is needed, for people."""
+    op = change.op
+    if op == "create_table":
+        return f"table {change.object} does not exist"
+    if op == "add_column":
+        return f"column {change.object} is missing"
+    if op == "alter_column":
+        return _alter_reason(change, state)
+    if op == "rename_column":
+        return f"{change.object} exists and {change.table}.{change.new_name} does not"
+    if op in ("create_index", "add_constraint"):
+        return f"{op.split('_')[-1]} {change.object} is missing"
+    return f"{op.split('_', 1)[-1]} {change.object} exists"
+
+
+def _alter_reason(change: AlterColumn, state: SchemaState) -> str:
+    col = state.table(change.table.schema, change.table.table)
+    current = col.column(change.name) if col else None
+    needs = change.needs(state)
+    parts = []
+    if needs["type"]:
+        parts.append(f"type {current.type if current else '?'} -> {change.type}")
+    if needs["nullable"]:
+        parts.append("NULL -> NOT NULL" if change.nullable is False else "NOT NULL -> NULL")
+    if needs["default"]:
+        parts.append(f"default {current.default if current else None} -> {'none' if change.drop_default else change.default!r}")
+    return f"{change.object}: " + ", ".join(parts)

@@ -1,0 +1,269 @@
+"""The plan artifact: what apply will run, and the state it was made from.
+
+``make_plan`` inspects the target read-only, reads the ledger, plans every
+pending unit and records ``state_digest``: a digest of exactly the inspected
+state the plan depends on (the tables its changes touch, with their columns,
+indexes and constraints, and the ledger rows). ``apply`` recomputes it under
+the lock and refuses a stale plan. ``to_dict``/``from_dict`` are the
+``recon.plan/v1`` file format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import checks, ledger
+from .audit import TargetInfo
+from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
+from .errors import ReportError, SpecError, Diagnostic, UsageError
+from .inspect.state import SchemaState
+from .model import Specs, Unit
+from .target import Target, make_target, read_only_connection
+
+PLAN_FORMAT = "recon.plan/v1"
+SCOPES = ("schema", "seed", "all")
+
+
+@dataclass(frozen=True)
+class PlanUnit:
+    """What apply needs to know of a unit besides its SQL (no spec is read at apply)."""
+
+    id: str
+    kind: str  # apply | rollback
+    scope: str
+    checksum: str
+    transactional: bool = True
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
+    allow: tuple[str, ...] = ()
+    description: str | None = None
+    rollback_notes: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    """One planned change as stored in the plan file; ``reason`` is for display only."""
+
+    unit: str
+    scope: str
+    op: str
+    object: str
+    action: str  # create | update | delete
+    status: str  # pending | present | guard_false
+    reason: str
+    destructive: bool
+    sql: tuple[str, ...] = ()
+    codes: tuple[dict, ...] = ()
+    source: str = ""
+    guard_sql: str | None = None  # a raw-SQL guard query, re-checked inside the unit's transaction
+    guard_dialect: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A reviewed, versioned plan; ``apply`` runs exactly its SQL or refuses."""
+
+    plan_id: str
+    created_at: str
+    target: TargetInfo
+    target_id: str            # which database (dialect, host, port, name): another target is refused
+    specs_digest: str
+    state_digest: str
+    mode: str
+    scope: str
+    ledger_table: str
+    units: tuple[PlanUnit, ...]
+    actions: tuple[PlanAction, ...]
+    touched: tuple[tuple[str, str], ...]  # tables the digest covers
+    expected: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> tuple[PlanAction, ...]:
+        return tuple(a for a in self.actions if a.status == PENDING)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to run and no unit to record."""
+        return not self.units
+
+    def summary(self) -> dict:
+        counts = {"create": 0, "update": 0, "delete": 0}
+        for a in self.pending:
+            counts[a.action] += 1
+        return counts
+
+    def to_dict(self) -> dict:
+        return {
+            "format": PLAN_FORMAT,
+            "plan_id": self.plan_id,
+            "created_at": self.created_at,
+            "target": self.target.to_dict(),
+            "target_id": self.target_id,
+            "specs_digest": self.specs_digest,
+            "state_digest": self.state_digest,
+            "mode": self.mode,
+            "scope": self.scope,
+            "ledger_table": self.ledger_table,
+            "units": [asdict(u) for u in self.units],
+            "actions": [asdict(a) for a in self.actions],
+            "touched": [list(t) for t in self.touched],
+            "summary": self.summary(),
+            "expected": self.expected,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "plan") -> "Plan":
+        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+            raise ReportError(f"{source}: not a recon plan (expected format {PLAN_FORMAT!r})")
+        try:
+            return cls(
+                plan_id=data["plan_id"], created_at=data["created_at"], target=TargetInfo(**data["target"]),
+                target_id=data["target_id"], specs_digest=data["specs_digest"], state_digest=data["state_digest"],
+                mode=data["mode"], scope=data["scope"], ledger_table=data["ledger_table"],
+                units=tuple(PlanUnit(**{**u, "allow": tuple(u.get("allow", ()))}) for u in data["units"]),
+                actions=tuple(PlanAction(**{**a, "sql": tuple(a["sql"]), "codes": tuple(a.get("codes", ()))}) for a in data["actions"]),
+                touched=tuple(tuple(t) for t in data["touched"]), expected=data.get("expected", {}),
+                warnings=tuple(data.get("warnings", ())),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ReportError(f"{source}: malformed plan ({exc})") from None
+
+
+def load_plan(path: str) -> Plan:
+    """Read a plan file written by ``recon plan --out``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    return Plan.from_dict(data, path)
+
+
+def target_id(target: Target) -> str:
+    """Identifies the database itself (not the credentials used to reach it)."""
+    url = target.url
+    where = str(Path(target.sqlite_path).resolve()) if target.sqlite_path else url.database or ""
+    return f"{target.dialect}://{url.host or ''}:{url.port or ''}/{where}"
+
+
+def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow]) -> str:
+    """sha256 over the touched tables (columns, indexes, constraints) and the ledger rows."""
+    parts = []
+    for key in sorted(tuple(t) for t in touched):
+        table = state.tables.get(key)
+        parts.append({
+            "table": list(key),
+            "columns": [asdict(c) for c in table.columns] if table else None,
+            "indexes": sorted(json.dumps(asdict(i), sort_keys=True) for k, i in state.indexes.items() if k[:2] == key),
+            "constraints": sorted(json.dumps(asdict(c), sort_keys=True) for k, c in state.constraints.items() if k[:2] == key),
+        })
+    parts.append({"ledger": [[r.seq, r.unit, r.checksum, r.status] for r in rows]})
+    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tuple[list[Unit], list[str]]:
+    """Units not yet applied (in dependency order) and warnings for applied units whose spec changed."""
+    if scope not in SCOPES:
+        raise UsageError(f"unknown scope {scope!r} (one of {', '.join(SCOPES)})")
+    done = ledger.applied(rows)
+    warnings = [
+        f"unit {u.id} changed since it was applied (checksum {done[u.id].checksum[:19]} -> {u.checksum[:19]}); write a new unit instead of editing an applied one"
+        for u in specs.units if u.id in done and done[u.id].checksum != u.checksum
+    ]
+    pending = [u for u in order_units(list(specs.units)) if u.id not in done and (scope == "all" or u.scope == scope)]
+    return pending, warnings
+
+
+def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
+              ledger_table: str = ledger.DEFAULT_TABLE, mode: str = "apply",
+              rollback: tuple[Unit, ...] = ()) -> Plan:
+    """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only."""
+    from .inspect import inspect_schema
+    from .render import renderer_for
+
+    target = url if isinstance(url, Target) else make_target(url)
+    tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
+    extra = checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)])
+    with read_only_connection(target) as conn:
+        state = inspect_schema(conn, sorted(extra))
+        rows = ledger.read(conn, state, ledger_table)
+        if rollback:
+            todo, warnings = [(u, "rollback") for u in rollback], []
+        else:
+            pending, warnings = selected_units(specs, rows, scope)
+            if strict and warnings:
+                raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
+            todo = [(u, "apply") for u in pending]
+        plans, sim = plan_units(todo, state, renderer_for(state), _sql_guard(conn, state.dialect))
+    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table)
+
+
+def _schema_ref(text: str):
+    from .model import table_ref
+
+    try:
+        return table_ref(text)
+    except ValueError:
+        return None
+
+
+def _drifted(specs: Specs, rows, warnings):
+    done = ledger.applied(rows)
+    drifted = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
+    return list(zip(drifted, warnings))
+
+
+def _sql_guard(conn, dialect: str):
+    """Evaluate a raw-SQL guard query (one SELECT returning a boolean) on the live database."""
+    from .sqlexec import SQLGLOT_DIALECT
+
+    def run(query: str, source_dialect: str) -> bool:
+        import sqlglot
+
+        text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect])[0]
+        value = conn.exec_driver_sql(text).scalar()
+        return bool(value) and str(value).lower() not in ("0", "false", "f")
+
+    return run
+
+
+def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table) -> Plan:
+    actions = []
+    touched: set[tuple[str, str]] = set()
+    for up in plans:
+        for a in up.actions:
+            for ref in a.change.tables():
+                touched.add((ref.schema or state.default_schema, ref.table))
+            guard = getattr(a.change, "guard", None)
+            actions.append(PlanAction(
+                unit=a.unit, scope=a.scope, op=a.change.op, object=a.change.object, action=a.change.action,
+                status=a.status, reason=a.reason, destructive=a.destructive, sql=a.sql,
+                codes=tuple(f.to_dict() for f in a.findings), source=str(a.change.source),
+                guard_sql=guard.target if guard is not None and guard.kind == "sql" else None,
+                guard_dialect=a.change.dialect if guard is not None and guard.kind == "sql" else None,
+            ))
+    units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
+                           up.unit.lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
+                           up.unit.rollback_notes) for up in plans)
+    before = [checks.evaluate(c, state) for c in specs.canaries]
+    after = [checks.evaluate(c, sim) for c in specs.canaries]
+    expected = {"fingerprint": {"passed": sum(r.passed for r in after), "total": len(after),
+                                "before": {"passed": sum(r.passed for r in before), "total": len(before)},
+                                "fixed": [r.name for r, b in zip(after, before) if r.passed and not b.passed],
+                                "broken": [r.name for r, b in zip(after, before) if b.passed and not r.passed]}}
+    return Plan(
+        plan_id=str(uuid.uuid4()), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id=target_id(target),
+        specs_digest=specs.digest, state_digest=state_digest(state, touched, rows), mode=mode, scope=scope,
+        ledger_table=ledger_table, units=units, actions=tuple(actions), touched=tuple(sorted(touched)),
+        expected=expected, warnings=tuple(warnings),
+    )

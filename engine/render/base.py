@@ -1,0 +1,200 @@
+"""Change -> sqlglot trees -> SQL text; the dialect-neutral part.
+
+A ``Renderer`` has one method per change type (named after ``Change.op``).
+Each builds sqlglot expressions from the change (never by transpiling text),
+and the dialect subclasses differ by class-level capability flags and a few
+overrides. Identifiers are quoted by construction; defaults are literals
+escaped by sqlglot (DDL takes no bound parameters).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+
+from .. import types
+from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn
+from ..inspect.state import SchemaState
+from ..model import ObjectRef
+
+
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier: spaces, quotes, semicolons and reserved words stay inert."""
+    return exp.to_identifier(name, quoted=True)
+
+
+def table(ref: ObjectRef) -> exp.Table:
+    return exp.Table(this=ident(ref.table), db=ident(ref.schema) if ref.schema else None)
+
+
+def literal(value) -> exp.Expression:
+    """A default value as an escaped SQL literal."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+class Renderer:
+    """Dialect-neutral rendering; subclasses set the flags and override what differs."""
+
+    dialect: ClassVar[str] = ""          # recon dialect name (sqlite, postgresql, mysql)
+    sqlglot_dialect: ClassVar[str] = ""
+    add_column_if_not_exists: ClassVar[bool] = False
+    drop_column_if_exists: ClassVar[bool] = False
+    create_index_if_not_exists: ClassVar[bool] = True
+    drop_index_if_exists: ClassVar[bool] = True
+    index_needs_table: ClassVar[bool] = False     # DROP INDEX i ON t (MySQL)
+    transactional_ddl: ClassVar[bool] = True
+
+    def render(self, change: Change, state: SchemaState) -> list[str]:
+        """The SQL statements that make ``change`` on a database in ``state``."""
+        method = "raw_sql" if change.op == "sql" else change.op
+        out = getattr(self, method)(change, state)
+        return [s if isinstance(s, str) else self.sql(s) for s in out]
+
+    def sql(self, tree: exp.Expression) -> str:
+        return tree.sql(dialect=self.sqlglot_dialect)
+
+    # -- building blocks ---------------------------------------------------------------
+
+    def datatype(self, portable: str) -> exp.DataType:
+        return exp.DataType.build(types.native(portable, self.dialect), dialect=self.sqlglot_dialect)
+
+    def column_def(self, col: ColumnDef, exists: bool = False) -> exp.ColumnDef:
+        constraints = []
+        if not col.nullable or col.primary_key:
+            constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if col.default is not UNSET:
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=literal(col.default))))
+        node = exp.ColumnDef(this=ident(col.name), kind=self.datatype(col.type), constraints=constraints)
+        if exists:
+            node.set("exists", True)
+        return node
+
+    def reference(self, fk: ForeignKey) -> exp.Reference:
+        options = [f"ON DELETE {fk.on_delete.replace('_', ' ').upper()}"] if fk.on_delete else []
+        return exp.Reference(this=exp.Schema(this=table(fk.table), expressions=[ident(c) for c in fk.columns]), options=options)
+
+    def constraint(self, name: str, kind: str, columns=(), references: ForeignKey | None = None, check: str | None = None) -> exp.Constraint:
+        cols = [ident(c) for c in columns]
+        if kind == "primary_key":
+            body = exp.PrimaryKey(expressions=cols)
+        elif kind == "unique":
+            body = exp.UniqueColumnConstraint(this=exp.Schema(expressions=cols))
+        elif kind == "foreign_key":
+            body = exp.ForeignKey(expressions=cols, reference=self.reference(references))
+        else:
+            body = exp.CheckColumnConstraint(this=self.check_expression(check))
+        return exp.Constraint(this=ident(name), expressions=[body])
+
+    def check_expression(self, text: str) -> exp.Expression:
+        """A declared CHECK or WHERE expression, parsed into a tree (never pasted as text)."""
+        return exp.condition(text, dialect=self.sqlglot_dialect)
+
+    def table_constraints(self, change: CreateTable) -> list[exp.Constraint]:
+        from ..changes import table_constraints
+
+        out = []
+        for con in table_constraints(change.table, change.columns, change.primary_key, self.dialect):
+            ref = next((c.references for c in change.columns if c.references and con.kind == "foreign_key" and con.columns == (c.name,)), None)
+            out.append(self.constraint(self.constraint_name(con.name, change.table.table), con.kind, con.columns, ref))
+        return out
+
+    def constraint_name(self, name: str, table_name: str) -> str:
+        return name
+
+    def alter(self, ref: ObjectRef, *actions: exp.Expression) -> exp.Alter:
+        return exp.Alter(this=table(ref), kind="TABLE", actions=list(actions))
+
+    # -- one method per change type ------------------------------------------------------
+
+    def create_table(self, change: CreateTable, state: SchemaState) -> list:
+        columns = [self.column_def(c) for c in change.columns]
+        schema = exp.Schema(this=table(change.table), expressions=columns + self.table_constraints(change))
+        return [exp.Create(this=schema, kind="TABLE", exists=True)]
+
+    def add_column(self, change: AddColumn, state: SchemaState) -> list:
+        out = [self.alter(change.table, self.column_def(change.column, exists=self.add_column_if_not_exists))]
+        for con in self._column_constraints(change):
+            out.append(self.alter(change.table, exp.AddConstraint(expressions=[con])))
+        return out
+
+    def _column_constraints(self, change: AddColumn) -> list[exp.Constraint]:
+        col, name = change.column, change.table.table
+        out = []
+        if col.unique:
+            out.append(self.constraint(f"{name}_{col.name}_key", "unique", (col.name,)))
+        if col.references:
+            out.append(self.constraint(f"{name}_{col.name}_fkey", "foreign_key", (col.name,), col.references))
+        return out
+
+    def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
+        needs = change.needs(state)
+        col = ident(change.name)
+        out = []
+        if needs["type"]:
+            out.append(self.alter(change.table, exp.AlterColumn(this=col, dtype=self.datatype(change.type))))
+        if needs["nullable"]:
+            out.append(self.alter(change.table, exp.AlterColumn(this=col, drop=True, allow_null=True) if change.nullable else self._set_not_null(col)))
+        if needs["default"]:
+            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None else exp.AlterColumn(this=col, default=literal(change.default))
+            out.append(self.alter(change.table, action))
+        return out
+
+    def _set_not_null(self, col: exp.Identifier) -> exp.Expression:
+        return exp.AlterColumn(this=col, allow_null=False)
+
+    def rename_column(self, change: RenameColumn, state: SchemaState) -> list:
+        return [self.alter(change.table, exp.RenameColumn(this=ident(change.name), to=ident(change.new_name)))]
+
+    def create_index(self, change: CreateIndex, state: SchemaState) -> list:
+        params = exp.IndexParameters(columns=[self.index_column(change, c, state) for c in change.columns])
+        if change.where:
+            params.set("where", exp.Where(this=self.check_expression(change.where)))
+        index = exp.Index(this=ident(change.name), table=table(change.table), params=params)
+        return [exp.Create(this=index, kind="INDEX", unique=change.unique, exists=self.create_index_if_not_exists,
+                           concurrently=change.concurrently and self.dialect == "postgresql")]
+
+    def index_column(self, change: CreateIndex, name: str, state: SchemaState) -> exp.Expression:
+        return exp.Column(this=ident(name))
+
+    def add_constraint(self, change: AddConstraint, state: SchemaState) -> list:
+        con = self.constraint(change.name, change.kind, change.columns, change.references, change.check)
+        return [self.alter(change.table, exp.AddConstraint(expressions=[con]))]
+
+    def drop_table(self, change: DropTable, state: SchemaState) -> list:
+        return [exp.Drop(tables=[table(change.table)], kind="TABLE", exists=True, cascade=change.cascade)]
+
+    def drop_column(self, change: DropColumn, state: SchemaState) -> list:
+        action = exp.Drop(tables=[exp.Column(this=ident(change.name))], kind="COLUMN", exists=self.drop_column_if_exists)
+        return [self.alter(change.table, action)]
+
+    def drop_index(self, change: DropIndex, state: SchemaState) -> list:
+        ref = change.table
+        target = exp.Table(this=ident(change.name), db=ident(ref.schema) if ref and ref.schema else None)
+        node = exp.Drop(tables=[target], kind="INDEX", exists=self.drop_index_if_exists)
+        if self.index_needs_table:
+            node.set("cluster", exp.OnProperty(this=table(self._index_table(change, state))))
+        return [node]
+
+    def _index_table(self, change: DropIndex, state: SchemaState) -> ObjectRef:
+        if change.table:
+            return change.table
+        for (s, t, n) in state.indexes:
+            if n == change.name and s == state.default_schema:
+                return ObjectRef(None, t)
+        return ObjectRef(None, "?")
+
+    def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
+        return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=False))]
+
+    def raw_sql(self, change: RawSQL, state: SchemaState) -> list:
+        """Declared statements parsed in their dialect and generated for this one."""
+        import sqlglot
+
+        return [tree for text in change.statements for tree in sqlglot.parse(text, read=change.dialect) if tree is not None]

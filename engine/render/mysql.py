@@ -1,0 +1,79 @@
+"""MySQL 8 and MariaDB: DDL commits implicitly, so the engine's own guard matters most.
+
+MariaDB has ``IF [NOT] EXISTS`` for columns and indexes; MySQL 8 does not,
+and there only the state digest checked under the lock guards a statement.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .. import types
+from ..changes import AlterColumn, CreateIndex, DropConstraint, DropIndex, UNSET
+from ..inspect.state import SchemaState
+from .base import Renderer, ident, literal, table
+
+# TEXT/BLOB columns can only be indexed by a prefix; 255 characters fit InnoDB's key limit in utf8mb4.
+INDEX_PREFIX = 255
+
+
+class MySQLRenderer(Renderer):
+    dialect = "mysql"
+    sqlglot_dialect = "mysql"
+    create_index_if_not_exists = False
+    drop_index_if_exists = False
+    index_needs_table = True
+    transactional_ddl = False
+
+    def index_column(self, change: CreateIndex, name: str, state: SchemaState) -> exp.Expression:
+        sim = state.tables.get((change.table.schema or state.default_schema, change.table.table))
+        col = sim.column(name) if sim else None
+        if col is not None and types.canonical(col.type, "mysql") in ("text", "json", "longtext", "mediumtext", "blob", "longblob"):
+            return exp.Anonymous(this=ident(name), expressions=[exp.Literal.number(INDEX_PREFIX)])
+        return exp.Column(this=ident(name))
+
+    def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
+        needs = change.needs(state)
+        out = []
+        if needs["type"] or needs["nullable"]:
+            out.append(self.alter(change.table, exp.ModifyColumn(this=self._full_definition(change, state))))
+        elif needs["default"]:
+            col = ident(change.name)
+            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None else exp.AlterColumn(this=col, default=literal(change.default))
+            out.append(self.alter(change.table, action))
+        return out
+
+    def _full_definition(self, change: AlterColumn, state: SchemaState) -> exp.ColumnDef:
+        """MODIFY COLUMN restates the whole column: the new type/nullability, the kept or new default."""
+        current = state.tables[(change.table.schema or state.default_schema, change.table.table)].column(change.name)
+        kind = self.datatype(change.type) if change.type else exp.DataType.build(current.type, dialect="mysql")
+        nullable = current.nullable if change.nullable is None else change.nullable
+        constraints = [] if nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
+        if change.default is not UNSET and change.default is not None:
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=literal(change.default))))
+        elif current.default is not None and not change.drop_default:
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=exp.maybe_parse(current.default, dialect="mysql"))))
+        return exp.ColumnDef(this=ident(change.name), kind=kind, constraints=constraints)
+
+    def drop_index(self, change: DropIndex, state: SchemaState) -> list:
+        node = exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="INDEX", exists=self.drop_index_if_exists)
+        node.set("cluster", exp.OnProperty(this=table(self._index_table(change, state))))
+        return [node]
+
+    def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
+        schema = change.table.schema or state.default_schema
+        con = state.constraints.get((schema, change.table.table, change.name))
+        kind = {"foreign_key": "FOREIGN KEY", "unique": "INDEX", "primary_key": "PRIMARY KEY"}.get(con.kind if con else "", "CONSTRAINT")
+        targets = [exp.Table(this=ident(change.name))] if kind != "PRIMARY KEY" else []
+        return [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=False))]
+
+    def sql(self, tree: exp.Expression) -> str:
+        # Keep names as written: a prefix-indexed column renders as a function call.
+        return tree.sql(dialect=self.sqlglot_dialect, normalize_functions=False)
+
+
+class MariaDBRenderer(MySQLRenderer):
+    add_column_if_not_exists = True
+    drop_column_if_exists = True
+    create_index_if_not_exists = True
+    drop_index_if_exists = True

@@ -1,0 +1,53 @@
+"""PostgreSQL: IF [NOT] EXISTS where the server has it; constraints guarded by DO blocks."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..changes import AddColumn, AddConstraint, AlterColumn, DropConstraint
+from ..inspect.state import SchemaState
+from ..model import ObjectRef
+from .base import Renderer, ident
+
+
+class PostgresRenderer(Renderer):
+    dialect = "postgresql"
+    sqlglot_dialect = "postgres"
+    add_column_if_not_exists = True
+    drop_column_if_exists = True
+
+    def guarded(self, ref: ObjectRef, name: str, statement: exp.Expression) -> str:
+        """``statement`` inside a DO block that runs it only while constraint ``name`` is missing on ``ref``."""
+        schema = exp.Literal.string(ref.schema) if ref.schema else exp.func("current_schema")
+        probe = (
+            exp.select(exp.Literal.number(1))
+            .from_("pg_catalog.pg_constraint AS c")
+            .join("pg_catalog.pg_class AS t", on="t.oid = c.conrelid")
+            .join("pg_catalog.pg_namespace AS n", on="n.oid = t.relnamespace")
+            .where(exp.column("conname", "c").eq(exp.Literal.string(name)))
+            .where(exp.column("relname", "t").eq(exp.Literal.string(ref.table)))
+            .where(exp.column("nspname", "n").eq(schema))
+        )
+        body = f"BEGIN IF NOT EXISTS ({self.sql(probe)}) THEN {self.sql(statement)}; END IF; END"
+        tag = "$recon$"
+        while tag in body:
+            tag = tag[:-1] + "x$"
+        return f"DO {tag} {body} {tag}"
+
+    def add_constraint(self, change: AddConstraint, state: SchemaState) -> list:
+        return [self.guarded(change.table, change.name, stmt) for stmt in super().add_constraint(change, state)]
+
+    def add_column(self, change: AddColumn, state: SchemaState) -> list:
+        first, *constraints = super().add_column(change, state)
+        names = [c.expressions[0].this.name for c in constraints]
+        return [first] + [self.guarded(change.table, n, s) for n, s in zip(names, constraints)]
+
+    def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
+        out = super().alter_column(change, state)
+        if change.needs(state)["type"]:
+            action = out[0].args["actions"][0]
+            action.set("using", exp.Cast(this=exp.Column(this=ident(change.name)), to=self.datatype(change.type)))
+        return out
+
+    def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
+        return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=True))]
