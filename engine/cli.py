@@ -238,8 +238,7 @@ def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -
     if opts.format == "json":
         _emit(views.to_json(report.to_dict()))
     else:
-        text = views.apply_text(report, style)
-        _emit("\n".join(line for line in text.splitlines() if not line.startswith(("applied ", "rolled back ", "\x1b"))) + "\n" if report.outcomes else text)
+        _emit(views.apply_text(report, style, units=False))
     return 0
 
 
@@ -305,12 +304,9 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
 
 
 def _ledger_rows(ctx: Context) -> list:
-    from . import ledger
-    from .inspect import inspect_schema
-    from .target import make_target, read_only_connection
+    from .history import history
 
-    with read_only_connection(make_target(ctx.url)) as conn:
-        return ledger.read(conn, inspect_schema(conn), ctx.ledger_table)
+    return history(ctx.url, ctx.ledger_table)
 
 
 @cli.command()

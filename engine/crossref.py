@@ -185,11 +185,44 @@ def _unit_sql(docs, declared) -> Iterator[Diagnostic]:
             for i, op in enumerate(ops):
                 (name, body), = op.items()
                 path = f"{prefix}[{i}]"
+                yield from _operation(doc.file, data, f"{path}.{name}", name, body)
                 if name != "sql":
                     if scope == "seed":
                         yield Diagnostic(doc.file, ops.line_of(i), f"{path}.{name}", f"unit mixes schema and seed work: {name} in a seed-scope unit (move it to a schema-scope unit)")
                     continue
                 yield from _raw_sql(doc.file, scope, f"{path}.sql", body)
+
+
+_NEEDS_BY_TYPE = {"unique": ("columns",), "foreign_key": ("columns", "references"), "check": ("check",)}
+
+
+def _operation(file: str, unit: LocDict, path: str, name: str, body: LocDict) -> Iterator[Diagnostic]:
+    """Rules a JSON Schema cannot say: references that parse, keys by constraint type, CONCURRENTLY outside a transaction."""
+    for key in ("table",):
+        if isinstance(body.get(key), str):
+            try:
+                table_ref(body[key])
+            except ValueError as exc:
+                yield Diagnostic(file, body.line_of(key), f"{path}.{key}", str(exc))
+    if name == "add_constraint":
+        for key in _NEEDS_BY_TYPE[body["type"]]:
+            if key not in body:
+                yield Diagnostic(file, body.line, path, f"a {body['type']} constraint needs {key!r}")
+    if name == "alter_column" and not any(k in body for k in ("type", "nullable", "default")) and not body.get("drop_default"):
+        yield Diagnostic(file, body.line, path, "changes nothing: give type, nullable, default or drop_default: true")
+    if body.get("concurrently") and unit.get("transactional", True):
+        yield Diagnostic(file, body.line_of("concurrently"), f"{path}.concurrently", "CONCURRENTLY cannot run inside a transaction: set transactional: false on the unit")
+    if name == "sql" and "guard" not in body:
+        from . import sqltext
+
+        statements = body["statements"]
+        for j, text in enumerate(statements):
+            try:
+                sqltext.parse(text, body["dialect"])
+            except ValueError:
+                continue  # reported as a parse error
+            if not sqltext.self_guarded(text, body["dialect"]):
+                yield Diagnostic(file, statements.line_of(j), f"{path}.statements[{j}]", "not idempotent and no guard: add `guard:` (e.g. column_missing: t.c) or use IF [NOT] EXISTS")
 
 
 def _raw_sql(file: str, scope: str, path: str, body: LocDict) -> Iterator[Diagnostic]:

@@ -233,9 +233,9 @@ def plan_markdown(plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def apply_text(report, style: Style = Style()) -> str:
-    """What apply did: one line per unit, then fingerprint and invariants before -> after."""
-    lines = [outcome_line(o, style) for o in report.outcomes]
+def apply_text(report, style: Style = Style(), units: bool = True) -> str:
+    """What apply did: one line per unit (unless already printed live), then the audits before -> after."""
+    lines = [outcome_line(o, style) for o in report.outcomes] if units else []
     if not report.outcomes:
         lines.append("Nothing to apply.")
     if report.before and report.after:

@@ -43,6 +43,14 @@ def test_demo_reproduces_and_resolves_the_incident(tmp_path):
     assert "fingerprint 6/7 (missing: products.product_name)" in text
     assert "did you mean products.nameCanonical?" in text
     assert "fingerprint 7/7" in text
+    # act 2: plan, apply, converge, roll back
+    assert "fingerprint 6/7 (missing: products.nameCanonical)" in text
+    assert '+ add_column products.nameCanonical' in text and "fingerprint 6/7 -> 7/7 (fixes: products.nameCanonical)" in text
+    assert "applied TER-173-products-name-canonical (2 statements" in text
+    assert "No changes. The database matches the specs and the ledger." in text
+    assert "- drop_column products.nameCanonical" in text and "DESTRUCTIVE RC102" in text
+    assert "rolled back TER-173-products-name-canonical" in text and "fingerprint 7/7 -> 6/7" in text
+    assert "rolled_back TER-173-products-name-canonical" in text
     before = json.loads((tmp_path / "before.json").read_text())
     after = json.loads((tmp_path / "after.json").read_text())
     assert (before["fingerprint"]["passed"], before["fingerprint"]["total"]) == (6, 7)

@@ -258,3 +258,28 @@ def test_integers_are_decimal_as_in_yaml_1_2(tmp_path):
           - {key: a, value: 010}
     """)
     assert engine.load_specs(tmp_path).seeds[0].rows[0]["value"] == 10
+
+
+def test_migration_rules_beyond_the_schema(tmp_path):
+    write(tmp_path, "u.yaml", """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - add_constraint: {name: fk, table: t, type: foreign_key, columns: [a]}
+          - alter_column: {table: t, name: a}
+          - create_index: {name: i, table: t, columns: [a], concurrently: true}
+          - sql:
+              dialect: postgres
+              statements:
+                - UPDATE t SET a = 1 WHERE a IS NULL
+                - CREATE TABLE IF NOT EXISTS x (a int)
+          - add_column: {table: 'a."b', name: c, type: text}
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "u.yaml:5: operations[0].add_constraint: a foreign_key constraint needs 'references'" in text
+    assert "u.yaml:6: operations[1].alter_column: changes nothing" in text
+    assert "u.yaml:7: operations[2].create_index.concurrently: CONCURRENTLY cannot run inside a transaction" in text
+    assert "u.yaml:11: operations[3].sql.statements[0]: not idempotent and no guard" in text
+    assert "statements[1]" not in text  # IF NOT EXISTS guards itself
+    assert "u.yaml:13: operations[4].add_column.table: malformed identifier" in text

@@ -1,11 +1,16 @@
-"""``recon demo``: the 6/7 incident, reproduced and resolved on a throwaway SQLite file.
+"""``recon demo``: the whole workflow on throwaway SQLite files, from the example specs.
 
-The application's startup detector expects ``products.product_name``; the
-database has ``products.nameCanonical``. The demo copies the example specs,
-writes the detector's expectation into the fingerprint, audits (6/7, with the
+Act 1, the detector was wrong: the database has ``products.nameCanonical``,
+the application's startup detector expects ``products.product_name``. The demo
+writes that expectation into a copy of the fingerprint, audits (6/7 with the
 suggestion), applies the suggestion to the spec line the failing check points
-at, audits again (7/7) and compares the two reports. It writes only inside
-its own folder.
+at, audits again (7/7) and compares the two reports.
+
+Act 2, the schema was behind: a database at release 1 lacks the column.
+Audit 6/7, plan (TER-173 adds it), apply the saved plan, audit 7/7, plan
+again (nothing left), roll TER-173 back (6/7) and show the ledger.
+
+It writes only inside its own folder.
 """
 
 from __future__ import annotations
@@ -17,25 +22,33 @@ from importlib import resources
 from pathlib import Path
 
 from .. import report as views
+from ..apply import apply
 from ..audit import audit
+from ..history import history
+from ..plan import load_plan, make_plan
 from ..resources import example_specs_dir
 from ..validate import load_specs
 
 WRONG = "products.product_name"
 RIGHT = "products.nameCanonical"
+UNIT = "TER-173-products-name-canonical"
 
 
-def _build_database(path: Path) -> None:
-    """Create the incident's database from the shipped fixture (the demo's own file only)."""
-    script = resources.files(__package__).joinpath("incident.sql").read_text(encoding="utf-8")
+def _build_database(path: Path, *fixtures: str) -> None:
+    """Create a demo database from the shipped SQL fixtures (the demo's own file only)."""
+    if path.exists():
+        path.unlink()
     with sqlite3.connect(path) as conn:
-        conn.executescript(script)
+        for name in fixtures:
+            conn.executescript(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
     conn.close()
 
 
 def _copy_specs(dest: Path) -> Path:
     """The example specs without migration units (the detector only audits)."""
-    shutil.copytree(example_specs_dir(), dest, ignore=shutil.ignore_patterns("migrations", "__pycache__", "__init__.py"))
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(example_specs_dir(), dest, ignore=shutil.ignore_patterns("migrations", "__pycache__"))
     return dest
 
 
@@ -54,53 +67,107 @@ def _column_line(file: Path, column: str) -> int:
     raise RuntimeError(f"{file} has no canary for {column}")
 
 
+class _Demo:
+    """The demo's folder, output and step headings."""
+
+    def __init__(self, root: Path, style: views.Style, echo):
+        self.root, self.style, self.echo = root, style, echo
+
+    def step(self, title: str, rest: str = "") -> None:
+        self.echo(self.style.paint(title, "cyan", bold=True) + rest + "\n")
+
+    def show(self, text: str) -> None:
+        self.echo("".join("   " + line + "\n" for line in text.splitlines()) + "\n")
+
+    def save(self, name: str, data: dict) -> Path:
+        path = self.root / name
+        path.write_text(views.to_json(data), encoding="utf-8")
+        return path
+
+
 def run_demo(workdir: str | None, style: views.Style = views.Style(), echo=print) -> int:
-    """Run the demo in ``workdir`` (a new temporary folder when None); 0 when it ends at 7/7."""
+    """Run both acts in ``workdir`` (a new temporary folder when None); 0 when every step ends as expected."""
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="recon-demo-"))
     root.mkdir(parents=True, exist_ok=True)
-    db_path = root / "incident.db"
-    if db_path.exists():
-        db_path.unlink()
-    specs_dir = root / "specs"
-    if specs_dir.exists():
-        shutil.rmtree(specs_dir)
-    _build_database(db_path)
-    _copy_specs(specs_dir)
+    demo = _Demo(root, style, echo)
+    first = _act_one(demo)
+    second = _act_two(demo)
+    echo(f"files in {root}:\n")
+    for name in ("before.json", "after.json", "plan.json", "release-after.json"):
+        echo(f"  {root / name}\n")
+    return 0 if first and second else 1
+
+
+def _act_one(demo: _Demo) -> bool:
+    """The detector was wrong: 6/7 with a suggestion, fix the canary, 7/7."""
+    db_path = demo.root / "incident.db"
+    _build_database(db_path, "release1.sql", "incident.sql")
+    specs_dir = _copy_specs(demo.root / "specs")
     url = f"sqlite:///{db_path}"
     fingerprint = specs_dir / "fingerprint.yaml"
 
-    echo(style.paint("1. The incident", "cyan", bold=True) + f": the app's detector expects {WRONG}; the database has {RIGHT}.\n")
+    demo.step("Act 1. The detector is wrong", f": the app expects {WRONG}; the database has {RIGHT}.")
     line = _column_line(fingerprint, RIGHT)
     _replace_on_line(fingerprint, line, RIGHT, WRONG)
-    echo(f"   {fingerprint}:{line} now reads 'column: {WRONG}', as the detector shipped it\n\n")
+    demo.show(f"{fingerprint}:{line} now reads 'column: {WRONG}', as the detector shipped it")
 
-    echo(style.paint("2. recon audit", "cyan", bold=True) + f" --specs {specs_dir} --db {url}\n")
+    demo.step("1. recon audit", f" --specs {specs_dir} --db {url}")
     before = audit(load_specs(specs_dir), url)
-    before_file = root / "before.json"
-    before_file.write_text(views.to_json(before.to_dict()), encoding="utf-8")
-    echo(_indent(views.audit_text(before, style)) + "\n")
+    demo.save("before.json", before.to_dict())
+    demo.show(views.audit_text(before, demo.style))
 
-    failing = [c for c in before.fingerprint.failing if c.suggestion]
-    echo(style.paint("3. Fix the canary", "cyan", bold=True) + " with the suggestion each failing check carries\n")
-    for check in failing:
+    demo.step("2. Fix the canary", " with the suggestion each failing check carries")
+    fixes = []
+    for check in (c for c in before.fingerprint.failing if c.suggestion):
         file, number = check.source.rsplit(":", 1)
         _replace_on_line(Path(file), int(number), check.object, check.suggestion)
-        echo(f"   {check.source}: {check.object} -> {check.suggestion}\n")
-    echo("\n")
+        fixes.append(f"{check.source}: {check.object} -> {check.suggestion}")
+    demo.show("\n".join(fixes))
 
-    echo(style.paint("4. recon audit", "cyan", bold=True) + " again\n")
+    demo.step("3. recon audit", " again")
     after = audit(load_specs(specs_dir), url)
-    after_file = root / "after.json"
-    after_file.write_text(views.to_json(after.to_dict()), encoding="utf-8")
-    echo(_indent(views.audit_text(after, style)) + "\n")
+    demo.save("after.json", after.to_dict())
+    demo.show(views.audit_text(after, demo.style))
 
-    echo(style.paint("5. recon compare", "cyan", bold=True) + " before.json after.json\n")
-    echo(_indent(views.compare_text(views.compare(before.to_dict(), after.to_dict()), style)) + "\n")
-
-    echo(f"reports:  {before_file}\n          {after_file}\n")
-    echo(f"database: {db_path}\nspecs:    {specs_dir}\n")
-    return 0 if after.ok and not before.fingerprint.complete else 1
+    demo.step("4. recon compare", " before.json after.json")
+    demo.show(views.compare_text(views.compare(before.to_dict(), after.to_dict()), demo.style))
+    return after.ok and not before.fingerprint.complete
 
 
-def _indent(text: str) -> str:
-    return "".join("   " + line + "\n" for line in text.splitlines())
+def _act_two(demo: _Demo) -> bool:
+    """The schema is behind: plan, apply, verify, converge, roll back."""
+    db_path = demo.root / "release.db"
+    _build_database(db_path, "release1.sql")
+    specs = load_specs(example_specs_dir())
+    url = f"sqlite:///{db_path}"
+
+    demo.step("Act 2. The schema is behind", f": a database at release 1 has no {RIGHT}.")
+    demo.step("5. recon audit", f" --db {url}")
+    start = audit(specs, url)
+    demo.show(start.fingerprint.summary())
+
+    demo.step("6. recon plan", " --out plan.json")
+    planned = make_plan(specs, url)
+    plan_file = demo.save("plan.json", planned.to_dict())
+    demo.show(views.plan_text(planned, demo.style))
+
+    demo.step("7. recon apply", " plan.json")
+    applied = apply(load_plan(str(plan_file)), url, specs=specs)
+    demo.save("release-after.json", applied.after.to_dict())
+    demo.show(views.apply_text(applied, demo.style))
+
+    demo.step("8. recon plan", " again")
+    again = make_plan(specs, url)
+    demo.show(views.plan_text(again, demo.style).split("\n", 1)[1])
+
+    demo.step("9. recon rollback", f" {UNIT} --allow-destructive")
+    unit = next(u for u in specs.units if u.id == UNIT)
+    undo_plan = make_plan(specs, url, rollback=(unit,))
+    demo.show(views.plan_text(undo_plan, demo.style).split("\n", 1)[1] + f"rollback notes: {unit.rollback_notes}")
+    undo = apply(undo_plan, url, specs=specs, allow_destructive=True)
+    demo.show(views.apply_text(undo, demo.style))
+
+    demo.step("10. recon history")
+    demo.show(views.history_text(history(url)))
+    return (not start.fingerprint.complete and applied.after.fingerprint.complete and again.empty
+            and not undo.after.fingerprint.complete)
