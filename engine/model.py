@@ -46,6 +46,11 @@ def _quote_part(part: str) -> str:
 
 def split_identifier(text: str) -> list[str]:
     """Split ``a."b.c".d`` on dots outside double quotes; ``""`` inside quotes is one quote."""
+    if '"' not in text:
+        parts = text.split(".")
+        if "" in parts:
+            raise ValueError(f"malformed identifier {text!r}")
+        return parts
     parts, buf, quoted, i = [], [], False, 0
     while i < len(text):
         ch = text[i]
