@@ -8,13 +8,19 @@ content as the command line's JSON:
     for check in report.fingerprint.failing:
         log.warning("canary %s failed: %s", check.name, check.detail)
 
-The pipeline behind it: loader -> validate -> inspect -> checks/invariants -> report.
+    plan = engine.plan(specs, url)          # read-only; plan.to_dict() is the plan file
+    result = engine.apply(plan, url, specs=specs)
+
+The pipeline behind it: loader -> validate -> inspect -> checks/invariants -> report, and
+inspect -> diff -> plan -> render -> apply -> report. The names ``plan`` and ``apply``
+here are the functions; their modules are imported as ``from engine.plan import ...``.
 """
 
+__version__ = "0.1.0"  # before the imports: apply records it in the ledger
+
 from .audit import AuditReport, audit
-from .errors import ReconError, SpecError, TargetError
+from .errors import ReconError, SafetyRefusal, SpecError, TargetError
 from .model import Specs
 from .validate import load_specs
 
-__all__ = ["load_specs", "audit", "AuditReport", "Specs", "ReconError", "SpecError", "TargetError"]
-__version__ = "0.1.0"
+__all__ = ["load_specs", "audit", "AuditReport", "Specs", "ReconError", "SafetyRefusal", "SpecError", "TargetError"]

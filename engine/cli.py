@@ -157,6 +157,7 @@ class Context:
     url: str
     mode: str
     ledger_table: str
+    environment: object = None
 
 
 def _context(opts: Options, mode_option: str | None, ledger_option: str | None) -> Context:
@@ -173,7 +174,7 @@ def _context(opts: Options, mode_option: str | None, ledger_option: str | None) 
 
         raise UsageError(f"unknown mode {mode!r} (apply or detect-only)")
     table = ledger_option or (env.ledger_table if env and env.ledger_table else DEFAULT_TABLE)
-    return Context(specs, url, mode, table)
+    return Context(specs, url, mode, table, env)
 
 
 def _skip_seeding() -> bool:
@@ -225,7 +226,11 @@ def _confirm(auto_approve: bool, what: str) -> None:
 
 
 def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -> int:
+    from . import gates
     from .apply import ApplyError, apply as run_apply
+
+    if ctx.mode != "detect-only":  # detect-only is refused by apply itself, with its own message
+        gates.check(the_plan, ctx.environment, ctx.specs.environments)
 
     style = views.Style(opts.color)
     echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))
