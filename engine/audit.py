@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import checks, invariants as inv
-from .checks import CheckResult
 from .errors import UsageError
-from .invariants import InvariantResult
 from .model import Specs
 from .target import Target, make_target, read_only_connection
 
@@ -33,10 +31,10 @@ class TargetInfo:
 
 
 @dataclass(frozen=True)
-class FingerprintResult:
-    """Canary results: ``complete`` is true when every check passed."""
+class _Results:
+    """Named pass/fail results and their counts."""
 
-    checks: tuple[CheckResult, ...]
+    checks: tuple
 
     @property
     def passed(self) -> int:
@@ -47,12 +45,17 @@ class FingerprintResult:
         return len(self.checks)
 
     @property
-    def complete(self) -> bool:
-        return self.passed == self.total
+    def failing(self) -> tuple:
+        return tuple(c for c in self.checks if not c.passed)
+
+
+@dataclass(frozen=True)
+class FingerprintResult(_Results):
+    """Canary results (``CheckResult``): ``complete`` is true when every check passed."""
 
     @property
-    def failing(self) -> tuple[CheckResult, ...]:
-        return tuple(c for c in self.checks if not c.passed)
+    def complete(self) -> bool:
+        return self.passed == self.total
 
     def summary(self) -> str:
         """One line a startup log can carry: ``fingerprint 6/7 (missing: products.product_name)``."""
@@ -67,22 +70,8 @@ class FingerprintResult:
 
 
 @dataclass(frozen=True)
-class InvariantsResult:
-    """Invariant results, declared ones first, then those implied by rbac specs."""
-
-    checks: tuple[InvariantResult, ...]
-
-    @property
-    def passed(self) -> int:
-        return sum(c.passed for c in self.checks)
-
-    @property
-    def total(self) -> int:
-        return len(self.checks)
-
-    @property
-    def failing(self) -> tuple[InvariantResult, ...]:
-        return tuple(c for c in self.checks if not c.passed)
+class InvariantsResult(_Results):
+    """Invariant results (``InvariantResult``), declared ones first, then those implied by rbac specs."""
 
     def summary(self) -> str:
         line = f"invariants {self.passed}/{self.total}"

@@ -18,6 +18,7 @@ import click
 
 from . import report as views
 from .errors import ReconError
+from .files import write_text
 from .target import redact_text
 
 
@@ -326,17 +327,6 @@ def history(opts: Options, mode_option, ledger_option):
     else:
         _emit(views.history_text(rows))
     return 0
-
-
-def write_text(path: str, text: str) -> None:
-    """Write an output file; an unwritable path is a ReconError, not a traceback."""
-    from .errors import UsageError
-
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -121,13 +121,9 @@ def _totals(report: dict) -> dict:
 
 def load_audit_report(path: str) -> dict:
     """A ``recon.audit/v1`` report from ``path``; ReportError when it is not one."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    from .files import read_json
+
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
         raise ReportError(f"{path}: not an audit report (expected format {AUDIT_FORMAT!r})")
     for section in ("fingerprint", "invariants"):
