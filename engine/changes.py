@@ -141,6 +141,13 @@ def _native_column(col: ColumnDef, dialect: str, nullable: bool | None = None) -
     return Column(col.name, types.native(col.type, dialect), col.nullable if nullable is None else nullable, default_sql(col.default))
 
 
+def referencing(state: SchemaState, ref: ObjectRef) -> list[Constraint]:
+    """Foreign keys of other tables that point at table ``ref``."""
+    key = _key(state, ref)
+    return [c for c in state.constraints.values()
+            if c.kind == "foreign_key" and (c.ref_schema or c.schema, c.ref_table) == key and (c.schema, c.table) != key]
+
+
 def table_constraints(table: ObjectRef, columns: tuple[ColumnDef, ...], primary_key: tuple[str, ...], dialect: str) -> list[Constraint]:
     """The named constraints ``create_table`` declares: primary key, column uniques and foreign keys."""
     schema = table.schema or ""
@@ -380,6 +387,9 @@ class DropTable(Change):
 
     def simulate(self, state: SchemaState) -> None:
         key = _key(state, self.table)
+        if self.cascade:  # CASCADE also drops the foreign keys of other tables that point at it
+            for fk in referencing(state, self.table):
+                del state.constraints[(fk.schema, fk.table, fk.name)]
         state.tables.pop(key, None)
         for bucket in (state.indexes, state.constraints):
             for k in [k for k in bucket if k[:2] == key]:

@@ -14,7 +14,8 @@ from typing import ClassVar
 from sqlglot import exp
 
 from .. import types
-from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn
+from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn, referencing
+from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef
 
@@ -48,7 +49,11 @@ class Renderer:
     drop_column_if_exists: ClassVar[bool] = False
     create_index_if_not_exists: ClassVar[bool] = True
     drop_index_if_exists: ClassVar[bool] = True
+    drop_constraint_if_exists: ClassVar[bool] = False
     index_needs_table: ClassVar[bool] = False     # DROP INDEX i ON t (MySQL)
+    concurrent_index: ClassVar[bool] = False      # CREATE/DROP INDEX CONCURRENTLY (PostgreSQL)
+    drop_table_cascade: ClassVar[bool] = True     # DROP TABLE ... CASCADE drops the foreign keys pointing at it
+    partial_index: ClassVar[bool] = True          # CREATE INDEX ... WHERE
     transactional_ddl: ClassVar[bool] = True
 
     def render(self, change: Change, state: SchemaState) -> list[str]:
@@ -155,10 +160,13 @@ class Renderer:
     def create_index(self, change: CreateIndex, state: SchemaState) -> list:
         params = exp.IndexParameters(columns=[self.index_column(change, c, state) for c in change.columns])
         if change.where:
+            if not self.partial_index:
+                raise SpecError([Diagnostic(change.source.file, change.source.line, "create_index.where",
+                                            f"{self.dialect} has no partial indexes: index {change.name} cannot take a WHERE clause there")])
             params.set("where", exp.Where(this=self.check_expression(change.where)))
         index = exp.Index(this=ident(change.name), table=table(change.table), params=params)
         return [exp.Create(this=index, kind="INDEX", unique=change.unique, exists=self.create_index_if_not_exists,
-                           concurrently=change.concurrently and self.dialect == "postgresql")]
+                           concurrently=change.concurrently and self.concurrent_index)]
 
     def index_column(self, change: CreateIndex, name: str, state: SchemaState) -> exp.Expression:
         return exp.Column(this=ident(name))
@@ -168,7 +176,20 @@ class Renderer:
         return [self.alter(change.table, exp.AddConstraint(expressions=[con]))]
 
     def drop_table(self, change: DropTable, state: SchemaState) -> list:
-        return [exp.Drop(tables=[table(change.table)], kind="TABLE", exists=True, cascade=change.cascade)]
+        out: list = []
+        if change.cascade and not self.drop_table_cascade:
+            out = self._drop_referencing(change, state)
+        return out + [exp.Drop(tables=[table(change.table)], kind="TABLE", exists=True, cascade=change.cascade and self.drop_table_cascade)]
+
+    def _drop_referencing(self, change: DropTable, state: SchemaState) -> list:
+        """What CASCADE would do, where the dialect lacks it: drop the foreign keys pointing at the table."""
+        sim, out = state.copy(), []
+        for fk in referencing(state, change.table):
+            schema = None if fk.schema == state.default_schema else fk.schema
+            drop = DropConstraint(fk.name, ObjectRef(schema, fk.table), unit=change.unit, source=change.source)
+            out += self.render(drop, sim)
+            drop.simulate(sim)
+        return out
 
     def drop_column(self, change: DropColumn, state: SchemaState) -> list:
         action = exp.Drop(tables=[exp.Column(this=ident(change.name))], kind="COLUMN", exists=self.drop_column_if_exists)
@@ -177,7 +198,8 @@ class Renderer:
     def drop_index(self, change: DropIndex, state: SchemaState) -> list:
         ref = change.table
         target = exp.Table(this=ident(change.name), db=ident(ref.schema) if ref and ref.schema else None)
-        node = exp.Drop(tables=[target], kind="INDEX", exists=self.drop_index_if_exists)
+        node = exp.Drop(tables=[target], kind="INDEX", exists=self.drop_index_if_exists,
+                        concurrently=change.concurrently and self.concurrent_index)
         if self.index_needs_table:
             node.set("cluster", exp.OnProperty(this=table(self._index_table(change, state))))
         return [node]
@@ -191,7 +213,7 @@ class Renderer:
         return ObjectRef(None, "?")
 
     def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
-        return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=False))]
+        return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=self.drop_constraint_if_exists))]
 
     def raw_sql(self, change: RawSQL, state: SchemaState) -> list:
         """Declared statements parsed in their dialect and generated for this one."""

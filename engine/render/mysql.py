@@ -24,6 +24,8 @@ class MySQLRenderer(Renderer):
     drop_index_if_exists = False
     index_needs_table = True
     transactional_ddl = False
+    drop_table_cascade = False  # parsed but ignored: a referenced table cannot be dropped
+    partial_index = False
 
     def index_column(self, change: CreateIndex, name: str, state: SchemaState) -> exp.Expression:
         sim = state.tables.get((change.table.schema or state.default_schema, change.table.table))
@@ -64,8 +66,9 @@ class MySQLRenderer(Renderer):
         schema = change.table.schema or state.default_schema
         con = state.constraints.get((schema, change.table.table, change.name))
         kind = {"foreign_key": "FOREIGN KEY", "unique": "INDEX", "primary_key": "PRIMARY KEY"}.get(con.kind if con else "", "CONSTRAINT")
-        targets = [exp.Table(this=ident(change.name))] if kind != "PRIMARY KEY" else []
-        return [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=False))]
+        named = kind != "PRIMARY KEY"  # DROP PRIMARY KEY takes neither a name nor IF EXISTS
+        targets = [exp.Table(this=ident(change.name))] if named else []
+        return [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=named and self.drop_constraint_if_exists))]
 
     def sql(self, tree: exp.Expression) -> str:
         # Keep names as written: a prefix-indexed column renders as a function call.
@@ -77,3 +80,4 @@ class MariaDBRenderer(MySQLRenderer):
     drop_column_if_exists = True
     create_index_if_not_exists = True
     drop_index_if_exists = True
+    drop_constraint_if_exists = True  # DROP FOREIGN KEY / INDEX / CONSTRAINT IF EXISTS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..changes import AddColumn, AddConstraint, AlterColumn, DropConstraint
+from ..changes import AddColumn, AddConstraint, AlterColumn
 from ..inspect.state import SchemaState
 from ..model import ObjectRef
 from .base import Renderer, ident
@@ -15,6 +15,8 @@ class PostgresRenderer(Renderer):
     sqlglot_dialect = "postgres"
     add_column_if_not_exists = True
     drop_column_if_exists = True
+    drop_constraint_if_exists = True
+    concurrent_index = True
 
     def guarded(self, ref: ObjectRef, name: str, statement: exp.Expression) -> str:
         """``statement`` inside a DO block that runs it only while constraint ``name`` is missing on ``ref``."""
@@ -39,7 +41,7 @@ class PostgresRenderer(Renderer):
 
     def add_column(self, change: AddColumn, state: SchemaState) -> list:
         first, *constraints = super().add_column(change, state)
-        names = [c.expressions[0].this.name for c in constraints]
+        names = [c.this.name for c in self._column_constraints(change)]
         return [first] + [self.guarded(change.table, n, s) for n, s in zip(names, constraints)]
 
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
@@ -48,6 +50,3 @@ class PostgresRenderer(Renderer):
             action = out[0].args["actions"][0]
             action.set("using", exp.Cast(this=exp.Column(this=ident(change.name)), to=self.datatype(change.type)))
         return out
-
-    def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
-        return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=True))]

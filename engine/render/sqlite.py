@@ -27,6 +27,7 @@ def _verbatim(type_text: str) -> exp.DataType:
 class SQLiteRenderer(Renderer):
     dialect = "sqlite"
     sqlglot_dialect = "sqlite"
+    drop_table_cascade = False  # no CASCADE keyword
 
     def datatype(self, portable: str) -> exp.DataType:
         # SQLite keeps the declared spelling; sqlglot would turn BIGINT into INTEGER.

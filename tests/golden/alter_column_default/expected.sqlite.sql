@@ -1,0 +1,16 @@
+CREATE TABLE "_recon_rebuild_settings" ("id" INTEGER NOT NULL, "theme" VARCHAR(20) DEFAULT 'light', "retries" INTEGER NOT NULL DEFAULT 3, "label" VARCHAR(40) DEFAULT 'it''s; -- fine', "enabled" BOOLEAN, CONSTRAINT "settings_pkey" PRIMARY KEY ("id"));
+INSERT INTO "_recon_rebuild_settings" ("id", "theme", "retries", "label", "enabled") SELECT "id", "theme", "retries", "label", "enabled" FROM "settings";
+DROP TABLE "settings";
+ALTER TABLE "_recon_rebuild_settings" RENAME TO "settings";
+CREATE TABLE "_recon_rebuild_settings" ("id" INTEGER NOT NULL, "theme" VARCHAR(20) DEFAULT 'dark', "retries" INTEGER NOT NULL DEFAULT 3, "label" VARCHAR(40) DEFAULT 'it''s; -- fine', "enabled" BOOLEAN, CONSTRAINT "settings_pkey" PRIMARY KEY ("id"));
+INSERT INTO "_recon_rebuild_settings" ("id", "theme", "retries", "label", "enabled") SELECT "id", "theme", "retries", "label", "enabled" FROM "settings";
+DROP TABLE "settings";
+ALTER TABLE "_recon_rebuild_settings" RENAME TO "settings";
+CREATE TABLE "_recon_rebuild_settings" ("id" INTEGER NOT NULL, "theme" VARCHAR(20) DEFAULT 'dark', "retries" INTEGER NOT NULL, "label" VARCHAR(40) DEFAULT 'it''s; -- fine', "enabled" BOOLEAN, CONSTRAINT "settings_pkey" PRIMARY KEY ("id"));
+INSERT INTO "_recon_rebuild_settings" ("id", "theme", "retries", "label", "enabled") SELECT "id", "theme", "retries", "label", "enabled" FROM "settings";
+DROP TABLE "settings";
+ALTER TABLE "_recon_rebuild_settings" RENAME TO "settings";
+CREATE TABLE "_recon_rebuild_settings" ("id" INTEGER NOT NULL, "theme" VARCHAR(20) DEFAULT 'dark', "retries" INTEGER NOT NULL, "label" VARCHAR(40) DEFAULT 'it''s; -- fine', "enabled" BOOLEAN DEFAULT TRUE, CONSTRAINT "settings_pkey" PRIMARY KEY ("id"));
+INSERT INTO "_recon_rebuild_settings" ("id", "theme", "retries", "label", "enabled") SELECT "id", "theme", "retries", "label", "enabled" FROM "settings";
+DROP TABLE "settings";
+ALTER TABLE "_recon_rebuild_settings" RENAME TO "settings";

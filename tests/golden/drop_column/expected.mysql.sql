@@ -1,0 +1,2 @@
+ALTER TABLE `customers` DROP COLUMN IF EXISTS `fax`;
+ALTER TABLE `customers` DROP COLUMN IF EXISTS `region`;

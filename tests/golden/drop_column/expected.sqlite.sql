@@ -1,0 +1,6 @@
+ALTER TABLE "customers" DROP COLUMN "fax";
+CREATE TABLE "_recon_rebuild_customers" ("id" INTEGER NOT NULL, "name" VARCHAR(50) NOT NULL, "score" INTEGER, CONSTRAINT "customers_pkey" PRIMARY KEY ("id"));
+INSERT INTO "_recon_rebuild_customers" ("id", "name", "score") SELECT "id", "name", "score" FROM "customers";
+DROP TABLE "customers";
+ALTER TABLE "_recon_rebuild_customers" RENAME TO "customers";
+CREATE INDEX IF NOT EXISTS "customers_score_idx" ON "customers"("score");
