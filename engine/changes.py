@@ -173,6 +173,15 @@ def _add_constraint(state: SchemaState, con: Constraint) -> None:
         state.indexes[(schema, con.table, con.name)] = Index(schema, con.table, con.name, con.columns, True, con.kind == "primary_key")
 
 
+def _in_dialect(expression: str | None, source: str, target: str) -> str | None:
+    """A declared SQL expression as the target's catalog would hold it (for a SQLite rebuild)."""
+    from sqlglot import exp
+
+    from .sqlexec import SQLGLOT_DIALECT
+
+    return exp.condition(expression, dialect=source).sql(dialect=SQLGLOT_DIALECT[target]) if expression else None
+
+
 # -- the changes ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -319,6 +328,7 @@ class CreateIndex(Change):
     unique: bool = False
     concurrently: bool = False
     where: str | None = None
+    dialect: str = "postgres"  # the dialect ``where`` is written in
 
     op: ClassVar[str] = "create_index"
     action: ClassVar[str] = "create"
@@ -345,6 +355,7 @@ class AddConstraint(Change):
     columns: tuple[str, ...] = ()
     references: ForeignKey | None = None
     check: str | None = None
+    dialect: str = "postgres"  # the dialect ``check`` is written in
 
     op: ClassVar[str] = "add_constraint"
     action: ClassVar[str] = "create"
@@ -363,8 +374,8 @@ class AddConstraint(Change):
         fk = self.references
         _add_constraint(state, Constraint(
             self.table.schema or "", self.table.table, self.name, self.kind, self.columns,
-            fk.table.schema if fk else None, fk.table.table if fk else None, fk.columns if fk else (), self.check,
-            fk.on_delete if fk else None,
+            fk.table.schema if fk else None, fk.table.table if fk else None, fk.columns if fk else (),
+            _in_dialect(self.check, self.dialect, state.dialect), fk.on_delete if fk else None,
         ))
 
 
@@ -585,11 +596,11 @@ def _rename_column(a, **k):
 
 
 def _create_index(a, **k):
-    return CreateIndex(a["name"], table_ref(a["table"]), tuple(a["columns"]), a.get("unique", False), a.get("concurrently", False), a.get("where"), **k)
+    return CreateIndex(a["name"], table_ref(a["table"]), tuple(a["columns"]), a.get("unique", False), a.get("concurrently", False), a.get("where"), a.get("dialect", "postgres"), **k)
 
 
 def _add_constraint_op(a, **k):
-    return AddConstraint(a["name"], table_ref(a["table"]), a["type"], tuple(a.get("columns", ())), _fk(a.get("references")), a.get("check"), **k)
+    return AddConstraint(a["name"], table_ref(a["table"]), a["type"], tuple(a.get("columns", ())), _fk(a.get("references")), a.get("check"), a.get("dialect", "postgres"), **k)
 
 
 def _drop_table(a, **k):

@@ -41,7 +41,8 @@ class ObjectRef:
 
 
 def _quote_part(part: str) -> str:
-    return f'"{part}"' if "." in part or '"' in part else part
+    """A name as written in a spec: quoted (inner quotes doubled) when it holds a dot or a quote."""
+    return '"' + part.replace('"', '""') + '"' if "." in part or '"' in part else part
 
 
 def split_identifier(text: str) -> list[str]:

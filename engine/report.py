@@ -191,7 +191,7 @@ def plan_text(plan, style: Style = Style()) -> str:
     s = plan.summary()
     fp = plan.expected.get("fingerprint", {})
     lines += ["", f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; {len(plan.units)} unit(s) to record."]
-    if fp:
+    if fp and fp["total"]:
         lines.append(f"fingerprint {fp['before']['passed']}/{fp['before']['total']} -> {fp['passed']}/{fp['total']}"
                      + (f" (fixes: {', '.join(fp['fixed'])})" if fp.get("fixed") else "")
                      + (f" (breaks: {', '.join(fp['broken'])})" if fp.get("broken") else ""))

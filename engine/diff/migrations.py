@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..changes import AlterColumn, Change, RawSQL, from_operation
+from ..changes import AlterColumn, Change, RawSQL, default_sql, from_operation
 from ..inspect.state import SchemaState
 from ..model import Operation, Unit
 from ..render import Renderer
@@ -134,5 +134,6 @@ def _alter_reason(change: AlterColumn, state: SchemaState) -> str:
     if needs["nullable"]:
         parts.append("NULL -> NOT NULL" if change.nullable is False else "NOT NULL -> NULL")
     if needs["default"]:
-        parts.append(f"default {current.default if current else None} -> {'none' if change.drop_default else change.default!r}")
+        new = "none" if change.drop_default or change.default is None else default_sql(change.default)
+        parts.append(f"default {current.default if current and current.default is not None else 'none'} -> {new}")
     return f"{change.object}: " + ", ".join(parts)

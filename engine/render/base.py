@@ -85,7 +85,8 @@ class Renderer:
         options = [f"ON DELETE {fk.on_delete.replace('_', ' ').upper()}"] if fk.on_delete else []
         return exp.Reference(this=exp.Schema(this=table(fk.table), expressions=[ident(c) for c in fk.columns]), options=options)
 
-    def constraint(self, name: str, kind: str, columns=(), references: ForeignKey | None = None, check: str | None = None) -> exp.Constraint:
+    def constraint(self, name: str, kind: str, columns=(), references: ForeignKey | None = None, check: str | None = None,
+                   check_dialect: str | None = None) -> exp.Constraint:
         cols = [ident(c) for c in columns]
         if kind == "primary_key":
             body = exp.PrimaryKey(expressions=cols)
@@ -94,12 +95,13 @@ class Renderer:
         elif kind == "foreign_key":
             body = exp.ForeignKey(expressions=cols, reference=self.reference(references))
         else:
-            body = exp.CheckColumnConstraint(this=self.check_expression(check))
+            body = exp.CheckColumnConstraint(this=self.check_expression(check, check_dialect))
         return exp.Constraint(this=ident(name), expressions=[body])
 
-    def check_expression(self, text: str) -> exp.Expression:
-        """A declared CHECK or WHERE expression, parsed into a tree (never pasted as text)."""
-        return exp.condition(text, dialect=self.sqlglot_dialect)
+    def check_expression(self, text: str, dialect: str | None = None) -> exp.Expression:
+        """A CHECK or WHERE expression parsed in the dialect it is written in (a spec's declared
+        dialect, else the target's own for catalog text), so it is generated for the target."""
+        return exp.condition(text, dialect=dialect or self.sqlglot_dialect)
 
     def table_constraints(self, change: CreateTable) -> list[exp.Constraint]:
         from ..changes import table_constraints
@@ -163,7 +165,7 @@ class Renderer:
             if not self.partial_index:
                 raise SpecError([Diagnostic(change.source.file, change.source.line, "create_index.where",
                                             f"{self.dialect} has no partial indexes: index {change.name} cannot take a WHERE clause there")])
-            params.set("where", exp.Where(this=self.check_expression(change.where)))
+            params.set("where", exp.Where(this=self.check_expression(change.where, change.dialect)))
         index = exp.Index(this=ident(change.name), table=table(change.table), params=params)
         return [exp.Create(this=index, kind="INDEX", unique=change.unique, exists=self.create_index_if_not_exists,
                            concurrently=change.concurrently and self.concurrent_index)]
@@ -172,7 +174,7 @@ class Renderer:
         return exp.Column(this=ident(name))
 
     def add_constraint(self, change: AddConstraint, state: SchemaState) -> list:
-        con = self.constraint(change.name, change.kind, change.columns, change.references, change.check)
+        con = self.constraint(change.name, change.kind, change.columns, change.references, change.check, change.dialect)
         return [self.alter(change.table, exp.AddConstraint(expressions=[con]))]
 
     def drop_table(self, change: DropTable, state: SchemaState) -> list:
