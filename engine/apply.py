@@ -18,12 +18,13 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from . import __version__, ledger, sqlexec
 from .audit import AuditReport, audit
 from .diff.migrations import PENDING
-from .errors import ReconError, SafetyRefusal
+from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
 from .plan import Plan, PlanAction, PlanUnit, state_digest, target_id
 from .target import Target, create_engine, make_target
@@ -120,12 +121,13 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
             echo(outcome)
             if outcome.status == "failed":
                 report.error = f"unit {unit.id} failed: {outcome.error}"
+                note = executor.failure_note(unit)
                 break
         executor.finish()
     if specs is not None:
         report.after = audit(specs, target)
     if report.error:
-        raise ApplyError(report.error + executor.failure_note, report)
+        raise ApplyError(report.error + note, report)
     return report
 
 
@@ -139,7 +141,8 @@ class Executor:
     """Runs a plan's units on one connection; subclasses supply the dialect's lock and transactions."""
 
     transactional_ddl = True
-    failure_note = "; the unit was rolled back"
+    step_failure_note = ("; the unit ran outside a transaction (transactional: false): statements before the failing one"
+                         " stay applied, and a new plan continues from the live state")
 
     def __init__(self, target: Target, plan: Plan):
         self.target = target
@@ -156,7 +159,10 @@ class Executor:
         def opened():
             engine = create_engine(self.target, read_only=False)
             try:
-                self.conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    self.conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                except DBAPIError as exc:
+                    raise TargetError(f"cannot connect to {self.target.display_url}: {self.target.scrub(_message(exc))}") from None
                 try:
                     self.lock()
                     try:
@@ -214,6 +220,10 @@ class Executor:
     def done_status(self, unit: PlanUnit) -> str:
         return "rolled_back" if unit.kind == "rollback" else "applied"
 
+    def failed_status(self, unit: PlanUnit) -> str:
+        """A failed rollback leaves the unit applied (ledger.applied counts it), so it can be retried."""
+        return "rollback_failed" if unit.kind == "rollback" else "failed"
+
     def statements(self, actions: list[PlanAction]):
         """(action, sql) pairs to run; a raw-SQL guard is re-checked here, inside the transaction."""
         for action in actions:
@@ -228,11 +238,22 @@ class Executor:
         import sqlglot
 
         query = sqlglot.transpile(action.guard_sql, read=action.guard_dialect, write=sqlexec.SQLGLOT_DIALECT[self.target.dialect])[0]
-        value = self.conn.exec_driver_sql(query).scalar()
+        value = self.run_sql(query).scalar()
         return bool(value) and str(value).lower() not in ("0", "false", "f")
 
+    def run_sql(self, sql: str):
+        """Execute planned SQL text exactly as shown in the plan (a literal ``%`` is escaped for the driver)."""
+        return self.conn.exec_driver_sql(sqlexec.to_driver(sql, self.target.dialect))
+
+    def runs_in_transaction(self, unit: PlanUnit) -> bool:
+        return self.transactional_ddl and unit.transactional
+
+    def failure_note(self, unit: PlanUnit) -> str:
+        """What a failure of ``unit`` left behind: rolled back, or partly applied."""
+        return "; the unit was rolled back" if self.runs_in_transaction(unit) else self.step_failure_note
+
     def run_unit(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
-        if self.transactional_ddl and unit.transactional:
+        if self.runs_in_transaction(unit):
             return self.run_transactional(unit, actions)
         return self.run_step_by_step(unit, actions)
 
@@ -241,14 +262,14 @@ class Executor:
         self.begin(unit)
         try:
             for _action, sql in self.statements(actions):
-                self.conn.exec_driver_sql(sql)
+                self.run_sql(sql)
                 count += 1
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
             self.commit()
         except Exception as exc:  # noqa: BLE001 - any failure rolls the unit back and is recorded
             self.rollback()
             error = self.target.scrub(_message(exc))
-            ledger.insert(self.conn, self.table, self.row(unit, "failed", 0, started, f"statement {count + 1}: {error}"))
+            ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, started, f"statement {count + 1}: {error}"))
             return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
 
@@ -260,12 +281,12 @@ class Executor:
         self.session_timeouts(unit)
         try:
             for _action, sql in self.statements(actions):
-                self.conn.exec_driver_sql(sql)
+                self.run_sql(sql)
                 count += 1
                 ledger.update(self.conn, self.table, row.seq, statements=count)
         except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops
             error = self.target.scrub(_message(exc))
-            ledger.update(self.conn, self.table, row.seq, status="failed", finished_at=ledger.now(), error=f"statement {count + 1}: {error}")
+            ledger.update(self.conn, self.table, row.seq, status=self.failed_status(unit), finished_at=ledger.now(), error=f"statement {count + 1}: {error}")
             return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
         ledger.update(self.conn, self.table, row.seq, status=self.done_status(unit), finished_at=ledger.now(), statements=count)
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
@@ -320,7 +341,12 @@ class MySQLExecutor(Executor):
     """GET_LOCK; DDL commits implicitly, so every unit runs step by step with recorded progress."""
 
     transactional_ddl = False
-    failure_note = "; MySQL commits DDL implicitly: statements before the failing one stay applied, and a new plan continues from the live state"
+    step_failure_note = "; MySQL commits DDL implicitly: statements before the failing one stay applied, and a new plan continues from the live state"
+
+    def lock_key(self) -> str:
+        """GET_LOCK names are server-wide while the ledger is per database: the name carries both (at most 64 characters)."""
+        key = f"recon:{self.target.url.database}.{self.table}"
+        return key if len(key) <= 64 else "recon:" + hashlib.sha256(key.encode()).hexdigest()[:58]
 
     def lock(self) -> None:
         got = sqlexec.execute(self.conn, exp.select(exp.func("GET_LOCK", sqlexec.param(0), exp.Literal.number(0))), [self.lock_key()]).scalar()

@@ -28,7 +28,7 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One ledger event: ``status`` is applied, failed, running or rolled_back."""
+    """One ledger event: ``status`` is applied, failed, running, rolled_back or rollback_failed."""
 
     seq: int
     unit: str
@@ -80,9 +80,12 @@ def current(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
     return latest
 
 
+APPLIED = ("applied", "rollback_failed")  # a failed rollback leaves the unit applied (wholly, or partly on MySQL)
+
+
 def applied(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
-    """Units whose latest event is ``applied``."""
-    return {u: r for u, r in current(rows).items() if r.status == "applied"}
+    """Units whose latest event is ``applied``, or a rollback that failed."""
+    return {u: r for u, r in current(rows).items() if r.status in APPLIED}
 
 
 def create_statement(table: str, dialect: str) -> str:

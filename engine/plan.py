@@ -224,13 +224,13 @@ def _drifted(specs: Specs, rows, warnings):
 
 def _sql_guard(conn, dialect: str):
     """Evaluate a raw-SQL guard query (one SELECT returning a boolean) on the live database."""
-    from .sqlexec import SQLGLOT_DIALECT
+    from .sqlexec import SQLGLOT_DIALECT, to_driver
 
     def run(query: str, source_dialect: str) -> bool:
         import sqlglot
 
         text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect])[0]
-        value = conn.exec_driver_sql(text).scalar()
+        value = conn.exec_driver_sql(to_driver(text, dialect)).scalar()  # a literal % escaped for the driver
         return bool(value) and str(value).lower() not in ("0", "false", "f")
 
     return run
