@@ -89,15 +89,32 @@ class Server:
         except psycopg.Error as exc:
             raise RuntimeError(f"cannot reach PostgreSQL through --pg-url: {str(exc).strip()}") from None
 
-    def create_database(self, prefix: str) -> str:
-        """Create a fresh database with a unique name and return the name."""
+    def create_database(self, prefix: str, template: str | None = None) -> str:
+        """Create a fresh database with a unique name and return the name.
+
+        With ``template`` (the name of a database this server holds, with no
+        open connection), the new database is a file-level copy of it:
+        ``CREATE DATABASE x TEMPLATE template``, much faster than rebuilding.
+        """
         from psycopg import sql
 
         name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
         with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(statement)
         self.created.append(name)
         return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop one database this run created (``WITH (FORCE)``) and forget it."""
+        from psycopg import sql
+
+        with self._admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if name in self.created:
+            self.created.remove(name)
 
     def drop_all(self) -> None:
         """Drop every database this run created (``WITH (FORCE)``), reporting failures without raising."""

@@ -13,14 +13,17 @@ content as the command line's JSON:
 
 The pipeline behind it: loader -> validate -> inspect -> checks/invariants -> report, and
 inspect -> diff -> plan -> render -> apply -> report. The names ``plan`` and ``apply``
-here are the functions; their modules are imported as ``from engine.plan import ...``.
+here are the functions; their modules are imported as ``from engine.planner import ...``.
 """
 
 __version__ = "0.1.0"  # before the imports: apply records it in the ledger
 
+from .applier import ApplyError, ApplyReport, apply
 from .audit import AuditReport, audit
 from .errors import ReconError, SafetyRefusal, SpecError, TargetError
 from .model import Specs
+from .planner import Plan, load_plan, make_plan as plan
 from .validate import load_specs
 
-__all__ = ["load_specs", "audit", "AuditReport", "Specs", "ReconError", "SafetyRefusal", "SpecError", "TargetError"]
+__all__ = ["load_specs", "audit", "plan", "apply", "load_plan", "AuditReport", "Plan", "ApplyReport", "Specs",
+           "ReconError", "SafetyRefusal", "SpecError", "TargetError", "ApplyError"]

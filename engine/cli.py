@@ -160,6 +160,11 @@ class Context:
     ledger_table: str
     environment: object = None
 
+    @property
+    def lock_timeout(self) -> str | None:
+        """The selected environment's default lock timeout, if any."""
+        return getattr(self.environment, "lock_timeout", None)
+
 
 def _context(opts: Options, mode_option: str | None, ledger_option: str | None) -> Context:
     from . import load_specs
@@ -192,12 +197,12 @@ def _skip_seeding() -> bool:
 @click.option("--strict", is_flag=True, help="An applied unit whose spec changed is an error, not a warning.")
 def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seeding, detailed_exitcode, strict):
     """Show what apply would do (read-only): units, changes, SQL, safety codes."""
-    from .plan import make_plan
+    from .planner import make_plan
 
     ctx = _context(opts, mode_option, ledger_option)
     if (skip_seeding or _skip_seeding()) and scope == "all":
         scope = "schema"
-    result = make_plan(ctx.specs, ctx.url, scope=scope, strict=strict, ledger_table=ctx.ledger_table, mode=ctx.mode)
+    result = make_plan(ctx.specs, ctx.url, scope=scope, strict=strict, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout)
     _show_plan(opts, result)
     if out_file:
         write_text(out_file, views.to_json(result.to_dict()))
@@ -228,7 +233,7 @@ def _confirm(auto_approve: bool, what: str) -> None:
 
 def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -> int:
     from . import gates
-    from .apply import ApplyError, apply as run_apply
+    from .applier import ApplyError, apply as run_apply
 
     if ctx.mode != "detect-only":  # detect-only is refused by apply itself, with its own message
         gates.check(the_plan, ctx.environment, ctx.specs.environments)
@@ -256,13 +261,13 @@ def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -
 @click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive):
     """Execute a saved plan exactly, or plan, show and ask."""
-    from .plan import load_plan, make_plan
+    from .planner import load_plan, make_plan
 
     ctx = _context(opts, mode_option, ledger_option)
     if planfile:
         the_plan = load_plan(planfile)
     else:
-        the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode,
+        the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout,
                              scope="schema" if _skip_seeding() else "all")
         _show_plan(opts, the_plan)
         if the_plan.empty:
@@ -281,7 +286,7 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
 def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_approve, allow_destructive):
     """Plan a unit's rollback operations, show them, and apply them under the same gates."""
     from .errors import UsageError
-    from .plan import make_plan
+    from .planner import make_plan
 
     ctx = _context(opts, mode_option, ledger_option)
     rows = _ledger_rows(ctx)
@@ -301,7 +306,7 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
         raise UsageError(f"unit {unit_id} is not applied (ledger: {rows and next((r.status for r in reversed(rows) if r.unit == unit_id), 'never applied') or 'empty'})")
     if not unit.rollback:
         raise UsageError(f"unit {unit_id} declares no rollback operations")
-    the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, rollback=(unit,))
+    the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, rollback=(unit,), lock_timeout=ctx.lock_timeout)
     _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":
         _emit(f"\nrollback notes: {unit.rollback_notes}\n")

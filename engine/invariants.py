@@ -169,7 +169,7 @@ def _sql(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
         text = transpile(text, read=inv.dialect, write=sqlexec.SQLGLOT_DIALECT[dialect])[0]
     savepoint = conn.begin_nested()
     try:
-        row = conn.exec_driver_sql(text).first()
+        row = conn.exec_driver_sql(sqlexec.to_driver(text, dialect), {}).first()
         savepoint.commit()
     except Exception as exc:  # noqa: BLE001 - a failing query is a failing check, reported with its reason
         savepoint.rollback()

@@ -255,9 +255,9 @@ def history_text(rows) -> str:
     """The ledger, oldest first."""
     if not rows:
         return "The ledger is empty (nothing applied yet).\n"
-    lines = [f"{'#':>4}  {'status':<11} {'unit':<40} {'finished':<25} {'stmts':>5}  actor"]
+    lines = [f"{'#':>4}  {'status':<15} {'unit':<40} {'finished':<29} {'stmts':>5}  actor"]
     for r in rows:
-        lines.append(f"{r.seq:>4}  {r.status:<11} {r.unit:<40} {r.finished_at or '':<25} {r.statements or 0:>5}  {r.actor or ''}")
+        lines.append(f"{r.seq:>4}  {r.status:<15} {r.unit:<40} {r.finished_at or '':<29} {r.statements or 0:>5}  {r.actor or ''}")
         if r.error:
             lines.append(f"      error: {r.error}")
     return "\n".join(lines) + "\n"

@@ -217,3 +217,16 @@ def test_password_never_in_report(postgres_db, tmp_path):
     report = engine.audit(engine.load_specs(catalogue.write_specs(tmp_path / "s", "postgresql")), url)
     assert "s3cret-pw" not in str(report.to_dict())
     assert "***" in report.target.url
+
+
+def test_sql_invariant_with_a_percent_sign(db, tmp_path):
+    catalogue.create(db)
+    (tmp_path / "inv.yaml").write_text(textwrap.dedent("""
+        kind: invariants
+        checks:
+          - name: admins-like
+            sql: SELECT count(*) FROM roles WHERE name LIKE 'adm%'
+            expect: 1
+    """))
+    r = results(engine.audit(engine.load_specs(tmp_path), db.url))
+    assert r["admins-like"].passed, r["admins-like"].detail

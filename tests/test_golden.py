@@ -30,13 +30,13 @@ import yaml
 
 import engine
 from engine import ledger
-from engine.apply import apply
+from engine.applier import apply
 from engine.changes import CreateIndex
 from engine.errors import SpecError
 from engine.inspect import inspect_schema
 from engine.inspect.state import SchemaState
 from engine.model import ObjectRef, Source
-from engine.plan import make_plan
+from engine.planner import make_plan
 from engine.render.mysql import MariaDBRenderer
 from engine.render.postgresql import PostgresRenderer
 from engine.report import plan_text

@@ -22,10 +22,10 @@ from importlib import resources
 from pathlib import Path
 
 from .. import report as views
-from ..apply import apply
+from ..applier import apply
 from ..audit import audit
 from ..history import history
-from ..plan import load_plan, make_plan
+from ..planner import load_plan, make_plan
 from ..resources import example_specs_dir
 from ..validate import load_specs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..changes import AddColumn, AddConstraint, AlterColumn
+from ..changes import AddColumn, AddConstraint, AlterColumn, CreateIndex, DropIndex
 from ..inspect.state import SchemaState
 from ..model import ObjectRef
 from .base import Renderer, ident
@@ -35,6 +35,15 @@ class PostgresRenderer(Renderer):
         while tag in body:
             tag = tag[:-1] + "x$"
         return f"DO {tag} {body} {tag}"
+
+    def create_index(self, change: CreateIndex, state: SchemaState) -> list:
+        out = super().create_index(change, state)
+        if change.concurrently:
+            # A failed CONCURRENTLY build leaves an INVALID index behind (inspection ignores it);
+            # IF NOT EXISTS would keep it, so it is dropped first.
+            leftover = DropIndex(change.name, change.table, concurrently=True, unit=change.unit, source=change.source)
+            out = self.drop_index(leftover, state) + out
+        return out
 
     def add_constraint(self, change: AddConstraint, state: SchemaState) -> list:
         return [self.guarded(change.table, change.name, stmt) for stmt in super().add_constraint(change, state)]

@@ -1,5 +1,6 @@
 -- Indexes, one row per key column in key order (INCLUDE columns left out).
--- An expression column (attnum 0) is reported as its expression text.
+-- An expression column (attnum 0) is reported as its expression text. An INVALID
+-- index (left by a failed CREATE INDEX CONCURRENTLY) is not there for any purpose.
 SELECT n.nspname AS schema_name,
        t.relname AS table_name,
        i.relname AS index_name,
@@ -15,5 +16,6 @@ CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 LEFT JOIN pg_catalog.pg_attribute AS a
        ON a.attrelid = x.indrelid AND a.attnum = k.attnum
 WHERE n.nspname = ANY(:schemas)
+  AND x.indisvalid
   AND k.ord <= x.indnkeyatts
 ORDER BY n.nspname, t.relname, i.relname, k.ord

@@ -185,8 +185,11 @@ def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tu
 
 def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
               ledger_table: str = ledger.DEFAULT_TABLE, mode: str = "apply",
-              rollback: tuple[Unit, ...] = ()) -> Plan:
-    """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only."""
+              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None) -> Plan:
+    """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only.
+
+    ``lock_timeout`` is the environment's default for units that set none.
+    """
     from .inspect import inspect_schema
     from .render import renderer_for
 
@@ -204,7 +207,7 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
                 raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
             todo = [(u, "apply") for u in pending]
         plans, sim = plan_units(todo, state, renderer_for(state), _sql_guard(conn, state.dialect))
-    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table)
+    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout)
 
 
 def _schema_ref(text: str):
@@ -236,7 +239,7 @@ def _sql_guard(conn, dialect: str):
     return run
 
 
-def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table) -> Plan:
+def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None) -> Plan:
     actions = []
     touched: set[tuple[str, str]] = set()
     for up in plans:
@@ -252,7 +255,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
                 guard_dialect=a.change.dialect if guard is not None and guard.kind == "sql" else None,
             ))
     units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
-                           up.unit.lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
+                           up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
     before = [checks.evaluate(c, state) for c in specs.canaries]
     after = [checks.evaluate(c, sim) for c in specs.canaries]

@@ -26,7 +26,7 @@ from .audit import AuditReport, audit
 from .diff.migrations import PENDING
 from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
-from .plan import Plan, PlanAction, PlanUnit, state_digest, target_id
+from .planner import Plan, PlanAction, PlanUnit, state_digest, target_id
 from .target import Target, create_engine, make_target
 
 DEFAULT_LOCK_TIMEOUT = "5s"
