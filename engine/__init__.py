@@ -18,12 +18,32 @@ here are the functions; their modules are imported as ``from engine.planner impo
 
 __version__ = "0.1.0"  # before the imports: apply records it in the ledger
 
-from .applier import ApplyError, ApplyReport, apply
-from .audit import AuditReport, audit
+from .audit import AuditReport, audit  # eager: the name `audit` must be the function, not the module
 from .errors import ReconError, SafetyRefusal, SpecError, TargetError
-from .model import Specs
-from .planner import Plan, load_plan, make_plan as plan
-from .validate import load_specs
+
+# The rest is imported on first use (PEP 562): `import engine` and `recon --version`
+# stay fast, and a command loads only the stages it runs.
+_LAZY = {
+    "load_specs": ("validate", "load_specs"),
+    "plan": ("planner", "make_plan"),
+    "load_plan": ("planner", "load_plan"),
+    "Plan": ("planner", "Plan"),
+    "apply": ("applier", "apply"),
+    "ApplyReport": ("applier", "ApplyReport"),
+    "ApplyError": ("applier", "ApplyError"),
+    "Specs": ("model", "Specs"),
+}
 
 __all__ = ["load_specs", "audit", "plan", "apply", "load_plan", "AuditReport", "Plan", "ApplyReport", "Specs",
            "ReconError", "SafetyRefusal", "SpecError", "TargetError", "ApplyError"]
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    from importlib import import_module
+
+    module, attr = _LAZY[name]
+    value = getattr(import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value

@@ -157,14 +157,21 @@ def target_id(target: Target) -> str:
 
 def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow]) -> str:
     """sha256 over the touched tables (columns, indexes, constraints) and the ledger rows."""
+    keys = sorted({tuple(t) for t in touched})
+    wanted = set(keys)
+    by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
+    for bucket in ("indexes", "constraints"):
+        for k, obj in getattr(state, bucket).items():
+            if k[:2] in wanted:
+                by_table[k[:2]][bucket].append(json.dumps(asdict(obj), sort_keys=True))
     parts = []
-    for key in sorted(tuple(t) for t in touched):
+    for key in keys:
         table = state.tables.get(key)
         parts.append({
             "table": list(key),
             "columns": [asdict(c) for c in table.columns] if table else None,
-            "indexes": sorted(json.dumps(asdict(i), sort_keys=True) for k, i in state.indexes.items() if k[:2] == key),
-            "constraints": sorted(json.dumps(asdict(c), sort_keys=True) for k, c in state.constraints.items() if k[:2] == key),
+            "indexes": sorted(by_table[key]["indexes"]),
+            "constraints": sorted(by_table[key]["constraints"]),
         })
     parts.append({"ledger": [[r.seq, r.unit, r.checksum, r.status] for r in rows]})
     return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -97,6 +97,7 @@ def _action(unit: Unit, op: Operation, live: SchemaState, sim: SchemaState, rend
     sql = tuple(renderer.render(change, sim))
     findings = tuple(analyze(change, live, sim))
     change.simulate(sim)
+    sim.touch()
     return Action(unit.id, unit.scope, change, PENDING, why, sql, findings)
 
 

@@ -81,6 +81,22 @@ class SchemaState:
     indexes: dict[tuple[str, str, str], Index] = field(default_factory=dict)
     constraints: dict[tuple[str, str, str], Constraint] = field(default_factory=dict)
     queries: int = 0
+    # (schema, name) -> keys, per bucket; built on first lookup, dropped by ``touch``.
+    _names: dict | None = field(default=None, repr=False, compare=False)
+
+    def touch(self) -> None:
+        """Forget derived lookups after the dicts were changed in place (simulation)."""
+        self._names = None
+
+    def _named(self, bucket: str, name: str, schema: str | None, table: str | None) -> list:
+        if self._names is None:
+            self._names = {"indexes": {}, "constraints": {}}
+            for which in ("indexes", "constraints"):
+                for key in getattr(self, which):
+                    self._names[which].setdefault((key[0], key[2]), []).append(key)
+        objects = getattr(self, bucket)
+        keys = self._names[bucket].get((schema or self.default_schema, name), ())
+        return [objects[k] for k in keys if k in objects and (table is None or k[1] == table)]
 
     def copy(self) -> "SchemaState":
         """An independent copy to simulate changes on (the values themselves are frozen)."""
@@ -93,18 +109,8 @@ class SchemaState:
 
     def indexes_named(self, name: str, schema: str | None = None, table: str | None = None) -> list[Index]:
         """Indexes spelled exactly ``name``, optionally restricted to one table."""
-        schema = schema or self.default_schema
-        return [
-            ix
-            for (s, t, n), ix in self.indexes.items()
-            if n == name and s == schema and (table is None or t == table)
-        ]
+        return self._named("indexes", name, schema, table)
 
     def constraints_named(self, name: str, schema: str | None = None, table: str | None = None) -> list[Constraint]:
         """Constraints spelled exactly ``name``, optionally restricted to one table."""
-        schema = schema or self.default_schema
-        return [
-            c
-            for (s, t, n), c in self.constraints.items()
-            if n == name and s == schema and (table is None or t == table)
-        ]
+        return self._named("constraints", name, schema, table)
