@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from . import __version__, ledger, sqlexec
-from .audit import AuditReport, audit
+from .audit import AuditReport, audit, schemas_read
 from .diff.migrations import PENDING
 from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
@@ -109,11 +109,11 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
     report = ApplyReport(plan.plan_id, target.display_url)
     if plan.empty:
         return report
-    if specs is not None:
-        report.before = audit(specs, target)
     executor = EXECUTORS[target.dialect](target, plan)
     with executor.session():
-        executor.verify_fresh()
+        executor.verify_fresh(schemas_read(specs) if specs is not None else ())
+        if specs is not None:  # the state just read under the lock is the "before"
+            report.before = audit(specs, target, state=executor.state)
         executor.ensure_ledger()
         for unit in plan.units:
             outcome = executor.run_unit(unit, [a for a in plan.actions if a.unit == unit.id])
@@ -190,14 +190,17 @@ class Executor:
 
     # -- staleness ---------------------------------------------------------------------
 
-    def verify_fresh(self) -> None:
-        """Re-inspect under the lock; refuse (running nothing) when the plan's state changed."""
+    def verify_fresh(self, schemas=()) -> None:
+        """Re-inspect under the lock; refuse (running nothing) when the plan's state changed.
+
+        ``schemas`` are read too (for the audit before), besides those the plan touches.
+        """
         from .inspect import inspect_schema
 
-        schemas = sorted({s for s, _ in self.plan.touched})
-        state = inspect_schema(self.conn, schemas)
+        state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)))
         rows = ledger.read(self.conn, state, self.table)
         self.state = state
+        self.seq = max((r.seq for r in rows), default=0)
         if state_digest(state, self.plan.touched, rows) != self.plan.state_digest:
             raise SafetyRefusal(
                 f"plan is stale: the database changed since plan {self.plan.plan_id} was made "
@@ -210,9 +213,14 @@ class Executor:
 
     # -- units -------------------------------------------------------------------------
 
+    def next_seq(self) -> int:
+        """The next ledger sequence number: only recon writes the ledger, and only under this lock."""
+        self.seq += 1
+        return self.seq
+
     def row(self, unit: PlanUnit, status: str, count: int, started: str, error: str | None = None) -> ledger.LedgerRow:
         return ledger.LedgerRow(
-            seq=ledger.next_seq(self.conn, self.table), unit=unit.id, checksum=unit.checksum, scope=unit.scope,
+            seq=self.next_seq(), unit=unit.id, checksum=unit.checksum, scope=unit.scope,
             status=status, plan_id=self.plan.plan_id, started_at=started, finished_at=ledger.now(),
             actor=ledger.actor(), engine_version=__version__, statements=count, error=error,
         )
@@ -325,9 +333,11 @@ class PostgresExecutor(Executor):
         sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])
 
     def set_timeouts(self, unit: PlanUnit, local: bool) -> None:
-        for name, value in (("lock_timeout", unit.lock_timeout or DEFAULT_LOCK_TIMEOUT), ("statement_timeout", unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT)):
-            tree = exp.select(exp.func("set_config", exp.Literal.string(name), sqlexec.param(0), exp.Boolean(this=local)))
-            sqlexec.execute(self.conn, tree, [value])
+        """``SET [LOCAL] lock_timeout`` and ``statement_timeout`` in one round trip, values bound."""
+        settings = (("lock_timeout", unit.lock_timeout or DEFAULT_LOCK_TIMEOUT), ("statement_timeout", unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT))
+        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.Boolean(this=local))
+                            for i, (name, _) in enumerate(settings)])
+        sqlexec.execute(self.conn, tree, [value for _, value in settings])
 
     def begin(self, unit: PlanUnit) -> None:
         super().begin(unit)

@@ -123,16 +123,30 @@ def _select_canaries(specs: Specs, fingerprint: str | None):
     return fp.checks, (fp.name,)
 
 
-def audit(specs: Specs, url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True) -> AuditReport:
-    """Audit ``url`` against ``specs`` read-only: every canary (or those of one fingerprint) and every invariant."""
+def _invariants(specs: Specs, run_invariants: bool) -> list:
+    return list(specs.invariants) + [i for r in specs.rbac for i in inv.from_rbac(r)] if run_invariants else []
+
+
+def schemas_read(specs: Specs) -> set[str]:
+    """The non-default schemas an audit of ``specs`` must inspect."""
+    return checks.referenced_schemas(specs.canaries, [i.table for i in _invariants(specs, True) if i.table is not None])
+
+
+def audit(specs: Specs, url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
+          state=None) -> AuditReport:
+    """Audit ``url`` against ``specs`` read-only: every canary (or those of one fingerprint) and every invariant.
+
+    ``state`` is a schema already inspected on this target (apply passes the one it read
+    under its lock); without it the schema is inspected here.
+    """
     from .inspect import inspect_schema
 
     target = url if isinstance(url, Target) else make_target(url)
     canaries, names = _select_canaries(specs, fingerprint)
-    invariant_list = list(specs.invariants) + [i for r in specs.rbac for i in inv.from_rbac(r)] if run_invariants else []
-    extra = checks.referenced_schemas(canaries, [i.table for i in invariant_list if i.table is not None])
+    invariant_list = _invariants(specs, run_invariants)
     with read_only_connection(target) as conn:
-        state = inspect_schema(conn, sorted(extra))
+        if state is None:
+            state = inspect_schema(conn, sorted(schemas_read(specs)))
         canary_results = tuple(checks.evaluate(c, state) for c in canaries)
         invariant_results = tuple(inv.run(invariant_list, conn, state, specs.rbac))
     return AuditReport(

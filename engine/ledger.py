@@ -95,11 +95,6 @@ def create_statement(table: str, dialect: str) -> str:
     return sqlexec.render(exp.Create(this=exp.Schema(this=sqlexec.table(table), expressions=cols + [pk]), kind="TABLE", exists=True), dialect)
 
 
-def next_seq(conn, table: str) -> int:
-    tree = exp.select(exp.func("COALESCE", exp.Max(this=sqlexec.column("seq")), exp.Literal.number(0))).from_(sqlexec.table(table))
-    return int(sqlexec.execute(conn, tree).scalar()) + 1
-
-
 def insert(conn, table: str, row: LedgerRow) -> None:
     """Append ``row`` (values bound)."""
     values = row.to_dict()
