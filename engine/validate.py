@@ -85,9 +85,58 @@ def _validator(kind: str):
                 return
         yield from oneOf(validator, subschemas, instance, schema)
 
-    fast = validators.extend(Draft202012Validator, {"oneOf": one_of})
+    from jsonschema._keywords import items as default_items
+
+    valid_shapes: dict[int, set[str]] = {}
+
+    def items(validator, items_schema, instance, schema):
+        # Array items that differ only in the text of plain non-empty-string keys
+        # (a check's table or column name) validate alike: each shape is validated once.
+        free = _free_strings(items_schema)
+        if not free or not validator.is_type(instance, "array") or schema.get("prefixItems"):
+            yield from default_items(validator, items_schema, instance, schema)
+            return
+        seen = valid_shapes.setdefault(id(items_schema), set())
+        for index, item in enumerate(instance):
+            shape = _shape(item, free)
+            if shape in seen:
+                continue
+            errors = list(validator.descend(item, items_schema, path=index))
+            if not errors and shape is not None:
+                seen.add(shape)
+            yield from errors
+
+    fast = validators.extend(Draft202012Validator, {"oneOf": one_of, "items": items})
     schema = resources.schema(kind)
     return fast(_inline_refs(schema, schema.get("$defs", {})))
+
+
+# Keywords whose verdict depends on which keys an object has and on nothing in a
+# plain string's text; an items schema made only of these can share verdicts.
+_KEY_ONLY = {"type", "properties", "required", "additionalProperties", "oneOf", "anyOf", "dependentRequired",
+             "minProperties", "maxProperties", "description", "title", "$comment"}
+_PLAIN_STRING = ({"type": "string"}, {"type": "string", "minLength": 1})
+
+
+def _free_strings(schema) -> frozenset[str]:
+    """Properties of an object items-schema whose only rule is "a (non-empty) string"."""
+    if not isinstance(schema, dict) or schema.get("type") != "object" or not set(schema) <= _KEY_ONLY:
+        return frozenset()
+    for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
+        if set(branch) != {"required"}:
+            return frozenset()
+    if schema.get("additionalProperties", False) is not False:
+        return frozenset()
+    plain = lambda sub: {k: v for k, v in sub.items() if k not in ("description", "title")} in _PLAIN_STRING  # noqa: E731
+    return frozenset(name for name, sub in schema.get("properties", {}).items() if isinstance(sub, dict) and plain(sub))
+
+
+def _shape(item, free: frozenset[str]) -> str | None:
+    """``item`` with the text of its free strings blanked (non-empty ones), as a cache key."""
+    if not isinstance(item, dict):
+        return None
+    return json.dumps({k: ("<text>" if k in free and isinstance(v, str) and v else v) for k, v in item.items()},
+                      sort_keys=True, default=str)
 
 
 def _inline_refs(node, defs):
