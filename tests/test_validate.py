@@ -283,3 +283,14 @@ def test_migration_rules_beyond_the_schema(tmp_path):
     assert "u.yaml:11: operations[3].sql.statements[0]: not idempotent and no guard" in text
     assert "statements[1]" not in text  # IF NOT EXISTS guards itself
     assert "u.yaml:13: operations[4].add_column.table: malformed identifier" in text
+
+
+def test_repeated_item_shapes_still_report_each_bad_item(tmp_path):
+    checks = "".join(f"  - table: t{i}\n  - column: t{i}.c\n    type: text\n" for i in range(50))
+    write(tmp_path, "fp.yaml", "kind: fingerprint\nname: big\nchecks:\n" + checks + "  - table: ''\n  - column: t1.c\n    type: txt\n  - table: t9\n    extra: 1\n")
+    found = problems(tmp_path)
+    text = "\n".join(found)
+    assert "checks[100].table: '' should be non-empty" in text
+    assert "checks[101].type: 'txt' is not a valid portable type" in text
+    assert "checks[102].extra: unknown key 'extra'" in text
+    assert len(found) == 3
