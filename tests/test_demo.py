@@ -74,3 +74,13 @@ def test_demo_runs_from_any_folder_through_the_console_script(tmp_path):
     assert "fingerprint 7/7" in proc.stdout
     assert (tmp_path / "run" / "after.json").is_file()
     assert os.listdir(elsewhere) == []  # the demo writes only its own folder
+
+
+def test_every_engine_package_is_installed():
+    """pyproject lists packages one by one (schemas/ and specs/ are mapped in): none may be forgotten."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(root).parts) for p in (root / "engine").rglob("__init__.py")}
+    assert on_disk <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(on_disk - listed)}"

@@ -12,7 +12,9 @@ migra and sqlglot keep fixtures::
                                   an INSERT that relies on new defaults), then ``rows`` that
                                   the tables must hold (rows survive rebuilds and type changes)
 
-The test runs the case on SQLite, PostgreSQL and MariaDB: setup, plan,
+The test runs the case on SQLite, PostgreSQL and MariaDB, and once more on
+MariaDB with the SQL recon renders for MySQL 8 (``mysql8``: no ``IF [NOT]
+EXISTS`` on columns and indexes), which MariaDB also runs: setup, plan,
 compare with the expected files, apply, then assert the unit is recorded with
 as many statements as were planned, a second plan is empty, the fingerprint
 passes, and the rows and names in ``expect.yaml`` are there.
@@ -37,15 +39,16 @@ from engine.inspect import inspect_schema
 from engine.inspect.state import SchemaState
 from engine.model import ObjectRef, Source
 from engine.planner import make_plan
-from engine.render.mysql import MariaDBRenderer
+from engine.render.mysql import MariaDBRenderer, MySQLRenderer
 from engine.render.postgresql import PostgresRenderer
 from engine.report import plan_text
 from engine.target import make_target, read_only_connection
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "specs").is_dir())
-DIALECTS = ("sqlite", "postgresql", "mysql")
-FIXTURES = {"sqlite": "sqlite_db", "postgresql": "postgres_db", "mysql": "mysql_db"}
+DIALECTS = ("sqlite", "postgresql", "mysql", "mysql8")
+FIXTURES = {"sqlite": "sqlite_db", "postgresql": "postgres_db", "mysql": "mysql_db", "mysql8": "mysql_db"}
+SETUP = {"mysql8": "mysql"}  # the MySQL 8 rendering starts from the same MySQL schema
 UPDATE = os.environ.get("RECON_UPDATE_GOLDEN") == "1"
 
 
@@ -90,10 +93,12 @@ def _order(row: tuple) -> tuple:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("case", CASES)
-def test_golden(case: str, dialect: str, request) -> None:
+def test_golden(case: str, dialect: str, request, monkeypatch) -> None:
     folder = GOLDEN / case
     db = request.getfixturevalue(FIXTURES[dialect])
-    db.run((folder / f"before.{dialect}.sql").read_text(encoding="utf-8"))
+    db.run((folder / f"before.{SETUP.get(dialect, dialect)}.sql").read_text(encoding="utf-8"))
+    if dialect == "mysql8":
+        monkeypatch.setattr("engine.render.renderer_for", lambda state: MySQLRenderer())
     specs = engine.load_specs(folder / "specs")
     expect = yaml.safe_load((folder / "expect.yaml").read_text(encoding="utf-8")) if (folder / "expect.yaml").exists() else {}
 

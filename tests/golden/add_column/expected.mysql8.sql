@@ -1,0 +1,5 @@
+ALTER TABLE `items` ADD COLUMN `note` TEXT;
+ALTER TABLE `items` ADD COLUMN `qty` INT NOT NULL DEFAULT 0;
+ALTER TABLE `items` ADD COLUMN `code` VARCHAR(40);
+ALTER TABLE `items` ADD COLUMN `owner_id` INT;
+ALTER TABLE `items` ADD CONSTRAINT `items_owner_id_fkey` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON DELETE SET NULL;

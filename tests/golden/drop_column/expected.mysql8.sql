@@ -1,0 +1,2 @@
+ALTER TABLE `customers` DROP COLUMN `fax`;
+ALTER TABLE `customers` DROP COLUMN `region`;

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS `legacy_sessions`;
+ALTER TABLE `audit_log` DROP FOREIGN KEY `audit_log_user_id_fkey`;
+DROP TABLE IF EXISTS `legacy_users`;
