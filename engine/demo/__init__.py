@@ -24,6 +24,7 @@ from pathlib import Path
 from .. import report as views
 from ..applier import apply
 from ..audit import audit
+from ..errors import ReconError
 from ..history import history
 from ..planner import load_plan, make_plan
 from ..resources import example_specs_dir
@@ -148,6 +149,8 @@ def _act_two(demo: _Demo) -> bool:
 
     demo.step("6. recon plan", " --out plan.json")
     planned = make_plan(specs, url)
+    if planned.empty:
+        raise ReconError(f"the example specs in {example_specs_dir()} plan nothing: is the package installed with its specs/migrations?")
     plan_file = demo.save("plan.json", planned.to_dict())
     demo.show(views.plan_text(planned, demo.style))
 
