@@ -84,3 +84,16 @@ def test_every_engine_package_is_installed():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     on_disk = {".".join(p.parent.relative_to(root).parts) for p in (root / "engine").rglob("__init__.py")}
     assert on_disk <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(on_disk - listed)}"
+
+
+def test_demo_never_touches_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "mine.yaml").write_text("kind: fingerprint\n")
+    from engine.errors import UsageError
+
+    with pytest.raises(UsageError, match="not empty and was not made by recon demo"):
+        run_demo(str(tmp_path), echo=lambda s: None)
+    assert (tmp_path / "specs" / "mine.yaml").read_text() == "kind: fingerprint\n"
+    again = tmp_path / "demo"
+    assert run_demo(str(again), echo=lambda s: None) == 0
+    assert run_demo(str(again), echo=lambda s: None) == 0  # its own folder can be reused

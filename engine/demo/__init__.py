@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import report as views
 from ..applier import apply
 from ..audit import audit
-from ..errors import ReconError
+from ..errors import ReconError, UsageError
 from ..history import history
 from ..planner import load_plan, make_plan
 from ..resources import example_specs_dir
@@ -68,6 +68,17 @@ def _column_line(file: Path, column: str) -> int:
     raise RuntimeError(f"{file} has no canary for {column}")
 
 
+MARKER = ".recon-demo"
+
+
+def _claim(root: Path) -> None:
+    """Use ``root`` only if it is new, empty, or a folder an earlier demo made: never a user's files."""
+    if root.exists() and any(root.iterdir()) and not (root / MARKER).exists():
+        raise UsageError(f"--dir {root} is not empty and was not made by recon demo: give a new or empty folder")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("files recon demo may replace\n", encoding="utf-8")
+
+
 class _Demo:
     """The demo's folder, output and step headings."""
 
@@ -89,7 +100,7 @@ class _Demo:
 def run_demo(workdir: str | None, style: views.Style = views.Style(), echo=print) -> int:
     """Run both acts in ``workdir`` (a new temporary folder when None); 0 when every step ends as expected."""
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="recon-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
+    _claim(root)
     demo = _Demo(root, style, echo)
     first = _act_one(demo)
     second = _act_two(demo)
