@@ -206,6 +206,7 @@ class Executor:
                 f"plan is stale: the database changed since plan {self.plan.plan_id} was made "
                 f"({self.plan.created_at}); nothing was executed. Run `recon plan` again, review, then apply the new plan."
             )
+        self.verify_guards()
 
     def ensure_ledger(self) -> None:
         if not ledger.exists(self.state, self.table):
@@ -233,25 +234,27 @@ class Executor:
         return "rollback_failed" if unit.kind == "rollback" else "failed"
 
     def statements(self, actions: list[PlanAction]):
-        """(action, sql) pairs to run; a raw-SQL guard is re-checked here, inside the transaction."""
+        """(action, sql) pairs to run: the pending actions' SQL, in plan order."""
         for action in actions:
-            if action.status != PENDING:
-                continue
-            if action.guard_sql and not self.guard_holds(action):
-                continue
-            for sql in action.sql:
-                yield action, sql
-
-    def guard_holds(self, action: PlanAction) -> bool:
-        import sqlglot
-
-        query = sqlglot.transpile(action.guard_sql, read=action.guard_dialect, write=sqlexec.SQLGLOT_DIALECT[self.target.dialect])[0]
-        value = self.run_sql(query).scalar()
-        return bool(value) and str(value).lower() not in ("0", "false", "f")
+            if action.status == PENDING:
+                for sql in action.sql:
+                    yield action, sql
 
     def run_sql(self, sql: str):
-        """Execute planned SQL text exactly as shown in the plan (a literal ``%`` is escaped for the driver)."""
-        return self.conn.exec_driver_sql(sqlexec.to_driver(sql, self.target.dialect))
+        """Execute planned SQL text exactly as shown in the plan."""
+        return sqlexec.run_text(self.conn, sql)
+
+    def verify_guards(self) -> None:
+        """Re-run every raw-SQL guard under the lock; a different answer than at plan time is a stale plan."""
+        for action in self.plan.actions:
+            if action.guard_sql is None:
+                continue
+            holds = sqlexec.guard_holds(self.conn, action.guard_sql, action.guard_dialect)
+            if holds != (action.status == PENDING):
+                raise SafetyRefusal(
+                    f"plan is stale: the guard of {action.unit} ({action.source}) now {'holds' if holds else 'does not hold'}, "
+                    f"unlike when plan {self.plan.plan_id} was made; nothing was executed. Run `recon plan` again."
+                )
 
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
         return self.transactional_ddl and unit.transactional

@@ -69,6 +69,13 @@ class Change:
         """Whether the change's effect is already in ``state`` (then it is skipped)."""
         raise NotImplementedError
 
+    def missing(self, state: SchemaState) -> str | None:
+        """What must exist before this change can run and does not (None: nothing is missing)."""
+        table = getattr(self, "table", None)
+        if self.action != "delete" and table is not None and _table(state, table) is None:
+            return f"table {table} does not exist (and no earlier change creates it)"
+        return None
+
     def simulate(self, state: SchemaState) -> None:
         """Apply the change's effect to ``state`` in place, as the database will."""
         raise NotImplementedError
@@ -205,6 +212,12 @@ class CreateTable(Change):
     def present(self, state: SchemaState) -> bool:
         return _table(state, self.table) is not None
 
+    def missing(self, state: SchemaState) -> str | None:
+        for col in self.columns:
+            if col.references and (col.references.table != self.table) and _table(state, col.references.table) is None:
+                return f"referenced table {col.references.table} does not exist"
+        return None
+
     def simulate(self, state: SchemaState) -> None:
         pk = set(self.primary_key or (c.name for c in self.columns if c.primary_key))
         schema, name = _key(state, self.table)
@@ -269,6 +282,11 @@ class AlterColumn(Change):
     def present(self, state: SchemaState) -> bool:
         return not any(self.needs(state).values())
 
+    def missing(self, state: SchemaState) -> str | None:
+        if _table(state, self.table) is not None and _column(state, self.table, self.name) is None:
+            return f"column {self.table}.{self.name} does not exist"
+        return super().missing(state)
+
     def simulate(self, state: SchemaState) -> None:
         table = _table(state, self.table)
         cols = []
@@ -312,6 +330,14 @@ class RenameColumn(Change):
 
     def present(self, state: SchemaState) -> bool:
         return _column(state, self.table, self.name) is None and _column(state, self.table, self.new_name) is not None
+
+    def missing(self, state: SchemaState) -> str | None:
+        if _table(state, self.table) is not None:
+            if _column(state, self.table, self.name) is None:
+                return f"column {self.table}.{self.name} does not exist"
+            if _column(state, self.table, self.new_name) is not None:
+                return f"both {self.table}.{self.name} and {self.table}.{self.new_name} exist"
+        return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
         table = _table(state, self.table)
@@ -369,6 +395,11 @@ class AddConstraint(Change):
 
     def present(self, state: SchemaState) -> bool:
         return _named(state, state.constraints, self.table, self.name) is not None
+
+    def missing(self, state: SchemaState) -> str | None:
+        if self.references and _table(state, self.references.table) is None:
+            return f"referenced table {self.references.table} does not exist"
+        return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
         fk = self.references
@@ -584,7 +615,15 @@ def _create_table(a, **k):
 
 
 def _add_column(a, **k):
-    return AddColumn(table_ref(a["table"]), _coldef(a), **k)
+    """The column, then each constraint it declares as a change of its own (so a half-done
+    unit on MySQL resumes at the constraint instead of calling the column "present")."""
+    col, ref = _coldef(a), table_ref(a["table"])
+    out = [AddColumn(ref, replace(col, unique=False, references=None), **k)]
+    if col.unique:
+        out.append(AddConstraint(f"{ref.table}_{col.name}_key", ref, "unique", (col.name,), **k))
+    if col.references:
+        out.append(AddConstraint(f"{ref.table}_{col.name}_fkey", ref, "foreign_key", (col.name,), col.references, **k))
+    return out
 
 
 def _alter_column(a, **k):
@@ -633,6 +672,7 @@ _FROM_OPERATION = {
 }
 
 
-def from_operation(unit: str, op: Operation) -> Change:
-    """The change a declared operation asks for."""
-    return _FROM_OPERATION[op.op](op.args, unit=unit, source=op.source)
+def from_operation(unit: str, op: Operation) -> list[Change]:
+    """The changes a declared operation asks for (one, except add_column with constraints)."""
+    made = _FROM_OPERATION[op.op](op.args, unit=unit, source=op.source)
+    return made if isinstance(made, list) else [made]

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import checks, ledger
+from . import checks, ledger, sqlexec
 from .audit import TargetInfo
 from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
 from .errors import ReportError, SpecError, Diagnostic, UsageError
@@ -213,7 +213,7 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
             if strict and warnings:
                 raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
             todo = [(u, "apply") for u in pending]
-        plans, sim = plan_units(todo, state, renderer_for(state), _sql_guard(conn, state.dialect))
+        plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
     return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout)
 
 
@@ -230,20 +230,6 @@ def _drifted(specs: Specs, rows, warnings):
     done = ledger.applied(rows)
     drifted = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
     return list(zip(drifted, warnings))
-
-
-def _sql_guard(conn, dialect: str):
-    """Evaluate a raw-SQL guard query (one SELECT returning a boolean) on the live database."""
-    from .sqlexec import SQLGLOT_DIALECT, to_driver
-
-    def run(query: str, source_dialect: str) -> bool:
-        import sqlglot
-
-        text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect])[0]
-        value = conn.exec_driver_sql(to_driver(text, dialect)).scalar()  # a literal % escaped for the driver
-        return bool(value) and str(value).lower() not in ("0", "false", "f")
-
-    return run
 
 
 def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None) -> Plan:

@@ -67,3 +67,19 @@ def execute(conn, tree, values=()):
     dialect = conn.dialect.name
     dialect = "mysql" if dialect == "mariadb" else dialect
     return conn.exec_driver_sql(to_driver(render(tree, dialect), dialect), params(values))
+
+
+def run_text(conn, sql: str):
+    """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver)."""
+    dialect = "mysql" if conn.dialect.name == "mariadb" else conn.dialect.name
+    return conn.exec_driver_sql(to_driver(sql, dialect))
+
+
+def guard_holds(conn, query: str, source_dialect: str) -> bool:
+    """A raw-SQL guard: one SELECT written in ``source_dialect``, true when it returns a true value."""
+    import sqlglot
+
+    dialect = "mysql" if conn.dialect.name == "mariadb" else conn.dialect.name
+    text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect])[0]
+    value = run_text(conn, text).scalar()
+    return bool(value) and str(value).lower() not in ("0", "false", "f")

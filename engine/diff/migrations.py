@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..changes import AlterColumn, Change, RawSQL, default_sql, from_operation
+from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
-from ..model import Operation, Unit
+from ..model import Unit
 from ..render import Renderer
 from ..safety import Finding, analyze
 
@@ -74,24 +75,35 @@ SqlGuard = Callable[[str, str], bool]
 
 
 def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Renderer, sql_guard: SqlGuard) -> tuple[list[UnitPlan], SchemaState]:
-    """Plan ``(unit, kind)`` pairs against ``state``; returns the plans and the simulated end state."""
+    """Plan ``(unit, kind)`` pairs against ``state``; returns the plans and the simulated end state.
+
+    A change whose prerequisites do not exist (a column on a missing table) is a
+    problem of the spec: all of them are raised together, pointing at their lines.
+    """
     sim = state.copy()
-    plans = []
+    plans, problems = [], []
     for unit, kind in units:
         ops = unit.operations if kind == "apply" else unit.rollback
-        actions = tuple(_action(unit, op, state, sim, renderer, sql_guard) for op in ops)
+        actions = tuple(_action(unit, change, state, sim, renderer, sql_guard, problems)
+                        for op in ops for change in from_operation(unit.id, op))
         plans.append(UnitPlan(unit, kind, actions))
+    if problems:
+        raise SpecError(problems)
     return plans, sim
 
 
-def _action(unit: Unit, op: Operation, live: SchemaState, sim: SchemaState, renderer: Renderer, sql_guard: SqlGuard) -> Action:
-    change = from_operation(unit.id, op)
+def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, renderer: Renderer,
+            sql_guard: SqlGuard, problems: list[Diagnostic]) -> Action:
     if isinstance(change, RawSQL):
         holds, why = _guard(change, sim, sql_guard)
-        if not holds:
-            return Action(unit.id, unit.scope, change, GUARD_FALSE, why)
+        if not holds:  # its SQL is kept: apply re-checks the guard and refuses if it changed
+            return Action(unit.id, unit.scope, change, GUARD_FALSE, why, tuple(renderer.render(change, sim)))
     elif change.present(sim):
         return Action(unit.id, unit.scope, change, PRESENT, "already present")
+    elif change.missing(sim):
+        where = change.source
+        problems.append(Diagnostic(where.file, where.line, f"{unit.id}: {change.op}", f"cannot plan: {change.missing(sim)}"))
+        return Action(unit.id, unit.scope, change, PRESENT, "not planned")
     else:
         why = reason(change, sim)
     sql = tuple(renderer.render(change, sim))

@@ -126,19 +126,8 @@ class Renderer:
         return [exp.Create(this=schema, kind="TABLE", exists=True)]
 
     def add_column(self, change: AddColumn, state: SchemaState) -> list:
-        out = [self.alter(change.table, self.column_def(change.column, exists=self.add_column_if_not_exists))]
-        for con in self._column_constraints(change):
-            out.append(self.alter(change.table, exp.AddConstraint(expressions=[con])))
-        return out
-
-    def _column_constraints(self, change: AddColumn) -> list[exp.Constraint]:
-        col, name = change.column, change.table.table
-        out = []
-        if col.unique:
-            out.append(self.constraint(f"{name}_{col.name}_key", "unique", (col.name,)))
-        if col.references:
-            out.append(self.constraint(f"{name}_{col.name}_fkey", "foreign_key", (col.name,), col.references))
-        return out
+        # The column only: its unique/foreign key constraints are AddConstraint changes of their own.
+        return [self.alter(change.table, self.column_def(change.column, exists=self.add_column_if_not_exists))]
 
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
         needs = change.needs(state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..changes import AddColumn, AddConstraint, AlterColumn, CreateIndex, DropIndex
+from ..changes import AddConstraint, AlterColumn, CreateIndex, DropIndex
 from ..inspect.state import SchemaState
 from ..model import ObjectRef
 from .base import Renderer, ident
@@ -47,11 +47,6 @@ class PostgresRenderer(Renderer):
 
     def add_constraint(self, change: AddConstraint, state: SchemaState) -> list:
         return [self.guarded(change.table, change.name, stmt) for stmt in super().add_constraint(change, state)]
-
-    def add_column(self, change: AddColumn, state: SchemaState) -> list:
-        first, *constraints = super().add_column(change, state)
-        names = [c.this.name for c in self._column_constraints(change)]
-        return [first] + [self.guarded(change.table, n, s) for n, s in zip(names, constraints)]
 
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
         out = super().alter_column(change, state)

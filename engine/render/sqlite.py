@@ -35,7 +35,7 @@ class SQLiteRenderer(Renderer):
 
     def add_column(self, change: AddColumn, state: SchemaState) -> list:
         col = change.column
-        if col.unique or col.references or col.primary_key or (not col.nullable and col.default in (UNSET, None)):
+        if col.primary_key or (not col.nullable and col.default in (UNSET, None)):
             return self.rebuild(change, state)
         return [self.alter(change.table, self.column_def(col))]
 

@@ -1,0 +1,61 @@
+"""Planning refuses what cannot run, and apply refuses when a raw-SQL guard changed its answer."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import engine
+from engine.errors import SafetyRefusal, SpecError
+
+
+def specs_with(tmp_path, unit: str):
+    (tmp_path / "unit.yaml").write_text(textwrap.dedent(unit))
+    return engine.load_specs(tmp_path)
+
+
+def test_a_change_on_a_missing_table_is_a_spec_problem(sqlite_db, tmp_path):
+    sqlite_db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
+    specs = specs_with(tmp_path, """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - add_column: {table: itemz, name: note, type: text}
+          - rename_column: {table: items, name: title, new_name: label}
+          - alter_column: {table: items, name: nope, nullable: false}
+    """)
+    with pytest.raises(SpecError) as info:
+        engine.plan(specs, sqlite_db.url)
+    text = str(info.value)
+    assert "unit.yaml:6: U1: add_column: cannot plan: table itemz does not exist" in text
+    assert "unit.yaml:7: U1: rename_column: cannot plan: column items.title does not exist" in text
+    assert "unit.yaml:8: U1: alter_column: cannot plan: column items.nope does not exist" in text
+
+
+def test_a_guard_that_changed_its_answer_makes_the_plan_stale(sqlite_db, tmp_path):
+    sqlite_db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO items (id, name) VALUES (1, NULL)")
+    specs = specs_with(tmp_path, """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - sql:
+              dialect: postgres
+              statements: ["UPDATE items SET name = 'unnamed' WHERE name IS NULL"]
+              guard: {sql: "SELECT count(*) > 0 FROM items WHERE name IS NULL"}
+    """)
+    plan = engine.plan(specs, sqlite_db.url)
+    assert [a.status for a in plan.actions] == ["pending"]
+    sqlite_db.run("UPDATE items SET name = 'fixed by hand'")
+    with pytest.raises(SafetyRefusal, match="plan is stale: the guard of U1"):
+        engine.apply(plan, sqlite_db.url)
+    assert sqlite_db.scalar("SELECT name FROM items") == "fixed by hand"
+    skipped = engine.plan(specs, sqlite_db.url)
+    assert [a.status for a in skipped.actions] == ["guard_false"]
+    sqlite_db.run("UPDATE items SET name = NULL")
+    with pytest.raises(SafetyRefusal, match="now holds"):
+        engine.apply(skipped, sqlite_db.url)
+    report = engine.apply(engine.plan(specs, sqlite_db.url), sqlite_db.url)
+    assert report.ok and sqlite_db.scalar("SELECT name FROM items") == "unnamed"
