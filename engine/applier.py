@@ -169,6 +169,8 @@ class Executor:
                         yield self
                     finally:
                         self.unlock()
+                except DBAPIError as exc:  # lock, inspection, ledger: the database said no
+                    raise TargetError(f"{self.target.display_url}: {self.target.scrub(_message(exc))}") from None
                 finally:
                     self.conn.close()
             finally:

@@ -9,6 +9,7 @@ A change says *what* changes; ``reason`` strings built from it are for people.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -306,7 +307,9 @@ def _plain_default(text: str | None) -> str | None:
     """A catalog default without casts and quotes: ``'light'::text`` -> ``light``."""
     if text is None or text.upper() == "NULL":
         return None
-    value = text.split("::", 1)[0].strip()
+    value = re.sub(r"::[A-Za-z_][\w ]*(\(\d+(,\s*\d+)?\))?(\[\])?$", "", text.strip()).strip()
+    if value.upper() == "NULL":
+        return None
     while value.startswith("(") and value.endswith(")"):
         value = value[1:-1].strip()
     if len(value) >= 2 and value[0] == value[-1] == "'":

@@ -174,7 +174,9 @@ def _context(opts: Options, mode_option: str | None, ledger_option: str | None) 
     specs = load_specs(opts.specs)
     env = next((e for e in specs.environments if e.name == opts.env), None) if opts.env else None
     url = resolve_url(opts.db, opts.env, specs.environments)
-    mode = mode_option or os.environ.get("RECON_MODE") or (env.mode if env else "apply")
+    # The strictest wins: an environment in detect-only stays so whatever the option or variable say.
+    asked = [m for m in (mode_option, os.environ.get("RECON_MODE"), env.mode if env else None) if m]
+    mode = "detect-only" if "detect-only" in asked else (asked[0] if asked else "apply")
     if mode not in ("apply", "detect-only"):
         from .errors import UsageError
 
@@ -200,7 +202,11 @@ def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seedin
     from .planner import make_plan
 
     ctx = _context(opts, mode_option, ledger_option)
-    if (skip_seeding or _skip_seeding()) and scope == "all":
+    if skip_seeding or _skip_seeding():
+        if scope == "seed":
+            from .errors import UsageError
+
+            raise UsageError("--scope seed with seeding skipped plans nothing: drop one of them")
         scope = "schema"
     result = make_plan(ctx.specs, ctx.url, scope=scope, strict=strict, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout)
     _show_plan(opts, result)
@@ -231,12 +237,17 @@ def _confirm(auto_approve: bool, what: str) -> None:
         raise SafetyRefusal(f"{what}: not confirmed, nothing was executed")
 
 
-def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -> int:
+def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool, confirm: str | None = None,
+               auto_approve: bool = False) -> int:
+    """Gates first (so nobody confirms what will be refused), then confirmation, then apply."""
     from . import gates
-    from .applier import ApplyError, apply as run_apply
+    from .applier import ApplyError, apply as run_apply, check_gates
+    from .target import make_target
 
-    if ctx.mode != "detect-only":  # detect-only is refused by apply itself, with its own message
-        gates.check(the_plan, ctx.environment, ctx.specs.environments)
+    check_gates(the_plan, make_target(ctx.url), mode=ctx.mode, allow_destructive=allow_destructive)
+    gates.check(the_plan, ctx.environment, ctx.specs.environments)
+    if confirm:
+        _confirm(auto_approve, confirm)
 
     style = views.Style(opts.color)
     echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))
@@ -259,21 +270,25 @@ def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool) -
 @change_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (only without PLANFILE).")
 @click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
-def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive):
+@click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, skip_seeding):
     """Execute a saved plan exactly, or plan, show and ask."""
+    from .errors import UsageError
     from .planner import load_plan, make_plan
 
     ctx = _context(opts, mode_option, ledger_option)
+    skip = skip_seeding or _skip_seeding()
     if planfile:
         the_plan = load_plan(planfile)
-    else:
-        the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout,
-                             scope="schema" if _skip_seeding() else "all")
-        _show_plan(opts, the_plan)
-        if the_plan.empty:
-            return 0
-        _confirm(auto_approve, "apply this plan")
-    return _run_apply(opts, ctx, the_plan, allow_destructive)
+        if skip and any(u.scope == "seed" for u in the_plan.units):
+            raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
+        return _run_apply(opts, ctx, the_plan, allow_destructive)
+    the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout,
+                         scope="schema" if skip else "all")
+    _show_plan(opts, the_plan)
+    if the_plan.empty:
+        return 0
+    return _run_apply(opts, ctx, the_plan, allow_destructive, confirm="apply this plan", auto_approve=auto_approve)
 
 
 @cli.command()
@@ -310,8 +325,7 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
     _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":
         _emit(f"\nrollback notes: {unit.rollback_notes}\n")
-    _confirm(auto_approve, f"roll back {unit_id}")
-    return _run_apply(opts, ctx, the_plan, allow_destructive)
+    return _run_apply(opts, ctx, the_plan, allow_destructive, confirm=f"roll back {unit_id}", auto_approve=auto_approve)
 
 
 def _ledger_rows(ctx: Context) -> list:

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 from .errors import Diagnostic
 from .loader import Document, LocDict
 from .model import column_ref, split_identifier, table_ref
+from .errors import did_you_mean as _near
 
 Check = Callable[[dict[str, list[Document]], "Declared"], Iterator[Diagnostic]]
 _CHECKS: list[Check] = []
@@ -208,6 +209,15 @@ def _operation(file: str, unit: LocDict, path: str, name: str, body: LocDict) ->
         for key in _NEEDS_BY_TYPE[body["type"]]:
             if key not in body:
                 yield Diagnostic(file, body.line, path, f"a {body['type']} constraint needs {key!r}")
+    for key in ("check", "where"):
+        if isinstance(body.get(key), str):
+            try:
+                from sqlglot import exp
+
+                exp.condition(body[key], dialect=body.get("dialect", "postgres"))
+            except Exception as exc:  # noqa: BLE001 - sqlglot's ParseError/TokenError: a bad expression
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                yield Diagnostic(file, body.line_of(key), f"{path}.{key}", f"does not parse as {body.get('dialect', 'postgres')}: {first}")
     if name == "alter_column" and not any(k in body for k in ("type", "nullable", "default")) and not body.get("drop_default"):
         yield Diagnostic(file, body.line, path, "changes nothing: give type, nullable, default or drop_default: true")
     if body.get("concurrently") and unit.get("transactional", True):
@@ -320,14 +330,15 @@ def _environments(docs, declared) -> Iterator[Diagnostic]:
     envs = [(doc, i, e) for doc in docs.get("environments", []) for i, e in enumerate(doc.data["environments"])]
     yield from _dupes_across([(d.file, d.data["environments"].line_of(i), f"environments[{i}].name", e["name"]) for d, i, e in envs], "environment")
     names = {e["name"] for _, _, e in envs}
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     for doc, i, env in envs:
+        for j, window in enumerate(env.get("windows", [])):
+            if "timezone" in window:
+                try:
+                    ZoneInfo(window["timezone"])
+                except (ZoneInfoNotFoundError, ValueError):
+                    yield Diagnostic(doc.file, window.line_of("timezone"), f"environments[{i}].windows[{j}].timezone", f"unknown time zone {window['timezone']!r} (an IANA name such as UTC or Europe/Berlin)")
         source = env.get("promote_from")
         if source is not None and (source not in names or source == env["name"]):
             yield Diagnostic(doc.file, env.line_of("promote_from"), f"environments[{i}].promote_from", f"names no other environment: {source!r}")
-
-
-def _near(word: str, options) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""

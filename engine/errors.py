@@ -64,3 +64,11 @@ class SafetyRefusal(ReconError):
     """A safety gate refused the operation (stale plan, lock held, detect-only, ...)."""
 
     exit_code = 3
+
+
+def did_you_mean(word: str, options) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to ``word``, else empty."""
+    import difflib
+
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

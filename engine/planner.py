@@ -187,6 +187,10 @@ def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tu
         for u in specs.units if u.id in done and done[u.id].checksum != u.checksum
     ]
     pending = [u for u in order_units(list(specs.units)) if u.id not in done and (scope == "all" or u.scope == scope)]
+    chosen = {u.id for u in pending}
+    blocked = [f"{u.id} depends on {d}" for u in pending for d in u.depends_on if d not in done and d not in chosen]
+    if blocked:
+        raise UsageError(f"--scope {scope} leaves out units that selected ones depend on: {'; '.join(blocked)}")
     return pending, warnings
 
 

@@ -8,7 +8,6 @@ values.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -17,7 +16,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from . import build, resources
-from .errors import Diagnostic, SpecError
+from .errors import Diagnostic, SpecError, did_you_mean
 from .loader import Document, LocDict, LocList, SourceSet, load_sources
 from .model import Specs
 from . import crossref
@@ -64,7 +63,7 @@ def schema_diagnostics(doc: Document) -> Iterator[Diagnostic]:
         yield Diagnostic(doc.file, data.line, "kind", f"missing required key 'kind' (one of: {', '.join(known)})")
         return
     if not isinstance(kind, str) or resources.schema(kind) is None:
-        yield Diagnostic(doc.file, data.line_of("kind"), "kind", f"unknown kind {kind!r}{_did_you_mean(str(kind), known)} (known: {', '.join(known)})")
+        yield Diagnostic(doc.file, data.line_of("kind"), "kind", f"unknown kind {kind!r}{did_you_mean(str(kind), known)} (known: {', '.join(known)})")
         return
     errors = sorted(_validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
@@ -168,7 +167,7 @@ def _explain(doc: Document, error) -> Iterator[Diagnostic]:
         allowed = sorted(error.schema.get("properties", {}))
         for key in instance:
             if key not in allowed:
-                yield Diagnostic(doc.file, instance.line_of(key), _path_text(path + [key]), f"unknown key {key!r}{_did_you_mean(str(key), allowed)} (allowed: {', '.join(allowed)})")
+                yield Diagnostic(doc.file, instance.line_of(key), _path_text(path + [key]), f"unknown key {key!r}{did_you_mean(str(key), allowed)} (allowed: {', '.join(allowed)})")
         return
     if validator == "required" and isinstance(instance, dict):
         for key in error.validator_value:
@@ -194,7 +193,7 @@ def _message(error) -> str:
         expected = value if isinstance(value, str) else " or ".join(value)
         return f"expected {expected}, got {_type_name(instance)} {instance!r}"
     if v == "enum":
-        return f"{instance!r} is not one of: {', '.join(map(str, value))}{_did_you_mean(str(instance), [str(x) for x in value])}"
+        return f"{instance!r} is not one of: {', '.join(map(str, value))}{did_you_mean(str(instance), [str(x) for x in value])}"
     if v == "const":
         return f"must be {value!r}"
     if v == "dependentRequired" and isinstance(instance, dict):
@@ -231,13 +230,3 @@ def _path_text(path: Iterable) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _did_you_mean(word: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
-def plain(value):
-    """A LocDict/LocList tree as plain dicts and lists (for hashing and JSON)."""
-    return json.loads(json.dumps(value, default=str))

@@ -109,3 +109,25 @@ def test_closed_window_refuses_apply(project):
     assert code == 3 and "outside the apply window of environment 'production'" in err
     path = Path(dbs["production"].removeprefix("sqlite:///"))
     assert "things" not in {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+
+
+def test_an_environment_in_detect_only_cannot_be_talked_out_of_it(project, monkeypatch):
+    write, recon, _ = project
+    write(ENVS.replace("{extra}", "mode: detect-only"))
+    code, _, err = recon("apply", "--env", "production", "--auto-approve", "--mode", "apply")
+    assert code == 3 and "detect-only" in err
+    monkeypatch.setenv("RECON_MODE", "apply")
+    assert recon("apply", "--env", "production", "--auto-approve")[0] == 3
+    assert recon("apply", "--env", "staging", "--auto-approve")[0] == 0
+
+
+def test_scope_may_not_leave_out_a_dependency(project, tmp_path):
+    write, recon, _ = project
+    write(ENVS.replace("{extra}", ""))
+    (tmp_path / "specs" / "seed-unit.yaml").write_text(
+        "kind: migration\nid: S1\nscope: seed\noperations:\n"
+        "  - sql: {dialect: postgres, statements: ['SELECT 1']}\n"
+        "---\nkind: migration\nid: U2\nscope: schema\ndepends_on: [S1]\noperations:\n"
+        "  - create_table: {table: more, columns: [{name: id, type: integer}]}\n")
+    code, _, err = recon("plan", "--env", "staging", "--scope", "schema")
+    assert code == 1 and "U2 depends on S1" in err

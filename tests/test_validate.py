@@ -294,3 +294,24 @@ def test_repeated_item_shapes_still_report_each_bad_item(tmp_path):
     assert "checks[101].type: 'txt' is not a valid portable type" in text
     assert "checks[102].extra: unknown key 'extra'" in text
     assert len(found) == 3
+
+
+def test_expressions_and_time_zones_are_checked(tmp_path):
+    write(tmp_path, "u.yaml", """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - add_constraint: {name: c, table: t, type: check, check: "price >"}
+          - create_index: {name: i, table: t, columns: [a], where: "a > 0"}
+        ---
+        kind: environments
+        environments:
+          - name: prod
+            database_url_env: DB
+            windows: [{days: [mon], start: "01:00", end: "02:00", timezone: Mars/Olympus}]
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "u.yaml:5: operations[0].add_constraint.check: does not parse as postgres" in text
+    assert "where" not in text
+    assert "unknown time zone 'Mars/Olympus'" in text
