@@ -27,7 +27,7 @@ from .diff.migrations import PENDING
 from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
 from .planner import Plan, PlanAction, PlanUnit, state_digest, target_id
-from .target import Target, create_engine, make_target
+from .target import Target, create_engine, driver_message, make_target
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "15min"
@@ -102,10 +102,18 @@ def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: boo
 
 
 def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_destructive: bool = False,
-          mode: str = "apply", echo=lambda line: None) -> ApplyReport:
-    """Execute exactly ``plan`` on ``url`` or refuse; ``specs`` (optional) drive the audits before and after."""
+          mode: str = "apply", environment=None, echo=lambda line: None) -> ApplyReport:
+    """Execute exactly ``plan`` on ``url`` or refuse.
+
+    ``specs`` drive the audits before and after (and supply the environments);
+    ``environment`` (a ``model.Environment``) adds its window, rollback-notes and
+    promotion gates.
+    """
+    from . import gates
+
     target = url if isinstance(url, Target) else make_target(url)
     check_gates(plan, target, mode=mode, allow_destructive=allow_destructive)
+    gates.check(plan, environment, specs.environments if specs is not None else ())
     report = ApplyReport(plan.plan_id, target.display_url)
     if plan.empty:
         return report
@@ -162,7 +170,7 @@ class Executor:
                 try:
                     self.conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
                 except DBAPIError as exc:
-                    raise TargetError(f"cannot connect to {self.target.display_url}: {self.target.scrub(_message(exc))}") from None
+                    raise TargetError(f"cannot connect to {self.target.display_url}: {self.target.scrub(driver_message(exc))}") from None
                 try:
                     self.lock()
                     try:
@@ -170,7 +178,7 @@ class Executor:
                     finally:
                         self.unlock()
                 except DBAPIError as exc:  # lock, inspection, ledger: the database said no
-                    raise TargetError(f"{self.target.display_url}: {self.target.scrub(_message(exc))}") from None
+                    raise TargetError(f"{self.target.display_url}: {self.target.scrub(driver_message(exc))}") from None
                 finally:
                     self.conn.close()
             finally:
@@ -281,7 +289,7 @@ class Executor:
             self.commit()
         except Exception as exc:  # noqa: BLE001 - any failure rolls the unit back and is recorded
             self.rollback()
-            error = self.target.scrub(_message(exc))
+            error = self.target.scrub(driver_message(exc))
             ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, started, f"statement {count + 1}: {error}"))
             return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
@@ -298,7 +306,7 @@ class Executor:
                 count += 1
                 ledger.update(self.conn, self.table, row.seq, statements=count)
         except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops
-            error = self.target.scrub(_message(exc))
+            error = self.target.scrub(driver_message(exc))
             ledger.update(self.conn, self.table, row.seq, status=self.failed_status(unit), finished_at=ledger.now(), error=f"statement {count + 1}: {error}")
             return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
         ledger.update(self.conn, self.table, row.seq, status=self.done_status(unit), finished_at=ledger.now(), statements=count)
@@ -315,12 +323,6 @@ class Executor:
 
     def session_timeouts(self, unit: PlanUnit) -> None:
         """Timeouts for statements that run outside a transaction."""
-
-
-def _message(exc: Exception) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    return text.splitlines()[0] if text else type(orig).__name__
 
 
 class PostgresExecutor(Executor):
@@ -384,7 +386,7 @@ class SQLiteExecutor(Executor):
         try:
             self.conn.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception as exc:  # noqa: BLE001 - "database is locked"
-            raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({_message(exc)})") from None
+            raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({driver_message(exc)})") from None
 
     def unlock(self) -> None:
         if self.conn.connection.dbapi_connection.in_transaction:

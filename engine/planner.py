@@ -138,14 +138,9 @@ class Plan:
 
 def load_plan(path: str) -> Plan:
     """Read a plan file written by ``recon plan --out``."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
-    return Plan.from_dict(data, path)
+    from .files import read_json
+
+    return Plan.from_dict(read_json(path), path)
 
 
 def target_id(target: Target) -> str:

@@ -159,7 +159,7 @@ def read_only_connection(target: Target) -> Iterator["object"]:
             try:
                 yield conn
             except DBAPIError as exc:
-                raise TargetError(f"query failed on {target.display_url}: {target.scrub(_driver_message(exc))}") from None
+                raise TargetError(f"query failed on {target.display_url}: {target.scrub(driver_message(exc))}") from None
             finally:
                 conn.rollback()
     finally:
@@ -173,14 +173,15 @@ def _connect(engine, target: Target):
     try:
         conn = engine.connect()
     except (OperationalError, DBAPIError) as exc:
-        raise TargetError(f"cannot connect to {target.display_url}: {target.scrub(_driver_message(exc))}") from None
+        raise TargetError(f"cannot connect to {target.display_url}: {target.scrub(driver_message(exc))}") from None
     try:
         yield conn
     finally:
         conn.close()
 
 
-def _driver_message(exc) -> str:
+def driver_message(exc) -> str:
+    """The first line of what the driver said (passwords are scrubbed by the caller)."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
     return text.splitlines()[0] if text else type(orig).__name__

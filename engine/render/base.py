@@ -13,20 +13,17 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from .. import types
+from .. import sqlexec, types
+from ..sqlexec import ident
 from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn, referencing
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef
 
 
-def ident(name: str) -> exp.Identifier:
-    """A quoted identifier: spaces, quotes, semicolons and reserved words stay inert."""
-    return exp.to_identifier(name, quoted=True)
-
-
 def table(ref: ObjectRef) -> exp.Table:
-    return exp.Table(this=ident(ref.table), db=ident(ref.schema) if ref.schema else None)
+    """A quoted ``[schema.]table`` node for a reference."""
+    return sqlexec.table(ref.table, ref.schema)
 
 
 def literal(value) -> exp.Expression:
