@@ -345,6 +345,14 @@ class RenameColumn(Change):
     def simulate(self, state: SchemaState) -> None:
         table = _table(state, self.table)
         _put_columns(state, self.table, tuple(replace(c, name=self.new_name) if c.name == self.name else c for c in table.columns))
+        key = _key(state, self.table)
+        rename = lambda cols: tuple(self.new_name if c == self.name else c for c in cols)  # noqa: E731
+        for k, ix in list(state.indexes.items()):
+            if k[:2] == key and self.name in ix.columns:
+                state.indexes[k] = replace(ix, columns=rename(ix.columns), definition=None)
+        for k, con in list(state.constraints.items()):
+            if k[:2] == key and self.name in con.columns:
+                state.constraints[k] = replace(con, columns=rename(con.columns))
 
 
 @dataclass(frozen=True)

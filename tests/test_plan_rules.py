@@ -59,3 +59,32 @@ def test_a_guard_that_changed_its_answer_makes_the_plan_stale(sqlite_db, tmp_pat
         engine.apply(skipped, sqlite_db.url)
     report = engine.apply(engine.plan(specs, sqlite_db.url), sqlite_db.url)
     assert report.ok and sqlite_db.scalar("SELECT name FROM items") == "unnamed"
+
+
+def test_sqlite_rebuild_keeps_expression_and_partial_indexes_and_triggers(sqlite_db, tmp_path):
+    sqlite_db.run(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price INT);\n"
+        "CREATE INDEX items_lower_name ON items (lower(name));\n"
+        "CREATE INDEX items_priced ON items (price) WHERE price > 0;\n"
+        "CREATE TABLE audit_log (msg TEXT);\n"
+        "CREATE TRIGGER items_ins AFTER INSERT ON items BEGIN INSERT INTO audit_log VALUES ('ins ' || NEW.name); END;\n"
+        "INSERT INTO items VALUES (1, 'Tea', 5)"
+    )
+    specs = specs_with(tmp_path, """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - alter_column: {table: items, name: price, type: bigint}
+    """)
+    assert engine.apply(engine.plan(specs, sqlite_db.url), sqlite_db.url).ok
+    eng = sqlite_db.engine()
+    with eng.connect() as conn:
+        objects = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'items' AND type <> 'table'").all())
+        conn.exec_driver_sql("INSERT INTO items VALUES (2, 'Coffee', 7)")
+        conn.commit()
+        log = [r[0] for r in conn.exec_driver_sql("SELECT msg FROM audit_log")]
+    eng.dispose()
+    assert objects["items_priced"].endswith("WHERE price > 0") and "lower(name)" in objects["items_lower_name"]
+    assert "items_ins" in objects and log == ["ins Tea", "ins Coffee"]
+    assert engine.plan(specs, sqlite_db.url).empty

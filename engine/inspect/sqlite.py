@@ -29,6 +29,8 @@ engines (SQLite's pragma says nullable unless NOT NULL was written).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.exc import OperationalError
 
 from .catalog import build_indexes, build_tables, fetch, load_sql
@@ -47,7 +49,12 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     index_rows = _run(conn, state, "sqlite_indexes", names)
     fk_rows = _run(conn, state, "sqlite_foreign_keys", names)
     state.tables = _tables(objects, columns)
-    state.indexes = build_indexes(_index_rows(index_rows, _create_sql(objects, "index")))
+    index_sql = _create_sql(objects, "index")
+    state.indexes = {key: replace(ix, definition=index_sql.get((ix.schema, ix.name))) for key, ix in
+                     build_indexes(_index_rows(index_rows, index_sql)).items()}
+    for schema, type_, _name, table, sql in objects:
+        if type_ == "trigger" and sql:
+            state.triggers[(schema, table)] = state.triggers.get((schema, table), ()) + (sql,)
     state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, _create_sql(objects, "table"))
     return state
 

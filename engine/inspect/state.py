@@ -47,6 +47,7 @@ class Index:
     columns: tuple[str, ...]
     unique: bool
     primary: bool = False
+    definition: str | None = None  # SQLite: the CREATE INDEX text, replayed when a table is rebuilt
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class SchemaState:
     indexes: dict[tuple[str, str, str], Index] = field(default_factory=dict)
     constraints: dict[tuple[str, str, str], Constraint] = field(default_factory=dict)
     queries: int = 0
+    # SQLite: CREATE TRIGGER texts per (schema, table), replayed when a table is rebuilt.
+    triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # (schema, name) -> keys, per bucket; built on first lookup, dropped by ``touch``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
@@ -101,7 +104,7 @@ class SchemaState:
     def copy(self) -> "SchemaState":
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
-                           dict(self.indexes), dict(self.constraints), self.queries)
+                           dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers))
 
     def table(self, schema: str | None, name: str) -> Table | None:
         """The table ``name`` in ``schema`` (default schema when None), exact spelling."""

@@ -95,12 +95,21 @@ class SQLiteRenderer(Renderer):
         return out
 
     def _indexes(self, state: SchemaState, key, ref: ObjectRef) -> list:
+        """The table's indexes and triggers again (DROP TABLE took them).
+
+        An index or trigger the database already had is replayed from its own CREATE text
+        in the catalog, so expression and partial indexes come back as they were; an index
+        created by this plan is generated.
+        """
         backing = {n for (s, t, n) in state.constraints if (s, t) == key}
-        out = []
+        out: list = []
         for (s, t, name), index in state.indexes.items():
             if (s, t) != key or name in backing or name.startswith("sqlite_autoindex_") or index.primary:
+                continue
+            if index.definition:
+                out.append(index.definition)
                 continue
             params = exp.IndexParameters(columns=[exp.Column(this=ident(c)) for c in index.columns])
             node = exp.Index(this=ident(name), table=table(ref), params=params)
             out.append(exp.Create(this=node, kind="INDEX", unique=index.unique, exists=True))
-        return out
+        return out + list(state.triggers.get(key, ()))

@@ -3,4 +3,4 @@ CREATE TABLE "_recon_rebuild_customers" ("id" INTEGER NOT NULL, "name" VARCHAR(5
 INSERT INTO "_recon_rebuild_customers" ("id", "name", "score") SELECT "id", "name", "score" FROM "customers";
 DROP TABLE "customers";
 ALTER TABLE "_recon_rebuild_customers" RENAME TO "customers";
-CREATE INDEX IF NOT EXISTS "customers_score_idx" ON "customers"("score");
+CREATE INDEX customers_score_idx ON customers (score);
