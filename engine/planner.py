@@ -231,13 +231,31 @@ def _drifted(specs: Specs, rows, warnings):
     return list(zip(drifted, warnings))
 
 
+def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
+    """The tables whose state ``change``'s guard reads, including those only the live state names:
+    the table of an index or constraint named without one, and tables whose keys a drop cascades to."""
+    from .changes import DropIndex, DropTable, referencing
+
+    keys = {(ref.schema or state.default_schema, ref.table) for ref in change.tables()}
+    named = []
+    if isinstance(change, DropIndex) and change.table is None:
+        named.append(("indexes", change.name))
+    guard = getattr(change, "guard", None)
+    if guard is not None and guard.kind.split("_")[0] in ("index", "constraint") and not guard.tables():
+        named.append(("indexes" if guard.kind.startswith("index") else "constraints", guard.target))
+    for bucket, name in named:
+        keys |= {(s, t) for (s, t, n) in getattr(state, bucket) if n == name and s == state.default_schema}
+    if isinstance(change, DropTable):
+        keys |= {(fk.schema, fk.table) for fk in referencing(state, change.table)}
+    return keys
+
+
 def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None) -> Plan:
     actions = []
     touched: set[tuple[str, str]] = set()
     for up in plans:
         for a in up.actions:
-            for ref in a.change.tables():
-                touched.add((ref.schema or state.default_schema, ref.table))
+            touched |= _depends_on(a.change, state)
             guard = getattr(a.change, "guard", None)
             actions.append(PlanAction(
                 unit=a.unit, scope=a.scope, op=a.change.op, object=a.change.object, action=a.change.action,

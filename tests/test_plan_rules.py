@@ -88,3 +88,19 @@ def test_sqlite_rebuild_keeps_expression_and_partial_indexes_and_triggers(sqlite
     assert objects["items_priced"].endswith("WHERE price > 0") and "lower(name)" in objects["items_lower_name"]
     assert "items_ins" in objects and log == ["ins Tea", "ins Coffee"]
     assert engine.plan(specs, sqlite_db.url).empty
+
+
+def test_an_index_named_without_its_table_is_covered_by_the_state_digest(sqlite_db, tmp_path):
+    sqlite_db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\nCREATE INDEX items_name_idx ON items (name)")
+    specs = specs_with(tmp_path, """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - drop_index: {name: items_name_idx}
+    """)
+    plan = engine.plan(specs, sqlite_db.url)
+    assert ["main", "items"] in [list(t) for t in plan.touched]
+    sqlite_db.run("DROP INDEX items_name_idx;\nCREATE INDEX items_name_idx ON items (id, name)")
+    with pytest.raises(SafetyRefusal, match="plan is stale"):
+        engine.apply(plan, sqlite_db.url)
