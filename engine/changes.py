@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from . import types
 from .inspect.state import Column, Constraint, Index, SchemaState, Table
-from .model import ObjectRef, Operation, Source, column_ref, split_identifier, table_ref
+from .checks import Guard
+from .model import ObjectRef, Operation, Source, table_ref
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False})()
 
@@ -528,52 +529,6 @@ class DropConstraint(Change):
         if con is not None:
             del state.constraints[(con.schema, con.table, con.name)]
             state.indexes.pop((con.schema, con.table, con.name), None)
-
-
-@dataclass(frozen=True)
-class Guard:
-    """When a raw ``sql`` operation runs: a check over the schema, or one boolean SELECT."""
-
-    kind: str  # table_exists ... constraint_missing, or "sql"
-    target: str
-
-    def tables(self) -> tuple[ObjectRef, ...]:
-        if self.kind == "sql":
-            return ()
-        if self.kind.startswith("column"):
-            ref = column_ref(self.target)
-            return (ObjectRef(ref.schema, ref.table),)
-        if self.kind.startswith("table"):
-            return (table_ref(self.target),)
-        parts = split_identifier(self.target)
-        return (table_ref(".".join(parts[:-1])),) if len(parts) > 1 else ()
-
-    def holds(self, state: SchemaState) -> bool:
-        """Evaluate a schema guard on ``state`` (``sql`` guards are evaluated on the connection)."""
-        what, _, polarity = self.kind.rpartition("_")
-        exists = {"table": self._table, "column": self._column, "index": self._index, "constraint": self._constraint}[what](state)
-        return exists if polarity == "exists" else not exists
-
-    def _table(self, state):
-        return _table(state, table_ref(self.target)) is not None
-
-    def _column(self, state):
-        ref = column_ref(self.target)
-        return _column(state, ObjectRef(ref.schema, ref.table), ref.column) is not None
-
-    def _index(self, state):
-        return self._named(state, state.indexes)
-
-    def _constraint(self, state):
-        return self._named(state, state.constraints)
-
-    def _named(self, state, bucket):
-        parts = split_identifier(self.target)
-        on = table_ref(".".join(parts[:-1])) if len(parts) > 1 else None
-        return _named(state, bucket, on, parts[-1]) is not None
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.target}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import types
 from .inspect.state import Column, Constraint, Index, SchemaState, Table
-from .model import Canary, ObjectRef, split_identifier
+from .model import Canary, ObjectRef, column_ref, split_identifier, table_ref
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,50 @@ def find_constraint(state: SchemaState, name: str, on: ObjectRef | None = None) 
     schema, table, bare = _split_named(name, on)
     found = state.constraints_named(bare, schema, table)
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """When a raw ``sql`` operation runs: a check in the canaries' vocabulary, or one boolean SELECT.
+
+    ``kind`` is ``table_exists``/``table_missing``, ``column_...``, ``index_...``,
+    ``constraint_...`` or ``sql``; ``target`` names the object as a canary does
+    (``[schema.]table``, ``[schema.]table.column``, ``[table.]index``, ``[table.]constraint``).
+    """
+
+    kind: str
+    target: str
+
+    def _owner(self) -> tuple[ObjectRef | None, str]:
+        parts = split_identifier(self.target)
+        return (ObjectRef(*(([None] + parts[:-1])[-2:])) if len(parts) > 1 else None), parts[-1]
+
+    def tables(self) -> tuple[ObjectRef, ...]:
+        """The tables whose inspected state this guard reads (for the plan's state digest)."""
+        if self.kind == "sql":
+            return ()
+        if self.kind.startswith("column"):
+            ref = column_ref(self.target)
+            return (ObjectRef(ref.schema, ref.table),)
+        if self.kind.startswith("table"):
+            return (table_ref(self.target),)
+        on, _ = self._owner()
+        return (on,) if on else ()
+
+    def holds(self, state: SchemaState) -> bool:
+        """Evaluate a schema guard on ``state`` (``sql`` guards run on the connection)."""
+        what, _, polarity = self.kind.rpartition("_")
+        if what == "table":
+            exists = find_table(state, table_ref(self.target)) is not None
+        elif what == "column":
+            exists = find_column(state, column_ref(self.target)) is not None
+        else:
+            on, name = self._owner()
+            exists = (find_index if what == "index" else find_constraint)(state, name, on) is not None
+        return exists if polarity == "exists" else not exists
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.target}"
 
 
 # -- nearest names -----------------------------------------------------------------------
