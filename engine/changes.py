@@ -82,6 +82,11 @@ class Change:
         """Apply the change's effect to ``state`` in place, as the database will."""
         raise NotImplementedError
 
+    def reason(self, state: SchemaState) -> str:
+        """Why the change is needed, for people only (never for decisions)."""
+        what = self.op.split("_", 1)[-1]
+        return f"{what} {self.object} is missing" if self.action == "create" else f"{what} {self.object} exists"
+
 
 # -- helpers over SchemaState ------------------------------------------------------------
 
@@ -211,6 +216,9 @@ class CreateTable(Change):
     def tables(self) -> tuple[ObjectRef, ...]:
         return (self.table,) + tuple(c.references.table for c in self.columns if c.references)
 
+    def reason(self, state: SchemaState) -> str:
+        return f"table {self.object} does not exist"
+
     def present(self, state: SchemaState) -> bool:
         return _table(state, self.table) is not None
 
@@ -242,6 +250,9 @@ class AddColumn(Change):
     @property
     def object(self) -> str:
         return f"{self.table}.{self.column.name}"
+
+    def reason(self, state: SchemaState) -> str:
+        return f"column {self.object} is missing"
 
     def present(self, state: SchemaState) -> bool:
         return _column(state, self.table, self.column.name) is not None
@@ -280,6 +291,19 @@ class AlterColumn(Change):
             "nullable": self.nullable is not None and self.nullable != col.nullable,
             "default": (self.default is not UNSET and not same_default(col.default, self.default)) or (self.drop_default and _plain_default(col.default) is not None),
         }
+
+    def reason(self, state: SchemaState) -> str:
+        current = _column(state, self.table, self.name)
+        needs = self.needs(state)
+        parts = []
+        if needs["type"]:
+            parts.append(f"type {current.type if current else '?'} -> {self.type}")
+        if needs["nullable"]:
+            parts.append("NULL -> NOT NULL" if self.nullable is False else "NOT NULL -> NULL")
+        if needs["default"]:
+            new = "none" if self.drop_default or self.default is None else default_sql(self.default)
+            parts.append(f"default {current.default if current and current.default is not None else 'none'} -> {new}")
+        return f"{self.object}: " + ", ".join(parts)
 
     def present(self, state: SchemaState) -> bool:
         return not any(self.needs(state).values())
@@ -331,6 +355,9 @@ class RenameColumn(Change):
     @property
     def object(self) -> str:
         return f"{self.table}.{self.name}"
+
+    def reason(self, state: SchemaState) -> str:
+        return f"{self.object} exists and {self.table}.{self.new_name} does not"
 
     def present(self, state: SchemaState) -> bool:
         return _column(state, self.table, self.name) is None and _column(state, self.table, self.new_name) is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..changes import AlterColumn, Change, RawSQL, default_sql, from_operation
+from ..changes import Change, RawSQL, from_operation
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import Unit
@@ -105,7 +105,7 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
         problems.append(Diagnostic(where.file, where.line, f"{unit.id}: {change.op}", f"cannot plan: {change.missing(sim)}"))
         return Action(unit.id, unit.scope, change, PRESENT, "not planned")
     else:
-        why = reason(change, sim)
+        why = change.reason(sim)
     sql = tuple(renderer.render(change, sim))
     findings = tuple(analyze(change, live, sim))
     change.simulate(sim)
@@ -119,34 +119,3 @@ def _guard(change: RawSQL, state: SchemaState, sql_guard: SqlGuard) -> tuple[boo
         return True, "statements carry their own IF [NOT] EXISTS"
     holds = sql_guard(guard.target, change.dialect) if guard.kind == "sql" else guard.holds(state)
     return holds, f"guard {guard} {'holds' if holds else 'does not hold'}"
-
-
-def reason(change: Change, state: SchemaState) -> str:
-    """Why a change is needed, for people."""
-    op = change.op
-    if op == "create_table":
-        return f"table {change.object} does not exist"
-    if op == "add_column":
-        return f"column {change.object} is missing"
-    if op == "alter_column":
-        return _alter_reason(change, state)
-    if op == "rename_column":
-        return f"{change.object} exists and {change.table}.{change.new_name} does not"
-    if op in ("create_index", "add_constraint"):
-        return f"{op.split('_')[-1]} {change.object} is missing"
-    return f"{op.split('_', 1)[-1]} {change.object} exists"
-
-
-def _alter_reason(change: AlterColumn, state: SchemaState) -> str:
-    col = state.table(change.table.schema, change.table.table)
-    current = col.column(change.name) if col else None
-    needs = change.needs(state)
-    parts = []
-    if needs["type"]:
-        parts.append(f"type {current.type if current else '?'} -> {change.type}")
-    if needs["nullable"]:
-        parts.append("NULL -> NOT NULL" if change.nullable is False else "NOT NULL -> NULL")
-    if needs["default"]:
-        new = "none" if change.drop_default or change.default is None else default_sql(change.default)
-        parts.append(f"default {current.default if current and current.default is not None else 'none'} -> {new}")
-    return f"{change.object}: " + ", ".join(parts)
