@@ -89,7 +89,7 @@ def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: boo
     """Refuse (exit 3) before connecting for writes: wrong target, detect-only mode, disallowed codes."""
     if target_id(target) != plan.target_id:
         raise SafetyRefusal(f"plan {plan.plan_id} was made for {plan.target.url}, not {target.display_url}: make a plan for this target")
-    if mode == "detect-only":
+    if mode == "detect-only" or plan.mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
     units = {u.id: u for u in plan.units}
     blocked = [

@@ -232,7 +232,8 @@ def _confirm(auto_approve: bool, what: str) -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
-        raise SafetyRefusal(f"{what} needs confirmation and there is no terminal: pass --auto-approve, or save a plan with `recon plan --out FILE` and apply that file")
+        hint = " or save a plan with `recon plan --out FILE` and apply that file" if what.startswith("apply") else ""
+        raise SafetyRefusal(f"{what} needs confirmation and there is no terminal: pass --auto-approve{hint}")
     if not click.confirm(f"Do you want to {what}?", default=False):
         raise SafetyRefusal(f"{what}: not confirmed, nothing was executed")
 
@@ -336,10 +337,18 @@ def _ledger_rows(ctx: Context) -> list:
 
 @cli.command()
 @common_options
-@change_options
-def history(opts: Options, mode_option, ledger_option):
-    """List the ledger: applied, failed and rolled-back units (read-only)."""
-    ctx = _context(opts, mode_option, ledger_option)
+@click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
+def history(opts: Options, ledger_option):
+    """List the ledger: applied, failed and rolled-back units (read-only; needs no specs unless --env)."""
+    from pathlib import Path
+
+    from .ledger import DEFAULT_TABLE
+    from .target import resolve_url
+
+    if opts.env or Path(opts.specs).exists():
+        ctx = _context(opts, None, ledger_option)
+    else:
+        ctx = Context(None, resolve_url(opts.db), "apply", ledger_option or DEFAULT_TABLE)
     rows = _ledger_rows(ctx)
     if opts.format == "json":
         _emit(views.to_json(views.history_json(rows)))

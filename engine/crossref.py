@@ -9,6 +9,7 @@ work, SQL that does not parse or is not a single SELECT where one is required.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -217,6 +218,7 @@ def _operation(file: str, unit: LocDict, path: str, name: str, body: LocDict) ->
                 exp.condition(body[key], dialect=body.get("dialect", "postgres"))
             except Exception as exc:  # noqa: BLE001 - sqlglot's ParseError/TokenError: a bad expression
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                first = re.sub(r"<class '[^']+'>", "an expression", first)
                 yield Diagnostic(file, body.line_of(key), f"{path}.{key}", f"does not parse as {body.get('dialect', 'postgres')}: {first}")
     if name == "alter_column" and not any(k in body for k in ("type", "nullable", "default")) and not body.get("drop_default"):
         yield Diagnostic(file, body.line, path, "changes nothing: give type, nullable, default or drop_default: true")

@@ -63,8 +63,8 @@ def check_rollback_notes(plan, env: Environment) -> None:
 
 def check_promotion(plan, env: Environment, environments) -> None:
     """Refuse units not yet applied (with the same checksum) in ``promote_from``."""
-    if not env.promote_from:
-        return
+    if not env.promote_from or not any(u.kind == "apply" for u in plan.units):
+        return  # rollbacks are not promoted
     from .history import history
     from .ledger import applied
 

@@ -60,7 +60,7 @@ class PlanAction:
     sql: tuple[str, ...] = ()
     codes: tuple[dict, ...] = ()
     source: str = ""
-    guard_sql: str | None = None  # a raw-SQL guard query, re-checked inside the unit's transaction
+    guard_sql: str | None = None  # a raw-SQL guard query, run again under apply's lock (a new answer: stale)
     guard_dialect: str | None = None
 
 
