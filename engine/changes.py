@@ -402,6 +402,14 @@ class CreateIndex(Change):
     def object(self) -> str:
         return self.name
 
+    def missing(self, state: SchemaState) -> str | None:
+        if state.dialect != "mysql":  # index names are unique per schema there, not per table
+            schema = self.table.schema or state.default_schema
+            for (s, t, n) in state.indexes:
+                if n == self.name and s == schema and t != self.table.table:
+                    return f"index name {self.name} is already used by table {t}"
+        return super().missing(state)
+
     def present(self, state: SchemaState) -> bool:
         return _named(state, state.indexes, self.table, self.name) is not None
 

@@ -104,3 +104,16 @@ def test_an_index_named_without_its_table_is_covered_by_the_state_digest(sqlite_
     sqlite_db.run("DROP INDEX items_name_idx;\nCREATE INDEX items_name_idx ON items (id, name)")
     with pytest.raises(SafetyRefusal, match="plan is stale"):
         engine.apply(plan, sqlite_db.url)
+
+
+def test_an_index_name_taken_by_another_table_is_refused(sqlite_db, tmp_path):
+    sqlite_db.run("CREATE TABLE a (id INTEGER PRIMARY KEY, x INT);\nCREATE TABLE b (id INTEGER PRIMARY KEY, x INT);\nCREATE INDEX x_idx ON a (x)")
+    specs = specs_with(tmp_path, """
+        kind: migration
+        id: U1
+        scope: schema
+        operations:
+          - create_index: {name: x_idx, table: b, columns: [x]}
+    """)
+    with pytest.raises(SpecError, match="index name x_idx is already used by table a"):
+        engine.plan(specs, sqlite_db.url)
