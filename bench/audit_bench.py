@@ -401,13 +401,19 @@ def render_table(r: dict) -> str:
         ("alembic peak RSS / pg_dump peak RSS", f"{r['alembic']['peak_rss_mb']:.1f} / {r['pg_dump']['peak_rss_mb']:.1f} MB", "", ""),
         ("recon in-process: load_specs / audit", f"{r['recon']['in_process']['load_specs_seconds']:.3f} / {r['recon']['in_process']['audit_seconds']:.3f} s", "", ""),
     ]
-    widths = [max(len(row[i]) for row in rows + [("metric", "value", "target", "")]) for i in range(4)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     header = (f"recon audit benchmark: {r['tables']} tables x {r['columns_per_table']} columns, {r['canaries']} canaries; "
               f"PostgreSQL {r['environment']['postgresql']}, Python {r['environment']['python']}, {r['environment']['cpus']} CPUs")
     all_runs = (f"all runs (s): recon {r['recon']['seconds_all']}, alembic {r['alembic']['seconds_all']}, pg_dump {r['pg_dump']['seconds_all']}; "
                 f"setup (s): {r['setup_seconds']}; peak RSS from {r['peak_rss_source']}")
-    return "\n".join([header, "", line(("metric", "value", "target", "")), line(tuple("-" * w for w in widths))] + [line(row) for row in rows] + ["", all_runs, ""])
+    return table_text(header, rows, all_runs)
+
+
+def table_text(header: str, rows: list[tuple[str, str, str, str]], footer: str) -> str:
+    """The result table both benches print: metric, value, target, verdict."""
+    widths = [max(len(row[i]) for row in rows + [("metric", "value", "target", "")]) for i in range(4)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    rule = tuple("-" * w for w in widths)
+    return "\n".join([header, "", line(("metric", "value", "target", "")), line(rule)] + [line(row) for row in rows] + ["", footer, ""])
 
 
 # -- main ----------------------------------------------------------------------------------

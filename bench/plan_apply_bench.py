@@ -44,6 +44,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from audit_bench import (
+    table_text,
     DEFAULT_PG_URL,
     GNU_TIME,
     Measure,
@@ -373,14 +374,12 @@ def render_table(r: dict) -> str:
     rows += [(f"  make_plan: {k} (x{v['calls']})", f"{v['seconds']:.3f} s", "", "") for k, v in ip.get("phases", {}).items()]
     rows += [("in-process: apply (statements)", f"{aip['apply_seconds']:.3f} s ({aip['statements']})", "", "")]
     rows += [(f"  apply: {k} (x{v['calls']})", f"{v['seconds']:.3f} s", "", "") for k, v in aip.get("phases", {}).items()]
-    widths = [max(len(row[i]) for row in rows + [("metric", "value", "target", "")]) for i in range(4)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     header = (f"recon plan/apply benchmark: {r['tables']} tables x {r['columns_per_table']} columns, {r['units']} units "
               f"(add column + index), {r['canaries']} canaries; PostgreSQL {r['environment']['postgresql']}, "
               f"Python {r['environment']['python']}, {r['environment']['cpus']} CPUs")
     all_runs = (f"all runs (s): plan {r['plan']['seconds_all']}, audit {r['audit']['seconds_all']}, apply {r['apply']['seconds_all']}, "
                 f"psql {r['psql']['seconds_all']}; setup (s): {r['setup_seconds']}; peak RSS from {r['peak_rss_source']}")
-    return "\n".join([header, "", line(("metric", "value", "target", "")), line(tuple("-" * w for w in widths))] + [line(row) for row in rows] + ["", all_runs, ""])
+    return table_text(header, rows, all_runs)
 
 
 # -- main ----------------------------------------------------------------------------------

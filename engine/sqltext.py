@@ -34,13 +34,13 @@ def single_select_problem(text: str, dialect: str | None) -> str | None:
     except ValueError as exc:
         return str(exc)
     if len(trees) != 1:
-        return f"must be exactly one SELECT statement, found {len(trees)} statements"
+        return "must be exactly one SELECT statement, found %d statements" % len(trees)
     tree = trees[0]
     if not isinstance(tree, exp.Query):
-        return f"must be exactly one SELECT statement, found {type(tree).__name__.upper()}"
+        return "must be exactly one SELECT statement, found " + type(tree).__name__.upper()
     writes = sorted({type(node).__name__.upper() for node in tree.walk() if type(node).__name__ in _WRITES})
     if writes:
-        return f"must be a read-only SELECT, found {', '.join(writes)} inside"
+        return "must be a read-only SELECT, found %s inside" % ", ".join(writes)
     return None
 
 

@@ -21,6 +21,10 @@ from ..inspect.state import SchemaState
 from ..model import ObjectRef
 
 
+_ON_DELETE = {"cascade": "ON DELETE CASCADE", "restrict": "ON DELETE RESTRICT", "set_null": "ON DELETE SET NULL",
+              "set_default": "ON DELETE SET DEFAULT", "no_action": "ON DELETE NO ACTION"}
+
+
 def table(ref: ObjectRef) -> exp.Table:
     """A quoted ``[schema.]table`` node for a reference."""
     return sqlexec.table(ref.table, ref.schema)
@@ -79,7 +83,7 @@ class Renderer:
         return node
 
     def reference(self, fk: ForeignKey) -> exp.Reference:
-        options = [f"ON DELETE {fk.on_delete.replace('_', ' ').upper()}"] if fk.on_delete else []
+        options = [_ON_DELETE[fk.on_delete]] if fk.on_delete else []
         return exp.Reference(this=exp.Schema(this=table(fk.table), expressions=[ident(c) for c in fk.columns]), options=options)
 
     def constraint(self, name: str, kind: str, columns=(), references: ForeignKey | None = None, check: str | None = None,
