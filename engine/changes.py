@@ -108,12 +108,16 @@ def _put_columns(state: SchemaState, ref: ObjectRef, columns: tuple[Column, ...]
     state.tables[key] = replace(state.tables[key], columns=columns)
 
 
-def _named(state: SchemaState, bucket: dict, ref: ObjectRef | None, name: str):
-    schema = (ref.schema if ref else None) or state.default_schema
-    for (s, t, n), obj in bucket.items():
-        if n == name and s == schema and (ref is None or t == ref.table):
-            return obj
-    return None
+def _index(state: SchemaState, ref: ObjectRef | None, name: str) -> Index | None:
+    """The index spelled exactly ``name`` (on table ``ref`` when given), through the state's name lookup."""
+    found = state.indexes_named(name, ref.schema if ref else None, ref.table if ref else None)
+    return found[0] if found else None
+
+
+def _constraint(state: SchemaState, ref: ObjectRef | None, name: str) -> Constraint | None:
+    """The constraint spelled exactly ``name`` on table ``ref``."""
+    found = state.constraints_named(name, ref.schema if ref else None, ref.table if ref else None)
+    return found[0] if found else None
 
 
 def default_sql(value: Any) -> str | None:
@@ -411,7 +415,7 @@ class CreateIndex(Change):
         return super().missing(state)
 
     def present(self, state: SchemaState) -> bool:
-        return _named(state, state.indexes, self.table, self.name) is not None
+        return _index(state, self.table, self.name) is not None
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
@@ -441,7 +445,7 @@ class AddConstraint(Change):
         return (self.table,) + ((self.references.table,) if self.references else ())
 
     def present(self, state: SchemaState) -> bool:
-        return _named(state, state.constraints, self.table, self.name) is not None
+        return _constraint(state, self.table, self.name) is not None
 
     def missing(self, state: SchemaState) -> str | None:
         if self.references and _table(state, self.references.table) is None:
@@ -534,10 +538,10 @@ class DropIndex(Change):
         return (self.table,) if self.table else ()
 
     def present(self, state: SchemaState) -> bool:
-        return _named(state, state.indexes, self.table, self.name) is None
+        return _index(state, self.table, self.name) is None
 
     def simulate(self, state: SchemaState) -> None:
-        index = _named(state, state.indexes, self.table, self.name)
+        index = _index(state, self.table, self.name)
         if index is not None:
             del state.indexes[(index.schema, index.table, index.name)]
 
@@ -557,10 +561,10 @@ class DropConstraint(Change):
         return self.name
 
     def present(self, state: SchemaState) -> bool:
-        return _named(state, state.constraints, self.table, self.name) is None
+        return _constraint(state, self.table, self.name) is None
 
     def simulate(self, state: SchemaState) -> None:
-        con = _named(state, state.constraints, self.table, self.name)
+        con = _constraint(state, self.table, self.name)
         if con is not None:
             del state.constraints[(con.schema, con.table, con.name)]
             state.indexes.pop((con.schema, con.table, con.name), None)

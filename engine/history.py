@@ -8,8 +8,6 @@ from .target import Target, make_target, read_only_connection
 
 def history(url: "str | Target", ledger_table: str = ledger.DEFAULT_TABLE) -> list[ledger.LedgerRow]:
     """Every ledger row of ``url``, oldest first; [] when nothing was ever applied."""
-    from .inspect import inspect_schema
-
     target = url if isinstance(url, Target) else make_target(url)
     with read_only_connection(target) as conn:
-        return ledger.read(conn, inspect_schema(conn), ledger_table)
+        return ledger.read(conn, None, ledger_table)

@@ -64,12 +64,23 @@ def exists(state: SchemaState, table: str) -> bool:
     return state.table(None, table) is not None
 
 
-def read(conn, state: SchemaState, table: str = DEFAULT_TABLE) -> list[LedgerRow]:
-    """Every ledger row in order, or [] when the ledger does not exist yet (one query)."""
-    if not exists(state, table):
+def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE) -> list[LedgerRow]:
+    """Every ledger row in order, or [] when the ledger does not exist yet.
+
+    With an inspected ``state`` that is one query; without one (``recon history``,
+    which needs nothing else of the schema) the table's existence costs one more.
+    """
+    present = exists(state, table) if state is not None else _has_table(conn, table)
+    if not present:
         return []
     tree = exp.select(*[sqlexec.column(name) for name, _ in COLUMNS]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
     return [LedgerRow(*row) for row in sqlexec.execute(conn, tree)]
+
+
+def _has_table(conn, table: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(conn).has_table(table)
 
 
 def current(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
