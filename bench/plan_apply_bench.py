@@ -340,7 +340,7 @@ def collect(args, server_version: str, canaries: int, setup: dict, plan_m: Measu
         "audit": {**audit_m.to_dict(), "in_process": audit_ip},
         "apply": {**apply_m.to_dict(), "verified": verified["recon"], "in_process": apply_ip},
         "psql": {**psql_m.to_dict(), "statements": sql_count, "verified": verified["psql"]},
-        "floor": {"version": floor["version"].to_dict(), "validate": floor["validate"].to_dict()},
+        "floor": {name: m.to_dict() for name, m in floor.items()},
         "statements": {"ref_tables": args.ref_tables, "at_ref": stmts_ref, "at_n": stmts_n, "equal": equal},
         "ratios": {"plan_vs_audit": round(ratio_plan, 4), "apply_vs_psql": round(ratio_apply, 4)},
         "targets": {
@@ -367,6 +367,7 @@ def render_table(r: dict) -> str:
         (f"psql -f (same SQL, best of {r['runs']})", f"{r['psql']['seconds_best']:.3f} s", "", ""),
         ("apply / psql", f"{r['ratios']['apply_vs_psql']:.3f}", t["apply_vs_psql"]["target"], mark("apply_vs_psql")),
         ("floor: recon --version / recon validate", f"{r['floor']['version']['seconds_best']:.3f} / {r['floor']['validate']['seconds_best']:.3f} s", "", ""),
+        ("floor: import sqlalchemy + psycopg only / 2 x psql", f"{r['floor']['stack']['seconds_best']:.3f} / {2 * r['psql']['seconds_best']:.3f} s", "", ""),
         ("planned units / actions / SQL statements", f"{r['plan']['file']['units']} / {r['plan']['file']['actions']} / {r['plan']['file']['statements']}", "", ""),
         ("peak RSS plan / audit / apply", f"{r['plan']['peak_rss_mb']:.1f} / {r['audit']['peak_rss_mb']:.1f} / {r['apply']['peak_rss_mb']:.1f} MB", "", ""),
         ("in-process: load_specs / make_plan / audit", f"{ip['load_specs_seconds']:.3f} / {ip['plan_seconds']:.3f} / {r['audit']['in_process']['audit_seconds']:.3f} s", "", ""),
@@ -447,10 +448,14 @@ def main(argv=None) -> int:
         plan_info = check_plan(plan_file, args.units, canaries)
 
         # The start-up floor every recon command pays: interpreter + CLI imports, and + loading the specs.
-        floor = {"version": Measure("recon --version", []), "validate": Measure("recon validate", [])}
+        # And the floor of the mandated stack itself: an interpreter that only imports SQLAlchemy and
+        # psycopg's SQLAlchemy dialect, which any apply on PostgreSQL must load before its first statement.
+        floor = {"version": Measure("recon --version", []), "validate": Measure("recon validate", []),
+                 "stack": Measure("python -c 'import sqlalchemy.dialects.postgresql.psycopg'", [])}
         for _ in range(args.runs):
             timed("recon --version", [recon, "--version"], floor["version"], args.runs)
             timed("recon validate", [recon, "validate", "--specs", str(specs_n)], floor["validate"], args.runs)
+            timed("stack import", [sys.executable, "-c", "import sqlalchemy.dialects.postgresql.psycopg"], floor["stack"], args.runs)
 
         # Statements sent by make_plan, at --ref-tables and at N tables.
         if base_ref == base_n:

@@ -17,6 +17,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
@@ -339,12 +340,20 @@ class PostgresExecutor(Executor):
     def unlock(self) -> None:
         sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])
 
+    TIMEOUTS = ("lock_timeout", "statement_timeout")
+
+    @staticmethod
+    @lru_cache(maxsize=2)
+    def timeouts_sql(local: bool) -> str:
+        """``SELECT set_config(...)`` for both timeouts, rendered once (values bound)."""
+        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.Boolean(this=local))
+                            for i, name in enumerate(PostgresExecutor.TIMEOUTS)])
+        return sqlexec.prepare(tree, "postgresql")
+
     def set_timeouts(self, unit: PlanUnit, local: bool) -> None:
         """``SET [LOCAL] lock_timeout`` and ``statement_timeout`` in one round trip, values bound."""
-        settings = (("lock_timeout", unit.lock_timeout or DEFAULT_LOCK_TIMEOUT), ("statement_timeout", unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT))
-        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.Boolean(this=local))
-                            for i, (name, _) in enumerate(settings)])
-        sqlexec.execute(self.conn, tree, [value for _, value in settings])
+        values = [unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT]
+        sqlexec.run_prepared(self.conn, self.timeouts_sql(local), values)
 
     def begin(self, unit: PlanUnit) -> None:
         super().begin(unit)

@@ -186,9 +186,9 @@ def table_constraints(table: ObjectRef, columns: tuple[ColumnDef, ...], primary_
 def _add_constraint(state: SchemaState, con: Constraint) -> None:
     schema = con.schema or state.default_schema
     con = replace(con, schema=schema, ref_schema=(con.ref_schema or schema) if con.ref_table else None)
-    state.constraints[(schema, con.table, con.name)] = con
+    state.put("constraints", (schema, con.table, con.name), con)
     if con.kind in ("primary_key", "unique"):  # every engine backs these with an index
-        state.indexes[(schema, con.table, con.name)] = Index(schema, con.table, con.name, con.columns, True, con.kind == "primary_key")
+        state.put("indexes", (schema, con.table, con.name), Index(schema, con.table, con.name, con.columns, True, con.kind == "primary_key"))
 
 
 def _in_dialect(expression: str | None, source: str, target: str) -> str | None:
@@ -419,7 +419,7 @@ class CreateIndex(Change):
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
-        state.indexes[(schema, table, self.name)] = Index(schema, table, self.name, self.columns, self.unique)
+        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique))
 
 
 @dataclass(frozen=True)

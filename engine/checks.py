@@ -164,6 +164,15 @@ def evaluate(canary: Canary, state: SchemaState) -> CheckResult:
     return _EVALUATORS[canary.kind](canary, state)
 
 
+def reads_only(canary: Canary, tables: set[tuple[str, str]], default_schema: str) -> bool:
+    """Whether ``canary``'s outcome depends on none of ``tables``: it names one other table.
+
+    An index or constraint canary without ``on`` looks its name up in the whole schema,
+    so it may depend on any table.
+    """
+    return canary.ref is not None and (canary.ref.schema or default_schema, canary.ref.table) not in tables
+
+
 def _result(canary: Canary, ok: bool, detail: str, candidates: list[str] = (), missing: bool = False) -> CheckResult:
     return CheckResult(
         name=canary.name, kind=canary.kind, object=canary.object, status="pass" if ok else "fail",

@@ -12,6 +12,7 @@ import getpass
 import socket
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -51,6 +52,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+@lru_cache(maxsize=1)
 def actor() -> str:
     """``user@host`` of whoever runs apply."""
     try:
@@ -106,15 +108,20 @@ def create_statement(table: str, dialect: str) -> str:
     return sqlexec.render(exp.Create(this=exp.Schema(this=sqlexec.table(table), expressions=cols + [pk]), kind="TABLE", exists=True), dialect)
 
 
-def insert(conn, table: str, row: LedgerRow) -> None:
-    """Append ``row`` (values bound)."""
-    values = row.to_dict()
-    names = list(values)
+@lru_cache(maxsize=16)
+def _insert_sql(table: str, dialect: str) -> str:
+    """The INSERT of one ledger row, rendered once per table and dialect (apply writes one per unit)."""
+    names = [f.name for f in fields(LedgerRow)]
     tree = exp.insert(
         exp.values([tuple(sqlexec.param(i) for i in range(len(names)))]),
         exp.Schema(this=sqlexec.table(table), expressions=[sqlexec.ident(n) for n in names]),
     )
-    sqlexec.execute(conn, tree, [values[n] for n in names])
+    return sqlexec.prepare(tree, dialect)
+
+
+def insert(conn, table: str, row: LedgerRow) -> None:
+    """Append ``row`` (values bound)."""
+    sqlexec.run_prepared(conn, _insert_sql(table, sqlexec.dialect_of(conn)), [getattr(row, f.name) for f in fields(LedgerRow)])
 
 
 def update(conn, table: str, seq: int, **changes) -> None:

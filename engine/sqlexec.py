@@ -62,24 +62,36 @@ def to_driver(sql: str, dialect: str) -> str:
     return re.sub(r":(__p\d+)\b", r"%(\1)s", escaped)
 
 
+def dialect_of(conn) -> str:
+    """recon's dialect name for a SQLAlchemy connection (MariaDB is ``mysql``)."""
+    name = conn.dialect.name
+    return "mysql" if name == "mariadb" else name
+
+
+def prepare(tree, dialect: str) -> str:
+    """Driver-ready text of ``tree``: render once, run many times with ``run_prepared``."""
+    return to_driver(render(tree, dialect), dialect)
+
+
+def run_prepared(conn, sql: str, values=()):
+    """Execute text from ``prepare`` with ``values`` bound."""
+    return conn.exec_driver_sql(sql, params(values))
+
+
 def execute(conn, tree, values=()):
     """Execute ``tree`` with ``values`` bound; returns the SQLAlchemy result."""
-    dialect = conn.dialect.name
-    dialect = "mysql" if dialect == "mariadb" else dialect
-    return conn.exec_driver_sql(to_driver(render(tree, dialect), dialect), params(values))
+    return run_prepared(conn, prepare(tree, dialect_of(conn)), values)
 
 
 def run_text(conn, sql: str):
     """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver)."""
-    dialect = "mysql" if conn.dialect.name == "mariadb" else conn.dialect.name
-    return conn.exec_driver_sql(to_driver(sql, dialect))
+    return conn.exec_driver_sql(to_driver(sql, dialect_of(conn)))
 
 
 def guard_holds(conn, query: str, source_dialect: str) -> bool:
     """A raw-SQL guard: one SELECT written in ``source_dialect``, true when it returns a true value."""
     import sqlglot
 
-    dialect = "mysql" if conn.dialect.name == "mariadb" else conn.dialect.name
-    text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect])[0]
+    text = sqlglot.transpile(query, read=source_dialect, write=SQLGLOT_DIALECT[dialect_of(conn)])[0]
     value = run_text(conn, text).scalar()
     return bool(value) and str(value).lower() not in ("0", "false", "f")

@@ -109,7 +109,6 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
     sql = tuple(renderer.render(change, sim))
     findings = tuple(analyze(change, live, sim))
     change.simulate(sim)
-    sim.touch()
     return Action(unit.id, unit.scope, change, PENDING, why, sql, findings)
 
 

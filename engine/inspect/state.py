@@ -84,14 +84,19 @@ class SchemaState:
     queries: int = 0
     # SQLite: CREATE TRIGGER texts per (schema, table), replayed when a table is rebuilt.
     triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    # (schema, name) -> keys, per bucket; built on first lookup, dropped by ``touch``.
+    # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
-    def touch(self) -> None:
-        """Forget derived lookups after the dicts were changed in place (simulation)."""
-        self._names = None
+    def put(self, bucket: str, key: tuple[str, str, str], obj) -> None:
+        """Add or replace an index or constraint (simulation) and keep the name lookup current."""
+        if self._names is not None:
+            keys = self._names[bucket].setdefault((key[0], key[2]), [])
+            if key not in keys:  # a key dropped earlier is still listed
+                keys.append(key)
+        getattr(self, bucket)[key] = obj
 
     def _named(self, bucket: str, name: str, schema: str | None, table: str | None) -> list:
+        """Objects of ``bucket`` spelled ``name``; keys of deleted objects are skipped, not unlisted."""
         if self._names is None:
             self._names = {"indexes": {}, "constraints": {}}
             for which in ("indexes", "constraints"):
@@ -105,6 +110,18 @@ class SchemaState:
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers))
+
+    def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
+        """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).
+
+        Values are frozen and a simulation replaces what it changes, so identity is enough.
+        """
+        out = {k for k in self.tables.keys() | other.tables.keys() if self.tables.get(k) is not other.tables.get(k)}
+        for bucket in ("indexes", "constraints"):
+            mine, theirs = getattr(self, bucket), getattr(other, bucket)
+            out |= {k[:2] for k in mine.keys() ^ theirs.keys()}
+            out |= {k[:2] for k in mine.keys() & theirs.keys() if mine[k] is not theirs[k]}
+        return out
 
     def table(self, schema: str | None, name: str) -> Table | None:
         """The table ``name`` in ``schema`` (default schema when None), exact spelling."""

@@ -181,7 +181,6 @@ class Renderer:
             drop = DropConstraint(fk.name, ObjectRef(schema, fk.table), unit=change.unit, source=change.source)
             out += self.render(drop, sim)
             drop.simulate(sim)
-            sim.touch()
         return out
 
     def drop_column(self, change: DropColumn, state: SchemaState) -> list:

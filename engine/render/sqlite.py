@@ -59,7 +59,6 @@ class SQLiteRenderer(Renderer):
         """Statements that recreate ``change.table`` as it is after ``change``, keeping its rows."""
         after = state.copy()
         change.simulate(after)
-        after.touch()
         ref = change.table
         key = (ref.schema or state.default_schema, ref.table)
         before_cols = {c.name for c in state.tables[key].columns}
