@@ -25,6 +25,7 @@ from sqlglot import exp
 from . import __version__, ledger, sqlexec
 from .audit import AuditReport, audit, schemas_read
 from .diff.migrations import PENDING
+from .diff.seeds import rows_digest
 from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
 from .planner import Plan, PlanAction, PlanUnit, state_digest, target_id
@@ -212,12 +213,24 @@ class Executor:
         rows = ledger.read(self.conn, state, self.table)
         self.state = state
         self.seq = max((r.seq for r in rows), default=0)
-        if state_digest(state, self.plan.touched, rows) != self.plan.state_digest:
+        if state_digest(state, self.plan.touched, rows, self.reread_seeds()) != self.plan.state_digest:
             raise SafetyRefusal(
                 f"plan is stale: the database changed since plan {self.plan.plan_id} was made "
                 f"({self.plan.created_at}); nothing was executed. Run `recon plan` again, review, then apply the new plan."
             )
         self.verify_guards()
+
+    def reread_seeds(self) -> list[str]:
+        """Digests of the seed rows the plan was made from, read again now (a failing read reads as changed)."""
+        out = []
+        for read in self.plan.reads:
+            try:
+                rows = sqlexec.run_prepared(self.conn, sqlexec.to_driver(read.sql, self.target.dialect), read.params).fetchall()
+            except DBAPIError as exc:
+                out.append(f"unreadable: {driver_message(exc)}")
+                continue
+            out.append(rows_digest(rows))
+        return out
 
     def ensure_ledger(self) -> None:
         if not ledger.exists(self.state, self.table):
@@ -245,15 +258,18 @@ class Executor:
         return "rollback_failed" if unit.kind == "rollback" else "failed"
 
     def statements(self, actions: list[PlanAction]):
-        """(action, sql) pairs to run: the pending actions' SQL, in plan order."""
+        """(sql, values) pairs to run: the pending actions' SQL in plan order, with the values
+        a seed row binds (None: the statement binds nothing)."""
         for action in actions:
             if action.status == PENDING:
-                for sql in action.sql:
-                    yield action, sql
+                for i, sql in enumerate(action.sql):
+                    yield sql, (action.params[i] if i < len(action.params) else None)
 
-    def run_sql(self, sql: str):
-        """Execute planned SQL text exactly as shown in the plan."""
-        return sqlexec.run_text(self.conn, sql)
+    def run_sql(self, sql: str, values=None):
+        """Execute planned SQL text exactly as shown in the plan, with its bound values."""
+        if values is None:
+            return sqlexec.run_text(self.conn, sql)
+        return sqlexec.run_prepared(self.conn, sqlexec.to_driver(sql, self.target.dialect), values)
 
     def verify_guards(self) -> None:
         """Re-run every raw-SQL guard under the lock; a different answer than at plan time is a stale plan."""
@@ -268,7 +284,7 @@ class Executor:
                 )
 
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
-        return self.transactional_ddl and unit.transactional
+        return unit.kind == "seed" or (self.transactional_ddl and unit.transactional)
 
     def failure_note(self, unit: PlanUnit) -> str:
         """What a failure of ``unit`` left behind: rolled back, or partly applied."""
@@ -283,8 +299,8 @@ class Executor:
         started, clock, count = ledger.now(), time.monotonic(), 0
         self.begin(unit)
         try:
-            for _action, sql in self.statements(actions):
-                self.run_sql(sql)
+            for sql, values in self.statements(actions):
+                self.run_sql(sql, values)
                 count += 1
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
             self.commit()
@@ -302,8 +318,8 @@ class Executor:
         ledger.insert(self.conn, self.table, row)
         self.session_timeouts(unit)
         try:
-            for _action, sql in self.statements(actions):
-                self.run_sql(sql)
+            for sql, values in self.statements(actions):
+                self.run_sql(sql, values)
                 count += 1
                 ledger.update(self.conn, self.table, row.seq, statements=count)
         except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops
@@ -364,7 +380,8 @@ class PostgresExecutor(Executor):
 
 
 class MySQLExecutor(Executor):
-    """GET_LOCK; DDL commits implicitly, so every unit runs step by step with recorded progress."""
+    """GET_LOCK; DDL commits implicitly, so every migration unit runs step by step with recorded
+    progress. Seed rows are plain DML and run in a transaction."""
 
     transactional_ddl = False
     step_failure_note = "; MySQL commits DDL implicitly: statements before the failing one stay applied, and a new plan continues from the live state"

@@ -138,6 +138,7 @@ def seed(doc: Document) -> Seed:
         on_conflict=data.get("on_conflict", "keep"),
         prune=data.get("prune", False),
         description=data.get("description"),
+        row_lines=tuple(data["rows"].line_of(i) for i in range(len(data["rows"]))),
     )
 
 

@@ -304,6 +304,10 @@ def _seeds(docs, declared) -> Iterator[Diagnostic]:
             if missing:
                 yield Diagnostic(doc.file, rows.line_of(i), f"rows[{i}]", f"row lacks key column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
                 continue
+            nulls = [k for k in key if row[k] is None]
+            if nulls:
+                yield Diagnostic(doc.file, rows.line_of(i), f"rows[{i}].{nulls[0]}", f"key column {nulls[0]} is null: a row's key needs a value")
+                continue
             value = tuple(row[k] for k in key)
             if value in seen:
                 yield Diagnostic(doc.file, rows.line_of(i), f"rows[{i}]", f"duplicate row key {value if len(value) > 1 else value[0]!r} (first at line {seen[value]})")

@@ -210,6 +210,7 @@ class Seed:
     on_conflict: str = "keep"
     prune: bool = False
     description: str | None = None
+    row_lines: tuple[int, ...] = ()  # the line of each row, for plan actions
 
 
 @dataclass(frozen=True)

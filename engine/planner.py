@@ -17,12 +17,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlglot import exp
+
 from . import checks, ledger, sqlexec
 from .audit import TargetInfo
 from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
+from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, plan_seeds
 from .errors import ReportError, SpecError, Diagnostic, UsageError
 from .inspect.state import SchemaState
 from .model import Specs, Unit
+from .safety import finding
 from .target import Target, make_target, read_only_connection
 
 PLAN_FORMAT = "recon.plan/v1"
@@ -62,6 +66,7 @@ class PlanAction:
     source: str = ""
     guard_sql: str | None = None  # a raw-SQL guard query, run again under apply's lock (a new answer: stale)
     guard_dialect: str | None = None
+    params: tuple[tuple, ...] = ()  # seed rows: the values bound to each statement of ``sql`` (else none)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class Plan:
     touched: tuple[tuple[str, str], ...]  # tables the digest covers
     expected: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    reads: tuple[SeedRead, ...] = ()  # the seed SELECTs the plan was made from, run again by apply
 
     @property
     def pending(self) -> tuple[PlanAction, ...]:
@@ -113,6 +119,7 @@ class Plan:
             "units": [asdict(u) for u in self.units],
             "actions": [asdict(a) for a in self.actions],
             "touched": [list(t) for t in self.touched],
+            "reads": [asdict(r) for r in self.reads],
             "summary": self.summary(),
             "expected": self.expected,
             "warnings": list(self.warnings),
@@ -128,9 +135,11 @@ class Plan:
                 target_id=data["target_id"], specs_digest=data["specs_digest"], state_digest=data["state_digest"],
                 mode=data["mode"], scope=data["scope"], ledger_table=data["ledger_table"],
                 units=tuple(PlanUnit(**{**u, "allow": tuple(u.get("allow", ()))}) for u in data["units"]),
-                actions=tuple(PlanAction(**{**a, "sql": tuple(a["sql"]), "codes": tuple(a.get("codes", ()))}) for a in data["actions"]),
+                actions=tuple(PlanAction(**{**a, "sql": tuple(a["sql"]), "codes": tuple(a.get("codes", ())),
+                                            "params": tuple(tuple(p) for p in a.get("params", ()))}) for a in data["actions"]),
                 touched=tuple(tuple(t) for t in data["touched"]), expected=data.get("expected", {}),
                 warnings=tuple(data.get("warnings", ())),
+                reads=tuple(SeedRead(r["sql"], tuple(r["params"]), r["digest"]) for r in data.get("reads", ())),
             )
         except (KeyError, TypeError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None
@@ -150,8 +159,9 @@ def target_id(target: Target) -> str:
     return f"{target.dialect}://{url.host or ''}:{url.port or ''}/{where}"
 
 
-def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow]) -> str:
-    """sha256 over the touched tables (columns, indexes, constraints) and the ledger rows."""
+def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> str:
+    """sha256 over the touched tables (columns, indexes, constraints), the ledger rows and
+    the digests of the seed rows read (``reads``)."""
     keys = sorted({tuple(t) for t in touched})
     wanted = set(keys)
     by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
@@ -169,6 +179,8 @@ def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow]) -> s
             "constraints": sorted(by_table[key]["constraints"]),
         })
     parts.append({"ledger": [[r.seq, r.unit, r.checksum, r.status] for r in rows]})
+    if reads:
+        parts.append({"seed_rows": list(reads)})
     return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -213,7 +225,8 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
                 raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
             todo = [(u, "apply") for u in pending]
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
-    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout)
+        seeds = plan_seeds(specs.seeds, conn, state, sim) if not rollback and scope in ("seed", "all") else []
+    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
 
 
 def _schema_ref(text: str):
@@ -250,7 +263,32 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
     return keys
 
 
-def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None) -> Plan:
+def _seed_actions(seeds: list[SeedPlan], state: SchemaState) -> tuple[list[PlanUnit], list[PlanAction], set, list[SeedRead]]:
+    """Plan units, actions and reads for the seeds that have rows to change.
+
+    A seed that matches plans nothing and its rows are not part of the state the plan depends on.
+    """
+    units, actions, touched, reads = [], [], set(), []
+    for sp in seeds:
+        if not sp.changes:
+            continue
+        reads += sp.reads
+        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, description=sp.description))
+        for c in sp.changes:
+            tree, _ = c.statements[0]
+            table = tree.find(exp.Table)
+            touched.add((table.db or state.default_schema, table.name))
+            codes = (finding(PRUNE_CODE, True).to_dict(),) if c.destructive else ()
+            actions.append(PlanAction(
+                unit=sp.id, scope="seed", op=c.op, object=c.object, action=c.action, status=PENDING, reason=c.reason,
+                destructive=c.destructive, sql=tuple(sqlexec.render(t, state.dialect) for t, _ in c.statements),
+                codes=codes, source=str(c.source), params=tuple(tuple(v) for _, v in c.statements),
+            ))
+    return units, actions, touched, reads
+
+
+def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None,
+              seeds=()) -> Plan:
     actions = []
     touched: set[tuple[str, str]] = set()
     for up in plans:
@@ -267,6 +305,10 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
+    seed_units, seed_actions, seed_touched, reads = _seed_actions(list(seeds), state)
+    units += tuple(seed_units)
+    actions += seed_actions
+    touched |= seed_touched
     before = [checks.evaluate(c, state) for c in specs.canaries]
     changed = state.changed_tables(sim)  # other canaries cannot change outcome: keep their "before"
     after = [b if checks.reads_only(c, changed, state.default_schema) else checks.evaluate(c, sim)
@@ -278,7 +320,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     return Plan(
         plan_id=str(uuid.uuid4()), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id=target_id(target),
-        specs_digest=specs.digest, state_digest=state_digest(state, touched, rows), mode=mode, scope=scope,
+        specs_digest=specs.digest, state_digest=state_digest(state, touched, rows, [r.digest for r in reads]), mode=mode, scope=scope,
         ledger_table=ledger_table, units=units, actions=tuple(actions), touched=tuple(sorted(touched)),
-        expected=expected, warnings=tuple(warnings),
+        expected=expected, warnings=tuple(warnings), reads=tuple(reads),
     )

@@ -206,8 +206,16 @@ def _action_lines(a, style: Style) -> list[str]:
     for code in a.codes:
         tag = "DESTRUCTIVE" if code["destructive"] else "warning"
         out.append(style.paint(f"      {tag} {code['code']}: {code['message']}", "red" if code["destructive"] else "yellow"))
-    out += [f"      {sql};" for sql in a.sql]
+    for i, sql in enumerate(a.sql):
+        out.append(f"      {sql};")
+        if i < len(a.params):
+            out.append(style.paint(f"        -- bound: {bound_text(a.params[i])}", "white"))
     return out
+
+
+def bound_text(values) -> str:
+    """The values a statement binds, as SQL-ish literals for review (they are never pasted into SQL)."""
+    return ", ".join("NULL" if v is None else repr(v) if isinstance(v, str) else str(v).upper() if isinstance(v, bool) else str(v) for v in values)
 
 
 def plan_markdown(plan) -> str:
@@ -221,9 +229,10 @@ def plan_markdown(plan) -> str:
             symbol = _SYMBOL[a.action][0] if a.status == "pending" else "="
             out.append(f"{symbol} {a.op} {a.object}  # {a.reason}" + "".join(f" [{c['code']}]" for c in a.codes))
         out += ["```", ""]
-        sql = [s for a in plan.actions if a.unit == unit.id for s in a.sql]
+        sql = [s + ";" + (f"  -- bound: {bound_text(a.params[i])}" if i < len(a.params) else "")
+               for a in plan.actions if a.unit == unit.id for i, s in enumerate(a.sql)]
         if sql:
-            out += ["```sql"] + [s + ";" for s in sql] + ["```", ""]
+            out += ["```sql"] + sql + ["```", ""]
     s = plan.summary()
     out.append(f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete.")
     return "\n".join(out) + "\n"

@@ -32,6 +32,7 @@ CODES = {
     "RC103": "index dropped: queries using it slow down",
     "RC104": "constraint dropped: data it protected may go bad",
     "RC105": "destructive raw SQL (DROP, TRUNCATE, or DELETE/UPDATE without WHERE)",
+    "RC106": "seed row deleted by prune: it is not declared, and its values are lost",
     "RC201": "NOT NULL column without a default added to an existing table: fails if it has rows",
     "RC202": "column made NOT NULL: fails if it holds NULLs, and scans the table",
     "RC301": "index built without CONCURRENTLY on an existing PostgreSQL table: blocks writes while it builds",
@@ -40,7 +41,8 @@ CODES = {
 }
 
 
-def _finding(code: str, destructive: bool = False) -> Finding:
+def finding(code: str, destructive: bool = False) -> Finding:
+    """The finding for ``code`` with its standard message."""
     return Finding(code, destructive, CODES[code])
 
 
@@ -49,27 +51,27 @@ def analyze(change: Change, live: SchemaState, before: SchemaState) -> list[Find
     existing = hasattr(change, "table") and change.table is not None and live.table(change.table.schema, change.table.table) is not None
     found: list[Finding] = []
     if isinstance(change, DropTable):
-        found.append(_finding("RC101", True))
+        found.append(finding("RC101", True))
     elif isinstance(change, DropColumn):
-        found.append(_finding("RC102", True))
+        found.append(finding("RC102", True))
     elif isinstance(change, DropIndex):
-        found.append(_finding("RC103"))
+        found.append(finding("RC103"))
     elif isinstance(change, DropConstraint):
-        found.append(_finding("RC104", True))
+        found.append(finding("RC104", True))
     elif isinstance(change, RawSQL) and change.destructive:
-        found.append(_finding("RC105", True))
+        found.append(finding("RC105", True))
     elif isinstance(change, AddColumn) and existing and not change.column.nullable and change.column.default in (UNSET, None):
-        found.append(_finding("RC201"))
+        found.append(finding("RC201"))
     elif isinstance(change, AlterColumn):
         needs = change.needs(before)
         if needs["nullable"] and change.nullable is False:
-            found.append(_finding("RC202"))
+            found.append(finding("RC202"))
         if needs["type"] and existing and live.dialect in ("postgresql", "mysql") and _rewrites(change, before):
-            found.append(_finding("RC302"))
+            found.append(finding("RC302"))
     elif isinstance(change, CreateIndex) and existing and live.dialect == "postgresql" and not change.concurrently:
-        found.append(_finding("RC301"))
+        found.append(finding("RC301"))
     elif isinstance(change, RenameColumn):
-        found.append(_finding("RC303"))
+        found.append(finding("RC303"))
     return found
 
 

@@ -315,3 +315,21 @@ def test_expressions_and_time_zones_are_checked(tmp_path):
     assert "u.yaml:5: operations[0].add_constraint.check: does not parse as postgres" in text
     assert "where" not in text
     assert "unknown time zone 'Mars/Olympus'" in text
+
+
+def test_seed_row_keys_are_present_non_null_and_unique(tmp_path):
+    write(tmp_path, "s.yaml", """
+        kind: seed
+        name: s
+        table: settings
+        key: [key]
+        rows:
+          - {key: a, value: 1}
+          - {value: 2}
+          - {key: null, value: 3}
+          - {key: a, value: 4}
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "s.yaml:7: rows[1]: row lacks key column key" in text
+    assert "s.yaml:8: rows[2].key: key column key is null: a row's key needs a value" in text
+    assert "s.yaml:9: rows[3]: duplicate row key 'a' (first at line 6)" in text

@@ -1,0 +1,284 @@
+"""Seed specs reconciled row by row on real servers: plan, apply, re-plan empty.
+
+Each test gets its own database on SQLite, PostgreSQL and MariaDB/MySQL (the
+``db`` fixture). The rows are read back with plain SQL, not through recon.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import engine
+from engine.cli import main
+from engine.target import make_target
+
+SETTINGS = """
+CREATE TABLE settings (
+    "key" varchar(50) NOT NULL, value text, enabled boolean NOT NULL DEFAULT false,
+    weight numeric(10,2), starts_at timestamp, CONSTRAINT settings_pkey PRIMARY KEY ("key"));
+INSERT INTO settings ("key", value, enabled, weight, starts_at) VALUES
+    ('theme', 'light', false, 1.50, '2026-01-01 00:00:00'),
+    ('page_size', '50', true, 2, NULL),
+    ('legacy', 'x', false, NULL, NULL)
+"""
+
+SEED = """
+kind: seed
+name: defaults
+table: settings
+key: [key]
+rows:
+  - {key: theme, value: dark, enabled: false, weight: 1.5, starts_at: "2026-01-01 00:00:00"}
+  - {key: page_size, value: 50, enabled: true, weight: 2.00}
+  - {key: currency, value: "50% off; DROP TABLE settings; --'\\"", enabled: true}
+on_conflict: update
+prune: true
+"""
+
+
+def _sql(db, script: str) -> str:
+    script = textwrap.dedent(script).strip()
+    if db.dialect == "mysql":
+        script = script.replace('"', "`")
+    return script
+
+
+def rows(db, table: str = "settings", order: str = "key") -> list[tuple]:
+    q = (lambda n: f"`{n}`") if db.dialect == "mysql" else (lambda n: f'"{n}"')
+    eng = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+    try:
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {q(table)} ORDER BY {q(order)}")]
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def recon(capsys):
+    def run(*args) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return run
+
+
+@pytest.fixture
+def specs(tmp_path) -> Path:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    return folder
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def plan_json(recon, specs, db, *extra) -> dict:
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, specs, tmp_path):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED)
+    plan = plan_json(recon, specs, db)
+    assert [u["id"] for u in plan["units"]] == ["seed:defaults"]
+    got = {(a["op"], a["object"]) for a in plan["actions"]}
+    assert got == {
+        ("update_row", "settings[key='theme']"),     # value differs; 1.5 = 1.50 and the timestamp match
+        ("insert_row", "settings[key='currency']"),
+        ("delete_row", "settings[key='legacy']"),
+    }  # page_size matches: '50' = 50, true = 1, 2.00 = 2
+    update = next(a for a in plan["actions"] if a["op"] == "update_row")
+    assert update["reason"] == "value is 'light', declared 'dark'" and update["params"] == [["dark", "theme"]]
+    delete = next(a for a in plan["actions"] if a["op"] == "delete_row")
+    assert delete["destructive"] and [c["code"] for c in delete["codes"]] == ["RC106"]
+    assert plan["summary"] == {"create": 1, "update": 1, "delete": 1}
+    assert all("DROP TABLE" not in sql for a in plan["actions"] for sql in a["sql"])  # values are bound, never pasted
+    before = rows(db)
+
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "RC106" in err and rows(db) == before  # prune is destructive: refused, nothing ran
+
+    code, out, err = recon("apply", path, "--specs", specs, "--db", db.url, "--allow-destructive")
+    assert code == 0, err
+    assert "applied seed:defaults (3 statements" in out
+    got = {r[0]: r[1:] for r in rows(db)}
+    assert set(got) == {"currency", "page_size", "theme"}
+    assert got["currency"][0] == "50% off; DROP TABLE settings; --'\"" and bool(got["currency"][1]) is True
+    assert got["theme"][0] == "dark" and Decimal(str(got["theme"][2])) == Decimal("1.5")
+    assert got["page_size"][0] == "50"  # matched, so never rewritten
+
+    assert plan_json(recon, specs, db)["units"] == []  # converged
+    code, out, _ = recon("history", "--specs", specs, "--db", db.url, "--format", "json")
+    assert [(h["unit"], h["scope"], h["status"]) for h in json.loads(out)] == [("seed:defaults", "seed", "applied")]
+
+
+def test_on_conflict_keep_inserts_only_and_prune_false_keeps_undeclared_rows(recon, db, specs):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("on_conflict: update", "on_conflict: keep").replace("prune: true", "prune: false"))
+    plan = plan_json(recon, specs, db)
+    assert [(a["op"], a["object"]) for a in plan["actions"]] == [("insert_row", "settings[key='currency']")]
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    got = {r[0]: r[1] for r in rows(db)}
+    assert got["theme"] == "light" and "legacy" in got and "currency" in got
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_a_seed_row_changed_after_planning_makes_the_plan_stale(recon, db, specs, tmp_path):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    db.run(_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))
+    before = rows(db)
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "plan is stale" in err
+    assert rows(db) == before
+
+
+def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    db.run(_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 0, err
+
+
+def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", """
+        kind: seed
+        name: defaults
+        table: settings
+        key: key
+        rows:
+          - {key: a_first, value: ok}
+          - {key: b_second, value: ok, enabled: null}
+        """)
+    before = rows(db)
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 1 and "seed:defaults failed" in err and "rolled back" in err
+    assert rows(db) == before  # the first insert was rolled back with the second, MySQL included
+    code, out, _ = recon("history", "--specs", specs, "--db", db.url, "--format", "json")
+    assert [h["status"] for h in json.loads(out)] == ["failed"]
+
+
+def test_a_table_created_by_a_pending_unit_is_seeded_in_the_same_plan(recon, db, specs):
+    write(specs, "unit", """
+        kind: migration
+        id: T-1-flags
+        scope: schema
+        rollback: {notes: drop it, operations: [{drop_table: {table: flags}}]}
+        operations:
+          - create_table:
+              table: flags
+              columns:
+                - {name: name, type: varchar(40), primary_key: true}
+                - {name: "on", type: boolean, nullable: false, default: false}
+        """)
+    write(specs, "seed", """
+        kind: seed
+        name: flags
+        table: flags
+        key: [name]
+        rows:
+          - {name: search, "on": true}
+          - {name: export, "on": false}
+        """)
+    plan = plan_json(recon, specs, db)
+    assert [u["id"] for u in plan["units"]] == ["T-1-flags", "seed:flags"]
+    assert plan["reads"] == []  # the table does not exist yet: nothing to read
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert [(r[0], bool(r[1])) for r in rows(db, "flags", "name")] == [("export", False), ("search", True)]
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_composite_keys_and_awkward_identifiers(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE "Price List" ("region code" varchar(10) NOT NULL, "select" integer NOT NULL, "amount;x" integer,
+            CONSTRAINT pl_pkey PRIMARY KEY ("region code", "select"));
+        INSERT INTO "Price List" ("region code", "select", "amount;x") VALUES ('eu', 1, 10), ('eu', 2, 20)
+        """))
+    write(specs, "seed", """
+        kind: seed
+        name: prices
+        table: Price List
+        key: [region code, select]
+        rows:
+          - {region code: eu, select: 1, "amount;x": 11}
+          - {region code: eu, select: 2, "amount;x": 20}
+          - {region code: us, select: 1, "amount;x": 30}
+        on_conflict: update
+        """)
+    plan = plan_json(recon, specs, db)
+    assert [(a["op"], a["object"]) for a in plan["actions"]] == [
+        ("update_row", "Price List[region code='eu', select=1]"), ("insert_row", "Price List[region code='us', select=1]")]
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert rows(db, "Price List", "amount;x") == [("eu", 1, 11), ("eu", 2, 20), ("us", 1, 30)]
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_scope_schema_and_skip_seeding_leave_seeds_out(recon, db, specs, monkeypatch):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED)
+    assert plan_json(recon, specs, db, "--scope", "schema")["units"] == []
+    assert plan_json(recon, specs, db, "--skip-seeding")["units"] == []
+    monkeypatch.setenv("RECON_SKIP_SEEDING", "true")
+    assert plan_json(recon, specs, db)["units"] == []
+    monkeypatch.delenv("RECON_SKIP_SEEDING")
+    assert [u["id"] for u in plan_json(recon, specs, db, "--scope", "seed")["units"]] == ["seed:defaults"]
+
+
+def test_a_seed_on_a_missing_table_or_column_is_a_spec_error(recon, db, specs):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("weight: 1.5", "wieght: 1.5"))
+    write(specs, "other", """
+        kind: seed
+        name: nowhere
+        table: nowhere
+        key: id
+        rows: [{id: 1}]
+        """)
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "Traceback" not in err
+    assert "seed.yaml:1: seed defaults: table: settings has no column wieght" in err
+    assert "other.yaml:1: seed nowhere: table: table nowhere does not exist, and no pending unit creates it" in err
+
+
+def test_seed_reads_are_set_based(db, specs):
+    """One SELECT per seed whatever the number of rows: 3 rows and 300 rows cost the same statements."""
+    db.run(_sql(db, """CREATE TABLE kv (k varchar(20) NOT NULL, v integer, CONSTRAINT kv_pkey PRIMARY KEY (k))"""))
+    counts = []
+    for n in (3, 300):
+        write(specs, "seed", "kind: seed\nname: kv\ntable: kv\nkey: k\nrows:\n" + "".join(f"  - {{k: k{i}, v: {i}}}\n" for i in range(n)))
+        target = make_target(db.url)
+        plan = engine.plan(engine.load_specs(str(specs)), target)
+        assert len(plan.actions) == n
+        counts.append(target.statements)
+    assert counts[0] == counts[1]
+
+
+def test_python_api_applies_seed_rows(db, specs):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    loaded = engine.load_specs(str(specs))
+    report = engine.apply(engine.plan(loaded, db.url), db.url, specs=loaded)
+    assert report.ok and [o.unit for o in report.outcomes] == ["seed:defaults"]
+    assert engine.plan(loaded, db.url).empty
