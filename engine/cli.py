@@ -306,9 +306,9 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
 
     ctx = _context(opts, mode_option, ledger_option)
     rows = _ledger_rows(ctx)
-    from .ledger import applied
+    from .ledger import SPEC_RUN_PREFIXES, applied
 
-    done = {u: r for u, r in applied(rows).items() if r.scope != "seed" or not u.startswith("seed:")}  # seed runs have no rollback
+    done = {u: r for u, r in applied(rows).items() if not u.startswith(SPEC_RUN_PREFIXES)}  # seed and rbac runs have no rollback
     if last == bool(unit_id):
         raise UsageError("name one unit to roll back, or pass --last")
     if last:
@@ -316,8 +316,8 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
             raise UsageError("nothing to roll back: no unit is applied")
         unit_id = max(done.values(), key=lambda r: r.seq).unit
     unit = next((u for u in ctx.specs.units if u.id == unit_id), None)
-    if unit is None and unit_id.startswith("seed:"):
-        raise UsageError(f"{unit_id} is a seed spec: it has no rollback. Change its rows in the spec and apply again")
+    if unit is None and unit_id.startswith(SPEC_RUN_PREFIXES):
+        raise UsageError(f"{unit_id} is a {unit_id.split(':')[0]} spec: it has no rollback. Change its rows in the spec and apply again")
     if unit is None:
         raise UsageError(f"unknown unit {unit_id!r}")
     if unit_id not in done:

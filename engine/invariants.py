@@ -150,14 +150,13 @@ def _rbac_granted(inv: Invariant, conn, state, rbacs) -> InvariantResult:
 
 
 def _referenced_column(state: SchemaState, grants: ObjectRef, column: str, target: ObjectRef) -> str:
-    """The permissions column the grants table's FK points at (its primary key), else ``id``."""
-    for con in state.constraints.values():
-        if con.kind == "foreign_key" and con.table == grants.table and con.columns == (column,) and con.ref_table == target.table and con.ref_columns:
-            return con.ref_columns[0]
-    for con in state.constraints.values():
-        if con.kind == "primary_key" and con.table == target.table and len(con.columns) == 1:
-            return con.columns[0]
-    return "id"
+    """The permissions column the grants table points at (as reconciliation finds it), else ``id``."""
+    from .diff.rbac import referenced
+
+    try:
+        return referenced(state, grants, column, target)
+    except ValueError:
+        return "id"
 
 
 def _sql(inv: Invariant, conn, state, _rbacs) -> InvariantResult:

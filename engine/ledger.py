@@ -20,6 +20,8 @@ from . import sqlexec
 from .inspect.state import SchemaState
 
 DEFAULT_TABLE = "recon_ledger"
+# Ledger keys of seed and rbac spec runs (``seed:<name>``); a unit id cannot contain ":".
+SPEC_RUN_PREFIXES = ("seed:", "rbac:")
 COLUMNS = (
     ("seq", "INTEGER"), ("unit", "VARCHAR(255)"), ("checksum", "VARCHAR(80)"), ("scope", "VARCHAR(16)"),
     ("status", "VARCHAR(16)"), ("plan_id", "VARCHAR(64)"), ("started_at", "VARCHAR(40)"), ("finished_at", "VARCHAR(40)"),

@@ -22,6 +22,7 @@ from sqlglot import exp
 from . import checks, ledger, sqlexec
 from .audit import TargetInfo
 from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
+from .diff.rbac import plan_rbac
 from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, plan_seeds
 from .errors import ReportError, SpecError, Diagnostic, UsageError
 from .inspect.state import SchemaState
@@ -225,7 +226,9 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
                 raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
             todo = [(u, "apply") for u in pending]
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
-        seeds = plan_seeds(specs.seeds, conn, state, sim) if not rollback and scope in ("seed", "all") else []
+        seeds = []
+        if not rollback and scope in ("seed", "all"):
+            seeds = plan_seeds(specs.seeds, conn, state, sim) + plan_rbac(specs.rbac, conn, state, sim)
     return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
 
 
@@ -264,9 +267,9 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
 
 
 def _seed_actions(seeds: list[SeedPlan], state: SchemaState) -> tuple[list[PlanUnit], list[PlanAction], set, list[SeedRead]]:
-    """Plan units, actions and reads for the seeds that have rows to change.
+    """Plan units, actions and reads for the seed and rbac specs that have rows to change.
 
-    A seed that matches plans nothing and its rows are not part of the state the plan depends on.
+    A spec that matches plans nothing, and its rows are not part of the state the plan depends on.
     """
     units, actions, touched, reads = [], [], set(), []
     for sp in seeds:
@@ -275,9 +278,7 @@ def _seed_actions(seeds: list[SeedPlan], state: SchemaState) -> tuple[list[PlanU
         reads += sp.reads
         units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, description=sp.description))
         for c in sp.changes:
-            tree, _ = c.statements[0]
-            table = tree.find(exp.Table)
-            touched.add((table.db or state.default_schema, table.name))
+            touched |= {(t.db or state.default_schema, t.name) for tree, _ in c.statements for t in tree.find_all(exp.Table)}
             codes = (finding(PRUNE_CODE, True).to_dict(),) if c.destructive else ()
             actions.append(PlanAction(
                 unit=sp.id, scope="seed", op=c.op, object=c.object, action=c.action, status=PENDING, reason=c.reason,

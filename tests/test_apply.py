@@ -987,3 +987,26 @@ def test_a_failed_rollback_leaves_the_unit_applied(recon, db, tmp_path):
     assert "note" not in ws.columns("items")
     assert history(recon, ws)[-1]["status"] == "rolled_back"
     assert pending_units(recon, ws) == ["R1-note"]
+
+
+def test_mysql_type_change_keeps_auto_increment(recon, mysql_db, tmp_path):
+    """MODIFY COLUMN restates the whole column: AUTO_INCREMENT must be restated too, or new rows lose their ids."""
+    mysql_db.run("CREATE TABLE counters (id integer NOT NULL AUTO_INCREMENT, label varchar(10), CONSTRAINT PRIMARY KEY (id))")
+    unit = """
+        kind: migration
+        id: W1-wider-ids
+        scope: schema
+        operations:
+          - alter_column: {table: counters, name: id, type: bigint}
+    """
+    ws = Workspace(mysql_db, tmp_path / "specs", tmp_path)
+    ws.specs.mkdir()
+    ws.write("unit", unit)
+    plan = plan_json(recon, ws)
+    assert any("AUTO_INCREMENT" in sql for a in plan["actions"] for sql in a["sql"])
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    mysql_db.run("INSERT INTO counters (label) VALUES ('a');\nINSERT INTO counters (label) VALUES ('b')")
+    assert mysql_db.scalar("SELECT MAX(id) FROM counters") == 2
+    assert mysql_db.scalar("SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'counters' AND COLUMN_NAME = 'id'") == "auto_increment"
+    assert pending_units(recon, ws) == []

@@ -282,3 +282,13 @@ def test_python_api_applies_seed_rows(db, specs):
     report = engine.apply(engine.plan(loaded, db.url), db.url, specs=loaded)
     assert report.ok and [o.unit for o in report.outcomes] == ["seed:defaults"]
     assert engine.plan(loaded, db.url).empty
+
+
+def test_seed_runs_are_not_rolled_back(recon, sqlite_db, specs):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    assert recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")[0] == 0
+    code, _, err = recon("rollback", "--last", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
+    assert code == 1 and "nothing to roll back: no unit is applied" in err
+    code, _, err = recon("rollback", "seed:defaults", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
+    assert code == 1 and "seed:defaults is a seed spec: it has no rollback" in err

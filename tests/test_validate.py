@@ -333,3 +333,14 @@ def test_seed_row_keys_are_present_non_null_and_unique(tmp_path):
     assert "s.yaml:7: rows[1]: row lacks key column key" in text
     assert "s.yaml:8: rows[2].key: key column key is null: a row's key needs a value" in text
     assert "s.yaml:9: rows[3]: duplicate row key 'a' (first at line 6)" in text
+
+
+def test_unit_ids_may_not_take_the_ledger_keys_of_seed_and_rbac_specs(tmp_path):
+    write(tmp_path, "u.yaml", """
+        kind: migration
+        id: "seed:defaults"
+        scope: seed
+        operations: [{sql: {dialect: postgres, statements: ["UPDATE t SET a = 1 WHERE a IS NULL"]}}]
+    """)
+    text = "\\n".join(problems(tmp_path))
+    assert "u.yaml:2: id: 'seed:defaults' is not a valid unit id (letters, digits, . _ -)" in text  # no clash in the ledger

@@ -52,10 +52,11 @@ def _normalised_columns(rows: list, mariadb: bool):
     for schema, table, position, kind, name, type_, nullable, default, data_type, extra in rows:
         if position == 0:
             kinds[(schema, table)] = kind
-            yield schema, table, kind, None, None, None, None
+            yield schema, table, kind, None, None, None, None, None
         elif (schema, table) in kinds:
+            generated = "auto_increment" in (extra or "").lower()
             default = column_default(default, data_type, extra, mariadb)
-            yield schema, table, kinds[(schema, table)], name, type_, nullable, default
+            yield schema, table, kinds[(schema, table)], name, type_, nullable, default, generated
 
 
 def column_default(raw: str | None, data_type: str, extra: str | None, mariadb: bool) -> str | None:

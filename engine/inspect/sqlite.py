@@ -101,10 +101,15 @@ def _create_sql(objects: list, object_type: str) -> dict[tuple[str, str], str | 
 
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     """Every table and view (header rows first, so a view whose columns failed still appears)."""
-    heads = [(s, n, t, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
+    heads = [(s, n, t, None, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
     kinds = {(row[0], row[1]): row[2] for row in heads}
+    pk_columns: dict[tuple[str, str], int] = {}
+    for schema, table, _name, _type, _nn, _default, pk in columns:
+        pk_columns[(schema, table)] = pk_columns.get((schema, table), 0) + (1 if pk else 0)
     rows = (
-        (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default)
+        (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default,
+         # the one INTEGER primary-key column is the rowid: SQLite numbers rows that leave it out
+         bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER")
         for schema, table, name, type_, not_null, default, pk in columns
     )
     return build_tables([*heads, *rows])

@@ -18,6 +18,7 @@ class Column:
     type: str
     nullable: bool
     default: str | None = None
+    generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
 
 
 @dataclass(frozen=True)

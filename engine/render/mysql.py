@@ -46,7 +46,8 @@ class MySQLRenderer(Renderer):
         return out
 
     def _full_definition(self, change: AlterColumn, state: SchemaState) -> exp.ColumnDef:
-        """MODIFY COLUMN restates the whole column: the new type/nullability, the kept or new default."""
+        """MODIFY COLUMN restates the whole column: the new type/nullability, the kept or new default,
+        and AUTO_INCREMENT."""
         current = state.tables[(change.table.schema or state.default_schema, change.table.table)].column(change.name)
         kind = self.datatype(change.type) if change.type else exp.DataType.build(current.type, dialect="mysql")
         nullable = current.nullable if change.nullable is None else change.nullable
@@ -55,6 +56,8 @@ class MySQLRenderer(Renderer):
             constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=literal(change.default))))
         elif current.default is not None and not change.drop_default:
             constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=exp.maybe_parse(current.default, dialect="mysql"))))
+        if current.generated:  # MODIFY drops what it does not restate: keep AUTO_INCREMENT
+            constraints.append(exp.ColumnConstraint(kind=exp.AutoIncrementColumnConstraint()))
         return exp.ColumnDef(this=ident(change.name), kind=kind, constraints=constraints)
 
     def drop_index(self, change: DropIndex, state: SchemaState) -> list:

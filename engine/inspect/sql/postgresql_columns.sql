@@ -1,13 +1,15 @@
 -- Tables, views and their columns, one row per column in ordinal order.
 -- A table without columns yields one row whose column fields are NULL.
--- A generated column's expression is not a default, so it is left out.
+-- A generated column's expression is not a default, so it is left out; an identity
+-- column is flagged as generated (its sequence is not a default either).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS kind,
        a.attname AS column_name,
        format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default,
+       a.attidentity <> '' AS generated
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a

@@ -1,0 +1,214 @@
+"""Rbac specs reconciled on real servers: roles, permissions and grants, row by row.
+
+Each test gets its own database on SQLite, PostgreSQL and MariaDB/MySQL (the
+``db`` fixture); the rows are read back with plain SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from engine.cli import main
+
+TABLES_UNIT = (Path(__file__).resolve().parent.parent / "specs" / "migrations" / "TER-100-rbac-tables.yaml").read_text(encoding="utf-8")
+
+RBAC = """
+kind: rbac
+name: core
+tables:
+  roles:       {table: roles, key: name, description: description}
+  permissions: {table: permissions, key: key, description: description}
+  grants:      {table: role_permissions, role: role_id, permission: permission_id}
+permissions:
+  - {key: dashboard.view, description: View dashboards, critical: true}
+  - {key: reports.view, description: Read reports}
+  - {key: reports.export, description: Export reports}
+roles:
+  - {name: admin, description: Everything, grants: ["*"]}
+  - {name: analyst, description: Reads reports, grants: [dashboard.view, "reports.*"]}
+  - {name: viewer, grants: [dashboard.view]}
+prune: false
+"""
+
+EXISTING = """
+CREATE TABLE roles (id integer NOT NULL, name varchar(100) NOT NULL, description text,
+    CONSTRAINT roles_pkey PRIMARY KEY (id), CONSTRAINT roles_name_key UNIQUE (name));
+CREATE TABLE permissions (id integer NOT NULL, "key" varchar(150) NOT NULL, description text,
+    CONSTRAINT permissions_pkey PRIMARY KEY (id), CONSTRAINT permissions_key_key UNIQUE ("key"));
+CREATE TABLE role_permissions (role_id integer NOT NULL, permission_id integer NOT NULL,
+    CONSTRAINT role_permissions_pkey PRIMARY KEY (role_id, permission_id),
+    CONSTRAINT rp_role_fkey FOREIGN KEY (role_id) REFERENCES roles (id),
+    CONSTRAINT rp_permission_fkey FOREIGN KEY (permission_id) REFERENCES permissions (id));
+INSERT INTO roles (id, name, description) VALUES (10, 'admin', 'Old text'), (11, 'intern', 'Not declared');
+INSERT INTO permissions (id, "key", description) VALUES (20, 'dashboard.view', 'View dashboards'), (21, 'legacy.thing', NULL);
+INSERT INTO role_permissions (role_id, permission_id) VALUES (10, 20), (10, 21), (11, 20)
+"""
+
+
+def _sql(db, script: str) -> str:
+    script = textwrap.dedent(script).strip()
+    return script.replace('"', "`") if db.dialect == "mysql" else script
+
+
+def query(db, sql: str) -> list[tuple]:
+    eng = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+    try:
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(_sql(db, sql))]
+    finally:
+        eng.dispose()
+
+
+def grants(db) -> set[tuple[str, str]]:
+    return set(query(db, """SELECT r.name, p."key" FROM role_permissions g JOIN roles r ON r.id = g.role_id
+                            JOIN permissions p ON p.id = g.permission_id"""))
+
+
+@pytest.fixture
+def recon(capsys):
+    def run(*args) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return run
+
+
+@pytest.fixture
+def specs(tmp_path) -> Path:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    return folder
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def plan_json(recon, specs, db, *extra) -> dict:
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_roles_permissions_and_grants_on_tables_created_in_the_same_plan(recon, db, specs):
+    write(specs, "tables", TABLES_UNIT)
+    write(specs, "rbac", RBAC)
+    plan = plan_json(recon, specs, db)
+    assert [u["id"] for u in plan["units"]] == ["TER-100-rbac-tables", "rbac:core"]
+    ops = [(a["op"], a["object"]) for a in plan["actions"] if a["unit"] == "rbac:core"]
+    assert ops[:6] == [("insert_row", "permissions[key='dashboard.view']"), ("insert_row", "permissions[key='reports.view']"),
+                       ("insert_row", "permissions[key='reports.export']"), ("insert_row", "roles[name='admin']"),
+                       ("insert_row", "roles[name='analyst']"), ("insert_row", "roles[name='viewer']")]
+    assert len(ops) == 6 + 3 + 3 + 1  # admin gets all three, analyst three, viewer one
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert "invariants 0/3 -> 3/3" in out  # the rbac spec's own invariants
+    assert sorted(query(db, "SELECT id, name, description FROM roles")) == [
+        (1, "admin", "Everything"), (2, "analyst", "Reads reports"), (3, "viewer", None)]
+    assert grants(db) == {("admin", "dashboard.view"), ("admin", "reports.view"), ("admin", "reports.export"),
+                          ("analyst", "dashboard.view"), ("analyst", "reports.view"), ("analyst", "reports.export"),
+                          ("viewer", "dashboard.view")}
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_existing_rows_are_completed_and_corrected_and_kept_without_prune(recon, db, specs):
+    db.run(_sql(db, EXISTING))
+    write(specs, "rbac", RBAC)
+    plan = plan_json(recon, specs, db)
+    ops = {(a["op"], a["object"]): a for a in plan["actions"]}
+    assert ("update_row", "roles[name='admin']") in ops
+    assert ops[("update_row", "roles[name='admin']")]["reason"] == "description is 'Old text', declared 'Everything'"
+    assert ("insert_row", "roles[name='admin']") not in ops and ("grant", "role_permissions['admin' -> 'dashboard.view']") not in ops
+    assert not any(a["destructive"] for a in plan["actions"])
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert sorted(query(db, "SELECT id, name FROM roles")) == [(10, "admin"), (11, "intern"), (12, "analyst"), (13, "viewer")]
+    assert {("admin", "legacy.thing"), ("intern", "dashboard.view")} <= grants(db)  # not declared, but no prune
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_prune_revokes_and_deletes_what_is_not_declared_only_when_allowed(recon, db, specs, tmp_path):
+    db.run(_sql(db, EXISTING))
+    write(specs, "rbac", RBAC.replace("prune: false", "prune: true"))
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    plan = json.loads(path.read_text())
+    destructive = sorted((a["op"], a["object"]) for a in plan["actions"] if a["destructive"])
+    assert destructive == [("delete_row", "permissions[key='legacy.thing']"), ("delete_row", "roles[name='intern']"),
+                           ("revoke", "role_permissions['admin' -> 'legacy.thing']")]
+    assert all(a["codes"][0]["code"] == "RC106" for a in plan["actions"] if a["destructive"])
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "RC106" in err
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url, "--allow-destructive")
+    assert code == 0, err
+    assert sorted(query(db, "SELECT name FROM roles")) == [("admin",), ("analyst",), ("viewer",)]
+    assert sorted(query(db, 'SELECT "key" FROM permissions')) == [("dashboard.view",), ("reports.export",), ("reports.view",)]
+    assert ("intern", "dashboard.view") not in grants(db) and len(grants(db)) == 7
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_generated_ids_are_left_to_the_database(recon, db, specs):
+    identity = {"postgresql": "integer GENERATED BY DEFAULT AS IDENTITY", "mysql": "integer NOT NULL AUTO_INCREMENT",
+                "sqlite": "INTEGER NOT NULL"}[db.dialect]
+    db.run(_sql(db, EXISTING.replace("id integer NOT NULL, name", f"id {identity}, name")))
+    write(specs, "rbac", RBAC)
+    plan = plan_json(recon, specs, db)
+    role_insert = next(a for a in plan["actions"] if a["object"] == "roles[name='analyst']")
+    assert "MAX(" not in role_insert["sql"][0] and role_insert["params"] == [["analyst", "Reads reports"]]
+    perm_insert = next(a for a in plan["actions"] if a["object"] == "permissions[key='reports.view']")
+    # permissions.id has no default: recon numbers new rows, except on SQLite, where an
+    # INTEGER primary key is the rowid and numbered by SQLite itself
+    assert ("MAX(" in perm_insert["sql"][0]) == (db.dialect != "sqlite")
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    ids = dict(query(db, "SELECT name, id FROM roles"))
+    assert len(set(ids.values())) == 4 and ids["intern"] == 11
+    assert sorted(i for (i,) in query(db, "SELECT id FROM permissions")) == [20, 21, 22, 23]
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+@pytest.mark.parametrize("change", ["DELETE FROM role_permissions WHERE role_id = 10 AND permission_id = 20",
+                                    "UPDATE roles SET description = 'Edited' WHERE name = 'admin'"])
+def test_a_grant_or_role_changed_after_planning_makes_the_plan_stale(recon, db, specs, tmp_path, change):
+    db.run(_sql(db, EXISTING))
+    write(specs, "rbac", RBAC)
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    db.run(_sql(db, change))
+    before = grants(db)
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "plan is stale" in err and grants(db) == before
+
+
+def test_grants_of_undeclared_roles_are_not_read_without_prune(recon, db, specs, tmp_path):
+    db.run(_sql(db, EXISTING))
+    write(specs, "rbac", RBAC)
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    db.run(_sql(db, "INSERT INTO role_permissions (role_id, permission_id) VALUES (11, 21)"))  # intern is not declared
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 0, err
+
+
+def test_tables_recon_cannot_write_are_spec_errors(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE roles (code varchar(20) NOT NULL, name varchar(100) NOT NULL, CONSTRAINT roles_pkey PRIMARY KEY (code));
+        CREATE TABLE permissions (id integer NOT NULL, "key" varchar(150) NOT NULL);
+        CREATE TABLE role_permissions (role_id varchar(20) NOT NULL, permission_id integer NOT NULL)
+        """))
+    write(specs, "rbac", RBAC.replace("description: description}", "}"))
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "Traceback" not in err
+    assert "rbac.yaml:1: rbac core: tables: roles.code has no default and is not an integer" in err
+    db.run(_sql(db, "DROP TABLE roles;\nCREATE TABLE roles (id integer NOT NULL, name varchar(100) NOT NULL, CONSTRAINT roles_pkey PRIMARY KEY (id))"))
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1
+    assert ("cannot tell which column of permissions role_permissions.permission_id references: declare a foreign key,"
+            " or give permissions a one-column primary key") in err
