@@ -324,6 +324,11 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
         raise UsageError(f"unit {unit_id} is not applied (ledger: {rows and next((r.status for r in reversed(rows) if r.unit == unit_id), 'never applied') or 'empty'})")
     if not unit.rollback:
         raise UsageError(f"unit {unit_id} declares no rollback operations")
+    dependents = [u.id for u in ctx.specs.units if unit_id in u.depends_on and u.id in done]
+    if dependents:
+        from .errors import SafetyRefusal
+
+        raise SafetyRefusal(f"cannot roll back {unit_id}: applied units depend on it: {', '.join(dependents)} (roll those back first)")
     the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, rollback=(unit,), lock_timeout=ctx.lock_timeout)
     _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":

@@ -692,6 +692,10 @@ def test_rollback_by_id_and_last(recon, ws):
     assert code == 0, err
     applied = ws.snapshot()
 
+    code, _, err = recon("rollback", "U1-items-note", *common, "--auto-approve", "--allow-destructive")
+    assert code == 3 and "cannot roll back U1-items-note: applied units depend on it: U2-tags (roll those back first)" in err
+    assert ws.snapshot() == applied
+
     code, _, err = recon("rollback", "U2-tags", *common, "--auto-approve")
     assert code == 3 and "RC101" in err  # dropping a table is destructive here too
     assert ws.snapshot() == applied

@@ -292,3 +292,16 @@ def test_seed_runs_are_not_rolled_back(recon, sqlite_db, specs):
     assert code == 1 and "nothing to roll back: no unit is applied" in err
     code, _, err = recon("rollback", "seed:defaults", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 1 and "seed:defaults is a seed spec: it has no rollback" in err
+
+
+def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
+    """MariaDB's default collation ignores case: a declared `Theme` is the stored `theme`, never a second row."""
+    mysql_db.run(_sql(mysql_db, SETTINGS))
+    write(specs, "seed", SEED.replace("key: theme", "key: Theme").replace("prune: true", "prune: false"))
+    plan = plan_json(recon, specs, mysql_db)
+    assert ("update_row", "settings[key='Theme']") in [(a["op"], a["object"]) for a in plan["actions"]]
+    assert not any(a["op"] == "insert_row" and "heme" in a["object"] for a in plan["actions"])
+    code, _, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
+    assert code == 0, err
+    assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]
+    assert plan_json(recon, specs, mysql_db)["units"] == []

@@ -29,7 +29,7 @@ from .. import sqlexec, types
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Rbac, Source
-from .seeds import RowChange, SeedPlan, SeedRead, key_of, rows_digest, same_value
+from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest, same_value
 
 
 def unit_id(rbac: Rbac) -> str:
@@ -172,8 +172,14 @@ def _changes(rbac: Rbac, roles: Entity, perms: Entity, role_rows, perm_rows, gra
     src = rbac.source
     declared_perms = [(p.key, p.description) for p in rbac.permissions]
     declared_roles = [(r.name, r.description) for r in rbac.roles]
-    yield from _upserts(perms, declared_perms, perm_rows, src)
-    yield from _upserts(roles, declared_roles, role_rows, src)
+    found_perms = as_declared(perm_rows, 1, [(k,) for k, _ in declared_perms], by_database=not rbac.prune)
+    found_roles = as_declared(role_rows, 1, [(k,) for k, _ in declared_roles], by_database=not rbac.prune)
+    yield from _upserts(perms, declared_perms, found_perms, src)
+    yield from _upserts(roles, declared_roles, found_roles, src)
+    # grants compare by the declared spelling of their role and permission keys
+    role_as = {row[0]: k for (k, _) in declared_roles if (row := found_roles.get(key_of((k,)))) is not None}
+    perm_as = {row[0]: k for (k, _) in declared_perms if (row := found_perms.get(key_of((k,)))) is not None}
+    grant_rows = [(role_as.get(r, r), perm_as.get(p, p)) for r, p in grant_rows]
     have = {key_of(row) for row in grant_rows}
     wanted = [(r.name, k) for r in rbac.roles for k in r.granted(rbac.permissions)]
     for role, perm in wanted:
@@ -196,8 +202,7 @@ def _changes(rbac: Rbac, roles: Entity, perms: Entity, role_rows, perm_rows, gra
                                 src, (_grants_of(rbac, e, row[0]), _entity_delete(e, row[0])))
 
 
-def _upserts(e: Entity, declared, rows, src: Source):
-    found = {key_of(row[:1]): row for row in rows}
+def _upserts(e: Entity, declared, found: dict, src: Source):
     for key, description in declared:
         row = found.get(key_of((key,)))
         if row is None:

@@ -97,14 +97,16 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
         if problem:
             problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: table", problem))
             continue
-        existing: dict = {}
+        found: list = []
         reads = []
         if live.table(seed.table.schema, seed.table.table) is not None:  # else a pending unit creates it: empty
             for tree, values in _selects(seed, live.dialect):
                 sql = sqlexec.render(tree, live.dialect)
                 rows = sqlexec.run_prepared(conn, sqlexec.to_driver(sql, live.dialect), values).fetchall()
                 reads.append(SeedRead(sql, tuple(values), rows_digest(rows)))
-                existing.update({key_of(row[: len(seed.key)]): row for row in rows})
+                found += rows
+        declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
+        existing = as_declared(found, len(seed.key), declared, by_database=not seed.prune)
         plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(_changes(seed, existing)), tuple(reads)))
     if problems:
         raise SpecError(problems)
@@ -204,6 +206,30 @@ def _show(value) -> str:
 
 
 # -- comparing declared and stored values --------------------------------------------------
+
+def as_declared(rows, width: int, declared: list[tuple], by_database: bool) -> dict:
+    """Stored rows by the normalised declared key each stands for (``key_of``); others by their own key.
+
+    With ``by_database`` the rows were selected by their declared keys, so a row spelled
+    differently from every declared key was still found equal by the database (a
+    case-insensitive MySQL collation, trailing spaces): it stands for the declared key it folds to.
+    """
+    exact = {key_of(k) for k in declared}
+    folded: dict = {}
+    for key in declared:
+        folded.setdefault(_fold(key), key)
+    out: dict = {}
+    for row in rows:
+        norm = key_of(row[:width])
+        if norm not in exact and by_database and _fold(row[:width]) in folded:
+            norm = key_of(folded[_fold(row[:width])])
+        out[norm] = row
+    return out
+
+
+def _fold(key) -> tuple:
+    return tuple(v.casefold().rstrip(" ") if isinstance(v, str) else _norm(v) for v in key)
+
 
 def key_of(values) -> tuple:
     """A key as a comparable tuple: numbers and booleans by value, everything else as text."""
