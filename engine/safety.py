@@ -32,7 +32,7 @@ CODES = {
     "RC103": "index dropped: queries using it slow down",
     "RC104": "constraint dropped: data it protected may go bad",
     "RC105": "destructive raw SQL (DROP, TRUNCATE, or DELETE/UPDATE without WHERE)",
-    "RC106": "seed row deleted by prune: it is not declared, and its values are lost",
+    "RC106": "row deleted by prune (seed or rbac): it is not declared, and its values are lost",
     "RC201": "NOT NULL column without a default added to an existing table: fails if it has rows",
     "RC202": "column made NOT NULL: fails if it holds NULLs, and scans the table",
     "RC301": "index built without CONCURRENTLY on an existing PostgreSQL table: blocks writes while it builds",

@@ -4,7 +4,7 @@ Each folder under ``tests/golden/`` (except ``demo``) is one case, the way
 migra and sqlglot keep fixtures::
 
     before.<dialect>.sql          schema + rows the case starts from (";\\n"-separated; may be empty)
-    specs/                        the migration unit(s), and a fingerprint where useful
+    specs/                        the migration unit(s) or seed/rbac specs, and a fingerprint where useful
     expected.<dialect>.sql        the plan's pending SQL, one statement per line
     expected.<dialect>.plan.txt   ``plan_text`` with its first (volatile) line normalized
     expect.yaml                   optional checks after apply: ``names`` (table -> columns, in

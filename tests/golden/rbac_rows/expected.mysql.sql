@@ -1,0 +1,10 @@
+INSERT INTO `permissions` (`id`, `key`, `description`) SELECT COALESCE(MAX(`id`), 0) + 1, :__p0, :__p1 FROM `permissions`;
+UPDATE `roles` SET `description` = :__p0 WHERE `name` = :__p1;
+INSERT INTO `roles` (`id`, `name`) SELECT COALESCE(MAX(`id`), 0) + 1, :__p0 FROM `roles`;
+INSERT INTO `role_permissions` (`role_id`, `permission_id`) SELECT `r`.`id`, `p`.`id` FROM `roles` AS r CROSS JOIN `permissions` AS p WHERE `r`.`name` = :__p0 AND `p`.`key` = :__p1;
+INSERT INTO `role_permissions` (`role_id`, `permission_id`) SELECT `r`.`id`, `p`.`id` FROM `roles` AS r CROSS JOIN `permissions` AS p WHERE `r`.`name` = :__p0 AND `p`.`key` = :__p1;
+DELETE FROM `role_permissions` WHERE `role_id` IN (SELECT `r`.`id` FROM `roles` AS r WHERE `r`.`name` = :__p0) AND `permission_id` IN (SELECT `p`.`id` FROM `permissions` AS p WHERE `p`.`key` = :__p1);
+DELETE FROM `role_permissions` WHERE `role_id` IN (SELECT `x`.`id` FROM `roles` AS x WHERE `x`.`name` = :__p0);
+DELETE FROM `roles` WHERE `name` = :__p0;
+DELETE FROM `role_permissions` WHERE `permission_id` IN (SELECT `x`.`id` FROM `permissions` AS x WHERE `x`.`key` = :__p0);
+DELETE FROM `permissions` WHERE `key` = :__p0;
