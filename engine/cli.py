@@ -132,7 +132,7 @@ def compare(opts: Options, before: str, after: str):
 @common_options
 @click.option("--dir", "workdir", type=click.Path(file_okay=False), default=None, help="Folder for the demo database and reports (default: a new temporary folder).")
 def demo(opts: Options, workdir: str | None):
-    """Reproduce the 6/7 incident on a throwaway SQLite database, fix the canary, audit again."""
+    """The whole workflow on throwaway SQLite files: the 6/7 incident, a migration, drifted rows."""
     from .demo import run_demo
 
     return run_demo(workdir, style=views.Style(opts.color), echo=lambda s: _emit(s))

@@ -52,6 +52,14 @@ def test_demo_reproduces_and_resolves_the_incident(tmp_path):
     assert "- drop_column products.nameCanonical" in text and "DESTRUCTIVE RC102" in text
     assert "rolled back TER-173-products-name-canonical" in text and "fingerprint 7/7 -> 6/7" in text
     assert re.search(r"rolled_back +TER-173-products-name-canonical", text)
+    # act 3: drifted rows restored row by row, the operator's value kept
+    assert "invariants 4/7 (failing: required-roles, rbac:core:roles-exist, rbac:core:critical-granted)" in text
+    assert "+ insert_row settings[key='currency']" in text and "+ grant role_permissions['admin' -> 'users.manage']" in text
+    assert "theme" not in text.split("12. recon plan")[1].split("13. recon apply")[0]
+    assert "applied rbac:core (4 statements" in text and "invariants 4/7 -> 7/7" in text
+    drift = json.loads((tmp_path / "drift-plan.json").read_text())
+    assert [u["id"] for u in drift["units"]] == ["seed:default-settings", "rbac:core"]
+    assert drift["summary"] == {"create": 5, "update": 0, "delete": 0}
     before = json.loads((tmp_path / "before.json").read_text())
     after = json.loads((tmp_path / "after.json").read_text())
     assert (before["fingerprint"]["passed"], before["fingerprint"]["total"]) == (6, 7)

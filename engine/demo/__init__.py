@@ -10,6 +10,12 @@ Act 2, the schema was behind: a database at release 1 lacks the column.
 Audit 6/7, plan (TER-173 adds it), apply the saved plan, audit 7/7, plan
 again (nothing left), roll TER-173 back (6/7) and show the ledger.
 
+Act 3, the data drifted: hand-run scripts deleted a role, a critical grant
+and a default setting, and an operator changed another setting on purpose.
+The invariants fail; a seed-scope plan restores exactly the missing rows and
+grants (the operator's value stays: ``on_conflict: keep``), apply, the
+invariants pass, and a new plan is empty.
+
 It writes only inside its own folder.
 """
 
@@ -104,10 +110,11 @@ def run_demo(workdir: str | None, style: views.Style = views.Style(), echo=print
     demo = _Demo(root, style, echo)
     first = _act_one(demo)
     second = _act_two(demo)
+    third = _act_three(demo)
     echo(f"files in {root}:\n")
-    for name in ("before.json", "after.json", "plan.json", "release-after.json"):
+    for name in ("before.json", "after.json", "plan.json", "release-after.json", "drift-plan.json"):
         echo(f"  {root / name}\n")
-    return 0 if first and second else 1
+    return 0 if first and second and third else 1
 
 
 def _act_one(demo: _Demo) -> bool:
@@ -185,3 +192,34 @@ def _act_two(demo: _Demo) -> bool:
     demo.show(views.history_text(history(url)))
     return (not start.fingerprint.complete and applied.after.fingerprint.complete and again.empty
             and not undo.after.fingerprint.complete)
+
+
+def _act_three(demo: _Demo) -> bool:
+    """The data drifted: invariants fail, a seed-scope plan restores the rows, nothing is re-seeded."""
+    db_path = demo.root / "drift.db"
+    _build_database(db_path, "release1.sql", "incident.sql", "drift.sql")
+    specs = load_specs(example_specs_dir())
+    url = f"sqlite:///{db_path}"
+
+    demo.step("Act 3. The data drifted", ": hand-run scripts deleted the support role, a critical grant and a default setting;")
+    demo.show("an operator set the theme to 'dark' on purpose")
+    demo.step("11. recon audit", f" --db {url}")
+    start = audit(specs, url)
+    demo.show(views.audit_text(start, demo.style))
+
+    demo.step("12. recon plan", " --scope seed --out drift-plan.json")
+    planned = make_plan(specs, url, scope="seed")
+    plan_file = demo.save("drift-plan.json", planned.to_dict())
+    demo.show(views.plan_text(planned, demo.style))
+
+    demo.step("13. recon apply", " drift-plan.json")
+    applied = apply(load_plan(str(plan_file)), url, specs=specs)
+    demo.show(views.apply_text(applied, demo.style))
+
+    demo.step("14. recon plan", " --scope seed again")
+    again = make_plan(specs, url, scope="seed")
+    demo.show(views.plan_text(again, demo.style).split("\n", 1)[1])
+    with sqlite3.connect(db_path) as conn:
+        theme = conn.execute("SELECT value FROM settings WHERE key = 'theme'").fetchone()
+    conn.close()
+    return not start.ok and applied.after.ok and again.empty and theme == ("dark",)
