@@ -406,7 +406,14 @@ class MySQLExecutor(Executor):
 
 
 class SQLiteExecutor(Executor):
-    """BEGIN IMMEDIATE is the lock and holds for the whole run; each unit is a savepoint inside it."""
+    """BEGIN IMMEDIATE is the lock and holds for the whole run; each unit is a savepoint inside it.
+
+    SQLite's DDL is transactional and it has no CONCURRENTLY, so a ``transactional: false``
+    unit (written for PostgreSQL) runs in its savepoint too, and a failure undoes all of it.
+    """
+
+    def runs_in_transaction(self, unit: PlanUnit) -> bool:
+        return True
 
     def lock(self) -> None:
         try:

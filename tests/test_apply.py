@@ -923,6 +923,17 @@ def test_postgres_non_transactional_unit_failure_is_reported_as_partial(recon, p
     assert [(r["unit"], r["status"], r["statements"]) for r in rows] == [("N1-unique-name", "failed", 2)]
 
 
+def test_sqlite_runs_a_non_transactional_unit_in_its_savepoint(recon, sqlite_db, tmp_path):
+    """SQLite has no CONCURRENTLY and transactional DDL: the same failing unit leaves nothing behind."""
+    ws = make_workspace(sqlite_db, tmp_path, CONCURRENT_UNIQUE)
+    ws.db.run("UPDATE items SET legacy = 'same'")
+    code, out, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 1, out + err
+    assert "unit N1-unique-name failed" in err and "the unit was rolled back" in err
+    assert "code" not in ws.columns("items")
+    assert [(r["unit"], r["status"]) for r in history(recon, ws)] == [("N1-unique-name", "failed")]
+
+
 def test_postgres_invalid_index_is_not_present(recon, postgres_db, tmp_path):
     ws = make_workspace(postgres_db, tmp_path, CONCURRENT_UNIQUE)
     ws.db.run("UPDATE items SET legacy = 'same'")
