@@ -1025,3 +1025,25 @@ def test_mysql_type_change_keeps_auto_increment(recon, mysql_db, tmp_path):
     assert mysql_db.scalar("SELECT MAX(id) FROM counters") == 2
     assert mysql_db.scalar("SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'counters' AND COLUMN_NAME = 'id'") == "auto_increment"
     assert pending_units(recon, ws) == []
+
+
+def test_mysql_drop_foreign_key_takes_its_implicit_index_along(recon, mysql_db, tmp_path):
+    """MySQL made an index for the foreign key; dropping the key leaves the table as it was before the key."""
+    mysql_db.run("CREATE TABLE teams (id integer NOT NULL PRIMARY KEY);\n"
+                 "CREATE TABLE members (id integer NOT NULL PRIMARY KEY, team_id integer, "
+                 "CONSTRAINT members_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams (id))")
+    ws = Workspace(mysql_db, tmp_path / "specs", tmp_path)
+    ws.specs.mkdir()
+    assert ws.snapshot()["members"][1] == ("PRIMARY", "members_team_id_fkey")
+    ws.write("unit", """
+        kind: migration
+        id: F1-no-fk
+        scope: schema
+        allow: [RC104]
+        operations:
+          - drop_constraint: {table: members, name: members_team_id_fkey}
+    """)
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    assert ws.snapshot()["members"][1] == ("PRIMARY",)
+    assert pending_units(recon, ws) == []

@@ -71,7 +71,12 @@ class MySQLRenderer(Renderer):
         kind = {"foreign_key": "FOREIGN KEY", "unique": "INDEX", "primary_key": "PRIMARY KEY"}.get(con.kind if con else "", "CONSTRAINT")
         named = kind != "PRIMARY KEY"  # DROP PRIMARY KEY takes neither a name nor IF EXISTS
         targets = [exp.Table(this=ident(change.name))] if named else []
-        return [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=named and self.drop_constraint_if_exists))]
+        out = [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=named and self.drop_constraint_if_exists))]
+        backing = state.indexes.get((schema, change.table.table, change.name)) if con is not None and con.kind == "foreign_key" else None
+        if backing is not None and not backing.unique and backing.columns == con.columns:
+            # the index MySQL made for the foreign key (named after it) outlives DROP FOREIGN KEY
+            out.append(self.alter(change.table, exp.Drop(tables=targets, kind="INDEX", exists=self.drop_index_if_exists)))
+        return out
 
     def sql(self, tree: exp.Expression) -> str:
         # Keep names as written: a prefix-indexed column renders as a function call.

@@ -1,3 +1,4 @@
 DROP TABLE IF EXISTS `legacy_sessions`;
 ALTER TABLE `audit_log` DROP FOREIGN KEY `audit_log_user_id_fkey`;
+ALTER TABLE `audit_log` DROP INDEX `audit_log_user_id_fkey`;
 DROP TABLE IF EXISTS `legacy_users`;
