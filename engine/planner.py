@@ -23,7 +23,7 @@ from . import checks, ledger, sqlexec
 from .audit import TargetInfo
 from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
 from .diff.rbac import plan_rbac
-from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, plan_seeds
+from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, by_references, plan_seeds
 from .errors import ReportError, SpecError, Diagnostic, UsageError
 from .inspect.state import SchemaState
 from .model import Specs, Unit
@@ -214,7 +214,8 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
 
     target = url if isinstance(url, Target) else make_target(url)
     tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
-    extra = checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)])
+    row_tables = [s.table for s in specs.seeds] + [ref for r in specs.rbac for ref in (r.tables.roles, r.tables.permissions, r.tables.grants)]
+    extra = checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
     with read_only_connection(target) as conn:
         state = inspect_schema(conn, sorted(extra))
         rows = ledger.read(conn, state, ledger_table)
@@ -228,7 +229,7 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
         seeds = []
         if not rollback and scope in ("seed", "all"):
-            seeds = plan_seeds(specs.seeds, conn, state, sim) + plan_rbac(specs.rbac, conn, state, sim)
+            seeds = by_references(plan_seeds(specs.seeds, conn, state, sim) + plan_rbac(specs.rbac, conn, state, sim), sim)
     return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
 
 
@@ -266,7 +267,7 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
     return keys
 
 
-def _seed_actions(seeds: list[SeedPlan], state: SchemaState) -> tuple[list[PlanUnit], list[PlanAction], set, list[SeedRead]]:
+def _seed_actions(seeds: list[SeedPlan], state: SchemaState, lock_timeout: str | None = None) -> tuple[list[PlanUnit], list[PlanAction], set, list[SeedRead]]:
     """Plan units, actions and reads for the seed and rbac specs that have rows to change.
 
     A spec that matches plans nothing, and its rows are not part of the state the plan depends on.
@@ -276,7 +277,7 @@ def _seed_actions(seeds: list[SeedPlan], state: SchemaState) -> tuple[list[PlanU
         if not sp.changes:
             continue
         reads += sp.reads
-        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, description=sp.description))
+        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, lock_timeout=lock_timeout, description=sp.description))
         for c in sp.changes:
             touched |= {(t.db or state.default_schema, t.name) for tree, _ in c.statements for t in tree.find_all(exp.Table)}
             codes = (finding(PRUNE_CODE, True).to_dict(),) if c.destructive else ()
@@ -306,7 +307,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
-    seed_units, seed_actions, seed_touched, reads = _seed_actions(list(seeds), state)
+    seed_units, seed_actions, seed_touched, reads = _seed_actions(list(seeds), state, lock_timeout)
     units += tuple(seed_units)
     actions += seed_actions
     touched |= seed_touched

@@ -212,3 +212,37 @@ def test_tables_recon_cannot_write_are_spec_errors(recon, db, specs):
     assert code == 1
     assert ("cannot tell which column of permissions role_permissions.permission_id references: declare a foreign key,"
             " or give permissions a one-column primary key") in err
+
+
+def test_sqlite_without_rowid_ids_are_numbered_by_recon(recon, sqlite_db, specs):
+    sqlite_db.run(EXISTING.replace("CONSTRAINT roles_name_key UNIQUE (name));", "CONSTRAINT roles_name_key UNIQUE (name)) WITHOUT ROWID;"))
+    write(specs, "rbac", RBAC)
+    plan = plan_json(recon, specs, sqlite_db)
+    assert "MAX(" in next(a for a in plan["actions"] if a["object"] == "roles[name='analyst']")["sql"][0]
+    code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
+    assert code == 0, err
+    assert plan_json(recon, specs, sqlite_db)["units"] == []
+
+
+def test_rbac_tables_in_another_schema_with_a_description_column_still_to_come(recon, postgres_db, specs):
+    postgres_db.run("""CREATE SCHEMA auth;
+CREATE TABLE auth.roles (id integer PRIMARY KEY, name varchar(100) NOT NULL UNIQUE);
+CREATE TABLE auth.permissions (id integer PRIMARY KEY, key varchar(150) NOT NULL UNIQUE, description text);
+CREATE TABLE auth.role_permissions (role_id integer NOT NULL REFERENCES auth.roles (id),
+    permission_id integer NOT NULL REFERENCES auth.permissions (id), PRIMARY KEY (role_id, permission_id));
+INSERT INTO auth.roles (id, name) VALUES (10, 'admin')""")
+    write(specs, "unit", """
+        kind: migration
+        id: A-1-role-descriptions
+        scope: schema
+        operations:
+          - add_column: {table: auth.roles, name: description, type: text}
+        """)
+    write(specs, "rbac", RBAC.replace("{table: roles", "{table: auth.roles").replace("{table: permissions", "{table: auth.permissions")
+          .replace("{table: role_permissions", "{table: auth.role_permissions"))
+    plan = plan_json(recon, specs, postgres_db)
+    assert ("update_row", "auth.roles[name='admin']", "description is None, declared 'Everything'") in [
+        (a["op"], a["object"], a["reason"]) for a in plan["actions"]]
+    code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
+    assert code == 0, err
+    assert plan_json(recon, specs, postgres_db)["units"] == []

@@ -305,3 +305,160 @@ def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
     assert code == 0, err
     assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]
     assert plan_json(recon, specs, mysql_db)["units"] == []
+
+
+# -- values compare by the column's type, keys too (found in review) -------------------------
+
+
+def converges(recon, specs, db) -> None:
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve", "--allow-destructive")
+    assert code == 0, err
+    again = plan_json(recon, specs, db)
+    assert again["units"] == [], again["actions"]
+
+
+def test_declared_scalars_into_text_columns_settle(recon, db, specs):
+    db.run(_sql(db, 'CREATE TABLE kv ("key" varchar(20) NOT NULL PRIMARY KEY, value text)'))
+    write(specs, "seed", """
+        kind: seed
+        name: kv
+        table: kv
+        key: [key]
+        rows:
+          - {key: dark_mode, value: true}
+          - {key: ratio, value: 1.5}
+          - {key: pages, value: 50}
+        on_conflict: update
+        """)
+    converges(recon, specs, db)
+    assert sorted(rows(db, "kv")) == [("dark_mode", "true"), ("pages", "50"), ("ratio", "1.5")]
+
+
+def test_keys_of_another_type_than_their_column_match(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE codes (code varchar(10) NOT NULL PRIMARY KEY, label text);
+        INSERT INTO codes (code, label) VALUES ('404', 'Not found');
+        CREATE TABLE events (at timestamp NOT NULL PRIMARY KEY, label text);
+        INSERT INTO events (at, label) VALUES ('2026-01-01 10:00:00', 'launch')
+        """))
+    write(specs, "codes", """
+        kind: seed
+        name: codes
+        table: codes
+        key: [code]
+        rows: [{code: 404, label: Not found}, {code: 500, label: Server error}]
+        on_conflict: update
+        """)
+    write(specs, "events", """
+        kind: seed
+        name: events
+        table: events
+        key: [at]
+        rows: [{at: "2026-01-01T10:00:00", label: launch}]
+        on_conflict: update
+        """)
+    plan = plan_json(recon, specs, db)
+    expected = [("insert_row", "codes[code=500]")]
+    if db.dialect == "sqlite":  # a SQLite timestamp is text, and its key is that text: 'T' is another key
+        expected.append(("insert_row", "events[at='2026-01-01T10:00:00']"))
+    assert [(a["op"], a["object"]) for a in plan["actions"]] == expected
+    converges(recon, specs, db)
+
+
+def test_typed_values_settle(recon, db, specs):
+    types = {"postgresql": ("timestamptz", "jsonb", "uuid", "time"), "mysql": ("datetime", "json", "char(36)", "time"),
+             "sqlite": ("timestamp", "text", "text", "time")}[db.dialect]
+    db.run(_sql(db, f"""CREATE TABLE typed (id integer NOT NULL PRIMARY KEY, at {types[0]}, doc {types[1]}, u {types[2]},
+        t {types[3]}, price numeric(10,2), flag boolean)"""))
+    write(specs, "seed", """
+        kind: seed
+        name: typed
+        table: typed
+        key: [id]
+        rows:
+          - {id: 1, at: "2026-01-01 10:00:00", doc: '{"a": 1}', u: 6F1C0000-0000-0000-0000-00000000ABCD, t: "10:00",
+             price: 1.005, flag: true}
+        on_conflict: update
+        """)
+    converges(recon, specs, db)
+
+
+def test_prune_deletes_a_row_whose_key_is_null(recon, sqlite_db, specs):
+    sqlite_db.run("CREATE TABLE t (k text, v text); INSERT INTO t VALUES (NULL, 'orphan'), ('a', 'x')")
+    write(specs, "seed", "kind: seed\nname: s\ntable: t\nkey: [k]\nrows: [{k: a, v: x}]\nprune: true\n")
+    plan = plan_json(recon, specs, sqlite_db)
+    assert [(a["op"], a["object"], a["sql"]) for a in plan["actions"]] == [("delete_row", "t[k=NULL]", ['DELETE FROM "t" WHERE "k" IS NULL'])]
+    converges(recon, specs, sqlite_db)
+    assert rows(sqlite_db, "t", "k") == [("a", "x")]
+
+
+def test_seed_tables_in_another_schema(recon, postgres_db, specs):
+    postgres_db.run("CREATE SCHEMA app;\nCREATE TABLE app.settings (key text PRIMARY KEY, value text)")
+    write(specs, "seed", "kind: seed\nname: app\ntable: app.settings\nkey: [key]\nrows: [{key: theme, value: dark}]\n")
+    assert [(a["op"], a["object"]) for a in plan_json(recon, specs, postgres_db)["actions"]] == [("insert_row", "app.settings[key='theme']")]
+    converges(recon, specs, postgres_db)
+
+
+def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE prefs (name varchar(50) NOT NULL PRIMARY KEY, value text);
+        INSERT INTO prefs (name, value) VALUES ('theme', 'light')
+        """))
+    write(specs, "unit", """
+        kind: migration
+        id: T-1-category
+        scope: schema
+        operations:
+          - add_column: {table: prefs, name: category, type: text}
+        """)
+    write(specs, "seed", """
+        kind: seed
+        name: prefs
+        table: prefs
+        key: [name]
+        rows: [{name: theme, value: light, category: ui}]
+        on_conflict: update
+        """)
+    plan = plan_json(recon, specs, db)
+    assert [(a["op"], a["reason"]) for a in plan["actions"] if a["unit"] == "seed:prefs"] == [("update_row", "category is NULL, declared 'ui'")]
+    converges(recon, specs, db)
+
+
+def test_seeds_run_parents_first(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE countries (code char(2) NOT NULL PRIMARY KEY, name text);
+        CREATE TABLE cities (name varchar(40) NOT NULL PRIMARY KEY, country char(2) NOT NULL,
+            CONSTRAINT cities_country_fkey FOREIGN KEY (country) REFERENCES countries (code))
+        """))
+    write(specs, "a-cities", "kind: seed\nname: cities\ntable: cities\nkey: [name]\nrows: [{name: Paris, country: FR}]\n")
+    write(specs, "b-countries", "kind: seed\nname: countries\ntable: countries\nkey: [code]\nrows: [{code: FR, name: France}]\n")
+    assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:countries", "seed:cities"]
+    converges(recon, specs, db)
+
+
+def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs, tmp_path):
+    db.run(_sql(db, SETTINGS))
+    write(specs, "seed", SEED.replace("on_conflict: update", "on_conflict: keep").replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    db.run(_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 0, err
+
+
+def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, specs, tmp_path, monkeypatch):
+    postgres_db.run("CREATE TABLE ev (id integer PRIMARY KEY, at timestamptz);\nINSERT INTO ev VALUES (1, '2026-01-01 10:00:00+00')")
+    write(specs, "seed", "kind: seed\nname: ev\ntable: ev\nkey: [id]\nrows: [{id: 1, at: '2026-01-01 10:00:00+00:00'}, {id: 2}]\non_conflict: update\n")
+    path = tmp_path / "plan.json"
+    monkeypatch.setenv("PGTZ", "UTC")
+    assert recon("plan", "--specs", specs, "--db", postgres_db.url, "--out", path)[0] == 0
+    monkeypatch.setenv("PGTZ", "Asia/Tokyo")
+    code, _, err = recon("apply", path, "--specs", specs, "--db", postgres_db.url)
+    assert code == 0, err
+
+
+def test_seed_units_take_the_environment_lock_timeout(sqlite_db, specs):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    plan = engine.plan(engine.load_specs(str(specs)), sqlite_db.url, lock_timeout="30s")
+    assert [(u.id, u.lock_timeout) for u in plan.units] == [("seed:defaults", "30s")]

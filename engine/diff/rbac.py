@@ -29,7 +29,11 @@ from .. import sqlexec, types
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Rbac, Source
-from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest, same_value
+from . import values
+from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest
+
+
+TEXT = values.Column("text")
 
 
 def unit_id(rbac: Rbac) -> str:
@@ -76,11 +80,12 @@ def plan_rbac(rbacs, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan
             reads.append(SeedRead(sql, tuple(values), rows_digest(rows)))
             return rows
 
-        role_rows = read(*_entity_select(roles, [r.name for r in rbac.roles], rbac.prune), roles.table)
-        perm_rows = read(*_entity_select(perms, [p.key for p in rbac.permissions], rbac.prune), perms.table)
+        role_rows = read(*_entity_select(roles, [r.name for r in rbac.roles], rbac.prune, live), roles.table)
+        perm_rows = read(*_entity_select(perms, [p.key for p in rbac.permissions], rbac.prune, live), perms.table)
         grant_rows = read(*_grant_select(rbac, roles, perms), t.grants, roles.table, perms.table)
         changes = _changes(rbac, roles, perms, role_rows, perm_rows, grant_rows)
-        plans.append(SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, tuple(changes), tuple(reads)))
+        written = tuple((ref.schema or sim.default_schema, ref.table) for ref in (t.permissions, t.roles, t.grants))
+        plans.append(SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, tuple(changes), tuple(reads), written))
     if problems:
         raise SpecError(problems)
     return plans
@@ -139,9 +144,14 @@ def _in(column, count: int, offset: int = 0):
     return exp.In(this=column, expressions=[sqlexec.param(offset + i) for i in range(count)])
 
 
-def _entity_select(e: Entity, keys: list[str], everything: bool):
-    """(tree, values, table) reading key and description of the declared rows (every row when pruning)."""
-    cols = [sqlexec.column(e.key)] + ([sqlexec.column(e.description)] if e.description else [])
+def _entity_select(e: Entity, keys: list[str], everything: bool, live: SchemaState):
+    """(tree, values) reading key and description of the declared rows (every row when pruning).
+
+    A description column that only a pending unit adds is not read (it reads as NULL).
+    """
+    now = live.table(e.table.schema, e.table.table)
+    described = e.description and now is not None and now.column(e.description) is not None
+    cols = [sqlexec.column(e.key)] + ([sqlexec.column(e.description)] if described else [])
     tree = exp.select(*cols).from_(_table(e.table)).order_by(sqlexec.column(e.key))
     if everything:
         return tree, []
@@ -172,8 +182,8 @@ def _changes(rbac: Rbac, roles: Entity, perms: Entity, role_rows, perm_rows, gra
     src = rbac.source
     declared_perms = [(p.key, p.description) for p in rbac.permissions]
     declared_roles = [(r.name, r.description) for r in rbac.roles]
-    found_perms = as_declared(perm_rows, 1, [(k,) for k, _ in declared_perms], by_database=not rbac.prune)
-    found_roles = as_declared(role_rows, 1, [(k,) for k, _ in declared_roles], by_database=not rbac.prune)
+    found_perms = as_declared([(key_of(r[:1]), r) for r in perm_rows], [key_of((k,)) for k, _ in declared_perms], by_database=not rbac.prune)
+    found_roles = as_declared([(key_of(r[:1]), r) for r in role_rows], [key_of((k,)) for k, _ in declared_roles], by_database=not rbac.prune)
     yield from _upserts(perms, declared_perms, found_perms, src)
     yield from _upserts(roles, declared_roles, found_roles, src)
     # grants compare by the declared spelling of their role and permission keys
@@ -207,10 +217,12 @@ def _upserts(e: Entity, declared, found: dict, src: Source):
         row = found.get(key_of((key,)))
         if row is None:
             yield RowChange("insert_row", "create", _name(e, key), f"{e.what} is missing", src, (_entity_insert(e, key, description),))
-        elif e.description and description is not None and not same_value(description, row[1]):
+            continue
+        stored = row[1] if len(row) > 1 else None  # a description column not there yet reads as NULL
+        if e.description and description is not None and not values.same(description, stored, TEXT):
             tree = exp.Update(this=_table(e.table), expressions=[exp.EQ(this=sqlexec.column(e.description), expression=sqlexec.param(0))],
                               where=exp.Where(this=exp.EQ(this=sqlexec.column(e.key), expression=sqlexec.param(1))))
-            yield RowChange("update_row", "update", _name(e, key), f"{e.description} is {row[1]!r}, declared {description!r}", src,
+            yield RowChange("update_row", "update", _name(e, key), f"{e.description} is {stored!r}, declared {description!r}", src,
                             ((tree, (description, key)),))
 
 

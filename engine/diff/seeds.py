@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlglot import exp
@@ -27,9 +25,10 @@ from .. import sqlexec
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Seed, Source
+from . import values
 
 PRUNE_CODE = "RC106"
-CHUNK = 500  # keys per SELECT: long IN lists stay well under every driver's parameter limit
+CHUNK = 500  # parameters per SELECT: under every engine's limit (SQLite's was 999)
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class SeedPlan:
     description: str | None
     changes: tuple[RowChange, ...]
     reads: tuple[SeedRead, ...] = ()  # what the changes were planned from
+    tables: tuple[tuple[str, str], ...] = ()  # (schema, table) it writes, for ordering by foreign keys
 
 
 def unit_id(seed: Seed) -> str:
@@ -81,8 +81,29 @@ def checksum(seed: Seed) -> str:
 
 
 def rows_digest(rows) -> str:
-    """Digest of rows as a driver returned them (the same driver returns the same types at plan and apply)."""
-    return "sha256:" + hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
+    """Digest of rows as read, in a fixed order and independent of the session (time zone)."""
+    body = sorted(json.dumps([values.digest_form(v) for v in row], default=str) for row in rows)
+    return "sha256:" + hashlib.sha256("\n".join(body).encode()).hexdigest()
+
+
+class _Table:
+    """A seeded table as planning needs it: each column's comparison rules, and which exist now."""
+
+    def __init__(self, seed: Seed, live: SchemaState, sim: SchemaState):
+        after = sim.table(seed.table.schema, seed.table.table)
+        now = live.table(seed.table.schema, seed.table.table)
+        self.columns = {c: values.Column(after.column(c).type) for c in _columns(seed)}
+        self.readable = now is not None and all(now.column(k) is not None for k in seed.key)
+        # what to read: the keys, and with on_conflict: update the declared columns that exist now
+        # (a column a pending unit adds reads as NULL)
+        wanted = _columns(seed) if seed.on_conflict == "update" else list(seed.key)
+        self.read = [c for c in wanted if self.readable and now.column(c) is not None]
+
+    def key(self, seed: Seed, key_values) -> tuple:
+        return tuple(values.canonical(v, self.columns[k]) for k, v in zip(seed.key, key_values))
+
+    def bind(self, column: str, value):
+        return values.to_bind(value, self.columns[column])
 
 
 def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan]:
@@ -97,20 +118,52 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
         if problem:
             problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: table", problem))
             continue
+        table = _Table(seed, live, sim)
         found: list = []
         reads = []
-        if live.table(seed.table.schema, seed.table.table) is not None:  # else a pending unit creates it: empty
-            for tree, values in _selects(seed, live.dialect):
+        if table.readable:  # else a pending unit creates the table or its key: nothing to read
+            for tree, bound in _selects(seed, table):
                 sql = sqlexec.render(tree, live.dialect)
-                rows = sqlexec.run_prepared(conn, sqlexec.to_driver(sql, live.dialect), values).fetchall()
-                reads.append(SeedRead(sql, tuple(values), rows_digest(rows)))
-                found += rows
+                rows = sqlexec.run_prepared(conn, sqlexec.to_driver(sql, live.dialect), bound).fetchall()
+                reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
+                found += [dict(zip(table.read, row)) for row in rows]
         declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
-        existing = as_declared(found, len(seed.key), declared, by_database=not seed.prune)
-        plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(_changes(seed, existing)), tuple(reads)))
+        existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],
+                               [table.key(seed, k) for k in declared], by_database=not seed.prune)
+        ref = (seed.table.schema or sim.default_schema, seed.table.table)
+        plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description,
+                              tuple(_changes(seed, table, existing)), tuple(reads), (ref,)))
     if problems:
         raise SpecError(problems)
     return plans
+
+
+def by_references(plans: list[SeedPlan], state: SchemaState) -> list[SeedPlan]:
+    """``plans`` so that a spec writing rows another spec's rows reference runs first (foreign keys
+    in ``state``); otherwise, and within a cycle, in the given order (seeds in file order, then rbac)."""
+    owner = {t: i for i, p in enumerate(plans) for t in p.tables}
+    needs: list[set[int]] = [set() for _ in plans]
+    for con in state.constraints.values():
+        if con.kind == "foreign_key" and con.ref_table is not None:
+            child = owner.get((con.schema, con.table))
+            parent = owner.get((con.ref_schema or con.schema, con.ref_table))
+            if child is not None and parent is not None and child != parent:
+                needs[child].add(parent)
+    out, done, visiting = [], set(), set()
+
+    def visit(i: int) -> None:
+        if i in done or i in visiting:  # a cycle keeps the given order
+            return
+        visiting.add(i)
+        for j in sorted(needs[i]):
+            visit(j)
+        visiting.discard(i)
+        done.add(i)
+        out.append(plans[i])
+
+    for i in range(len(plans)):
+        visit(i)
+    return out
 
 
 def _missing(seed: Seed, state: SchemaState) -> str | None:
@@ -135,66 +188,70 @@ def _table(ref: ObjectRef):
     return sqlexec.table(ref.table, ref.schema)
 
 
-def _key_test(seed: Seed, values: list, offset: int = 0):
-    """``k1 = :p AND k2 = :q`` for one key, its values appended to ``values``."""
+def _key_test(columns, key_values, bound: list):
+    """``k1 = :p AND k2 IS NULL ...`` for one key; the non-NULL values are appended to ``bound``."""
     tests = []
-    for col, value in zip(seed.key, values[offset:]):
-        tests.append(exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(offset + len(tests))))
+    for col, value in zip(columns, key_values):
+        if value is None:
+            tests.append(exp.Is(this=sqlexec.column(col), expression=exp.Null()))
+        else:
+            tests.append(exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(len(bound))))
+            bound.append(value)
     return exp.and_(*tests) if len(tests) > 1 else tests[0]
 
 
-def _selects(seed: Seed, dialect: str):
-    """(tree, values) SELECTs reading the declared keys' rows (or, when pruning, every row), ordered by key."""
-    columns = _columns(seed)
-    base = exp.select(*[sqlexec.column(c) for c in columns]).from_(_table(seed.table)).order_by(*[sqlexec.column(k) for k in seed.key])
+def _selects(seed: Seed, table: _Table):
+    """(tree, values) SELECTs reading the declared keys' rows (or, when pruning, every row)."""
+    base = exp.select(*[sqlexec.column(c) for c in table.read]).from_(_table(seed.table))
     if seed.prune:
         yield base, []
         return
-    keys = [tuple(row[k] for k in seed.key) for row in seed.rows]
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
+    keys = [tuple(table.bind(k, row[k]) for k in seed.key) for row in seed.rows]
+    size = max(1, CHUNK // len(seed.key))  # at most CHUNK parameters per SELECT
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
         if len(seed.key) == 1:
             test = exp.In(this=sqlexec.column(seed.key[0]), expressions=[sqlexec.param(i) for i in range(len(chunk))])
             yield base.where(test), [k[0] for k in chunk]
         else:
-            values = [v for key in chunk for v in key]
-            tests = [_key_test(seed, values, i * len(seed.key)) for i in range(len(chunk))]
-            yield base.where(exp.or_(*tests)), values
+            bound: list = []
+            tests = [_key_test(seed.key, key, bound) for key in chunk]
+            yield base.where(exp.or_(*tests)), bound
 
 
-def _changes(seed: Seed, existing: dict):
-    columns = _columns(seed)
+def _changes(seed: Seed, table: _Table, existing: dict):
     declared = set()
     for i, row in enumerate(seed.rows):
         key = tuple(row[k] for k in seed.key)
-        declared.add(key_of(key))
-        found = existing.get(key_of(key))
+        norm = table.key(seed, key)
+        declared.add(norm)
+        found = existing.get(norm)
         source = Source(seed.source.file, seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line)
         name = _object(seed, key)
         if found is None:
             cols = list(row)
             tree = exp.insert(exp.values([tuple(sqlexec.param(j) for j in range(len(cols)))]),
                               exp.Schema(this=_table(seed.table), expressions=[sqlexec.ident(c) for c in cols]))
-            yield RowChange("insert_row", "create", name, "row is missing", source, ((tree, tuple(row[c] for c in cols)),))
+            yield RowChange("insert_row", "create", name, "row is missing", source, ((tree, tuple(table.bind(c, row[c]) for c in cols)),))
             continue
         if seed.on_conflict != "update":
             continue
-        actual = dict(zip(columns, found))
-        wrong = [c for c in row if c not in seed.key and not same_value(row[c], actual[c])]
+        wrong = [c for c in row if c not in seed.key and not values.same(row[c], found.get(c), table.columns[c])]
         if wrong:
             sets = [exp.EQ(this=sqlexec.column(c), expression=sqlexec.param(j)) for j, c in enumerate(wrong)]
-            values = [row[c] for c in wrong] + list(key)
-            tree = exp.Update(this=_table(seed.table), expressions=sets, where=exp.Where(this=_key_test(seed, values, len(wrong))))
-            why = "; ".join(f"{c} is {_show(actual[c])}, declared {_show(row[c])}" for c in wrong)
-            yield RowChange("update_row", "update", name, why, source, ((tree, tuple(values)),))
+            bound = [table.bind(c, row[c]) for c in wrong]
+            where = _key_test(seed.key, [table.bind(k, row[k]) for k in seed.key], bound)
+            tree = exp.Update(this=_table(seed.table), expressions=sets, where=exp.Where(this=where))
+            why = "; ".join(f"{c} is {_show(found.get(c))}, declared {_show(row[c])}" for c in wrong)
+            yield RowChange("update_row", "update", name, why, source, ((tree, tuple(bound)),))
     if seed.prune:
         for norm, found in existing.items():
             if norm in declared:
                 continue
-            key = tuple(found[: len(seed.key)])
-            values = list(key)
-            tree = exp.Delete(this=_table(seed.table), where=exp.Where(this=_key_test(seed, values)))
-            yield RowChange("delete_row", "delete", _object(seed, key), "row is not declared (prune: true)", seed.source, ((tree, tuple(values)),))
+            key = tuple(found[k] for k in seed.key)
+            bound: list = []
+            tree = exp.Delete(this=_table(seed.table), where=exp.Where(this=_key_test(seed.key, key, bound)))
+            yield RowChange("delete_row", "delete", _object(seed, key), "row is not declared (prune: true)", seed.source, ((tree, tuple(bound)),))
 
 
 def _object(seed: Seed, key: tuple) -> str:
@@ -205,69 +262,31 @@ def _show(value) -> str:
     return "NULL" if value is None else json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
 
 
-# -- comparing declared and stored values --------------------------------------------------
+# -- matching stored rows to declared keys --------------------------------------------------
 
-def as_declared(rows, width: int, declared: list[tuple], by_database: bool) -> dict:
-    """Stored rows by the normalised declared key each stands for (``key_of``); others by their own key.
+def as_declared(rows, declared: list[tuple], by_database: bool) -> dict:
+    """Stored ``(canonical key, row)`` pairs by the declared key each stands for; others by their own key.
 
     With ``by_database`` the rows were selected by their declared keys, so a row spelled
     differently from every declared key was still found equal by the database (a
     case-insensitive MySQL collation, trailing spaces): it stands for the declared key it folds to.
     """
-    exact = {key_of(k) for k in declared}
+    exact = set(declared)
     folded: dict = {}
     for key in declared:
         folded.setdefault(_fold(key), key)
     out: dict = {}
-    for row in rows:
-        norm = key_of(row[:width])
-        if norm not in exact and by_database and _fold(row[:width]) in folded:
-            norm = key_of(folded[_fold(row[:width])])
-        out[norm] = row
+    for key, row in rows:
+        if key not in exact and by_database and _fold(key) in folded:
+            key = folded[_fold(key)]
+        out[key] = row
     return out
 
 
-def _fold(key) -> tuple:
-    return tuple(v.casefold().rstrip(" ") if isinstance(v, str) else _norm(v) for v in key)
+def _fold(key: tuple) -> tuple:
+    return tuple(v.casefold().rstrip(" ") if isinstance(v, str) else v for v in key)
 
 
-def key_of(values) -> tuple:
-    """A key as a comparable tuple: numbers and booleans by value, everything else as text."""
-    return tuple(_norm(v) for v in values)
-
-
-def _norm(value):
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return ("n", Decimal(int(value)))
-    if isinstance(value, (int, float, Decimal)):
-        return ("n", Decimal(str(value)).normalize())
-    if isinstance(value, (datetime, date, time)):
-        return ("s", value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat())
-    return ("s", str(value))
-
-
-def same_value(declared, actual) -> bool:
-    """Whether a stored value already equals a declared YAML scalar, across drivers' types.
-
-    Booleans match 1/0 (MySQL, SQLite); numbers compare by value (Decimal, float,
-    numeric text); timestamps compare with a declared ISO text, ``T`` or space.
-    """
-    if declared is None or actual is None:
-        return declared is None and actual is None
-    if isinstance(declared, bool):
-        return isinstance(actual, (bool, int, Decimal)) and actual in (0, 1) and bool(actual) == declared
-    if isinstance(declared, (int, float)) or isinstance(actual, (int, float, Decimal)):
-        try:
-            return Decimal(str(declared)) == Decimal(str(actual))
-        except InvalidOperation:
-            return False
-    if isinstance(actual, datetime):
-        try:
-            return datetime.fromisoformat(str(declared)) == actual
-        except ValueError:
-            return False
-    if isinstance(actual, (date, time)):
-        return str(declared) == actual.isoformat()
-    return str(declared) == str(actual)
+def key_of(values_) -> tuple:
+    """A key of text values (rbac names and permission keys) as a comparable tuple."""
+    return tuple(None if v is None else str(v) for v in values_)

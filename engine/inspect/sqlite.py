@@ -29,6 +29,8 @@ engines (SQLite's pragma says nullable unless NOT NULL was written).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
@@ -99,6 +101,9 @@ def _create_sql(objects: list, object_type: str) -> dict[tuple[str, str], str | 
     return {(schema, name): sql for schema, type_, name, _table, sql in objects if type_ == object_type}
 
 
+WITHOUT_ROWID = re.compile(r"\)\s*(?:STRICT\s*,\s*)?WITHOUT\s+ROWID\b", re.IGNORECASE)
+
+
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     """Every table and view (header rows first, so a view whose columns failed still appears)."""
     heads = [(s, n, t, None, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
@@ -106,10 +111,11 @@ def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     pk_columns: dict[tuple[str, str], int] = {}
     for schema, table, _name, _type, _nn, _default, pk in columns:
         pk_columns[(schema, table)] = pk_columns.get((schema, table), 0) + (1 if pk else 0)
+    no_rowid = {(s, n) for s, t, n, _tbl, sql in objects if t == "table" and WITHOUT_ROWID.search(sql or "")}
     rows = (
         (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default,
-         # the one INTEGER primary-key column is the rowid: SQLite numbers rows that leave it out
-         bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER")
+         # the one INTEGER primary-key column of a rowid table is the rowid: SQLite numbers rows that leave it out
+         bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER" and (schema, table) not in no_rowid)
         for schema, table, name, type_, not_null, default, pk in columns
     )
     return build_tables([*heads, *rows])
