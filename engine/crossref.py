@@ -308,10 +308,39 @@ def _seeds(docs, declared) -> Iterator[Diagnostic]:
             if nulls:
                 yield Diagnostic(doc.file, rows.line_of(i), f"rows[{i}].{nulls[0]}", f"key column {nulls[0]} is null: a row's key needs a value")
                 continue
-            value = tuple(row[k] for k in key)
+            value = tuple(_key_text(row[k]) for k in key)
             if value in seen:
                 yield Diagnostic(doc.file, rows.line_of(i), f"rows[{i}]", f"duplicate row key {value if len(value) > 1 else value[0]!r} (first at line {seen[value]})")
             seen[value] = rows.line_of(i)
+
+
+def _key_text(value) -> str:
+    """A key value as the text a database column would see: 1, 1.0 and "1" are one key."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@_register
+def _pruned_tables(docs, declared) -> Iterator[Diagnostic]:
+    """A table a pruning spec owns is written by no other spec: each would undo the other on every apply."""
+    writers = []  # (table as written, spec label, prunes, file, line of prune)
+    for doc in docs.get("seed", []):
+        data = doc.data
+        writers.append((data["table"], f"seed {data['name']}", data.get("prune", False), doc.file, data.line_of("prune")))
+    for doc in docs.get("rbac", []):
+        data = doc.data
+        for key in ("roles", "permissions", "grants"):
+            writers.append((data["tables"][key]["table"], f"rbac {data['name']}", data.get("prune", False), doc.file, data.line_of("prune")))
+    for table, label, prunes, file, line in writers:
+        if not prunes:
+            continue
+        others = sorted({other for t, other, _, _, _ in writers if t == table and other != label})
+        if others:
+            yield Diagnostic(file, line, "prune", f"{label} prunes {table}, which {', '.join(others)} also write{'s' if len(others) == 1 else ''}: "
+                             "each apply would delete the other's rows (declare them in one spec, or drop prune)")
 
 
 @_register

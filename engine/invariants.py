@@ -116,12 +116,24 @@ def _present(conn, ref: ObjectRef, column: str, values) -> set[str]:
     return {str(row[0]) for row in sqlexec.execute(conn, tree, list(values))}
 
 
+def _absent(declared, found: set[str]) -> list:
+    """Declared values the database did not return for ``IN (declared)``.
+
+    A returned value equal to no declared one was still matched by the database's own
+    comparison (a case-insensitive MySQL collation): it covers the declared values it folds to,
+    as plan matches them.
+    """
+    exact = {str(v) for v in declared}
+    folded = {f.casefold().rstrip(" ") for f in found if f not in exact}
+    return [v for v in declared if str(v) not in found and str(v).casefold().rstrip(" ") not in folded]
+
+
 def _rows_exist(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
     missing = _missing(inv, state, ObjectRef(inv.table.schema, inv.table.table, inv.column))
     if missing:
         return missing
     found = _present(conn, inv.table, inv.column, inv.values)
-    absent = [v for v in inv.values if str(v) not in found]
+    absent = _absent(inv.values, found)
     detail = f"all {len(inv.values)} present in {inv.table.table_text}.{inv.column}" if not absent else f"missing from {inv.table.table_text}.{inv.column}: {', '.join(map(str, absent))}"
     return _res(inv, not absent, {"missing": absent}, list(inv.values), detail)
 
@@ -144,7 +156,7 @@ def _rbac_granted(inv: Invariant, conn, state, rbacs) -> InvariantResult:
         .where(exp.In(this=sqlexec.column(t.permission_key, "p"), expressions=[sqlexec.param(i) for i in range(len(values))]))
     )
     granted = {str(r[0]) for r in sqlexec.execute(conn, tree, values)}
-    absent = [v for v in values if str(v) not in granted]
+    absent = _absent(values, granted)
     detail = f"all {len(values)} critical permissions granted" if not absent else f"critical permissions missing or granted to no role: {', '.join(absent)}"
     return _res(inv, not absent, {"ungranted": absent}, values, detail)
 

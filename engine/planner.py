@@ -308,6 +308,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
     seed_units, seed_actions, seed_touched, reads = _seed_actions(list(seeds), state, lock_timeout)
+    warnings = list(warnings) + [sp.deferred for sp in seeds if sp.deferred]
     units += tuple(seed_units)
     actions += seed_actions
     touched |= seed_touched

@@ -78,6 +78,21 @@ def run_prepared(conn, sql: str, values=()):
     return conn.exec_driver_sql(sql, params(values))
 
 
+def read_rows(conn, sql: str, values=()) -> list:
+    """Rows of a SELECT from ``prepare``, inside a savepoint where one is open, so that a
+    refused query (a value the column cannot hold) leaves the transaction usable."""
+    if not conn.in_transaction():
+        return run_prepared(conn, sql, values).fetchall()
+    savepoint = conn.begin_nested()
+    try:
+        rows = run_prepared(conn, sql, values).fetchall()
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return rows
+
+
 def execute(conn, tree, values=()):
     """Execute ``tree`` with ``values`` bound; returns the SQLAlchemy result."""
     return run_prepared(conn, prepare(tree, dialect_of(conn)), values)

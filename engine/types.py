@@ -14,6 +14,7 @@ import re
 # Ordered: the first pattern matching the lowercased type text wins.
 _FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^tinyint\(1\)", "boolean"),
+    (r"^bit\(1\)", "boolean"),
     (r"^(bool|boolean)\b", "boolean"),
     (r"^(big|small|tiny|medium)?int(eger)?\b|^int[248]\b|^(big|small)?serial\b|^mediumint", "integer"),
     (r"^timestamp(\(\d+\))? with time zone|^timestamptz", "timestamptz"),

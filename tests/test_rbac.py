@@ -7,6 +7,7 @@ Each test gets its own database on SQLite, PostgreSQL and MariaDB/MySQL (the
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -241,8 +242,53 @@ INSERT INTO auth.roles (id, name) VALUES (10, 'admin')""")
     write(specs, "rbac", RBAC.replace("{table: roles", "{table: auth.roles").replace("{table: permissions", "{table: auth.permissions")
           .replace("{table: role_permissions", "{table: auth.role_permissions"))
     plan = plan_json(recon, specs, postgres_db)
-    assert ("update_row", "auth.roles[name='admin']", "description is None, declared 'Everything'") in [
+    assert ("update_row", "auth.roles[name='admin']", "description is NULL, declared 'Everything'") in [
         (a["op"], a["object"], a["reason"]) for a in plan["actions"]]
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 0, err
     assert plan_json(recon, specs, postgres_db)["units"] == []
+
+
+def test_a_key_column_a_pending_unit_adds_defers_the_rbac_spec(recon, postgres_db, specs):
+    postgres_db.run("""CREATE TABLE roles (id serial PRIMARY KEY, title text);
+CREATE TABLE permissions (id serial PRIMARY KEY, "key" varchar(150) NOT NULL UNIQUE, description text);
+CREATE TABLE role_permissions (role_id integer NOT NULL REFERENCES roles (id), permission_id integer NOT NULL REFERENCES permissions (id),
+    PRIMARY KEY (role_id, permission_id))""")
+    write(specs, "unit", "kind: migration\nid: R-1\nscope: schema\noperations:\n"
+                         "  - add_column: {table: roles, name: name, type: varchar(50), nullable: true}\n"
+                         "  - add_column: {table: roles, name: description, type: text}\n")
+    write(specs, "rbac", RBAC)
+    plan = plan_json(recon, specs, postgres_db)
+    assert [u["id"] for u in plan["units"]] == ["R-1"]
+    assert any("rbac core: roles.name comes with a pending unit" in w for w in plan["warnings"])
+    code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
+    assert code == 0, err
+    code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
+    assert code == 0, err
+    assert plan_json(recon, specs, postgres_db)["units"] == []
+
+
+def test_every_table_problem_is_reported(recon, sqlite_db, specs):
+    write(specs, "rbac", RBAC.replace("{table: roles, key: name", "{table: rolez, key: name").replace("key: key, description", "key: kee, description"))
+    sqlite_db.run(EXISTING)
+    code, _, err = recon("plan", "--specs", specs, "--db", sqlite_db.url)
+    assert code == 1
+    assert "table rolez does not exist, and no pending unit creates it" in err and "permissions has no column kee" in err
+
+
+def test_mysql_case_insensitive_names_satisfy_the_rbac_invariants(recon, mysql_db, specs):
+    mysql_db.run(_sql(mysql_db, EXISTING.replace("'admin'", "'Admin'").replace("'dashboard.view'", "'Dashboard.View'")))
+    write(specs, "rbac", RBAC)
+    code, out, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
+    assert code == 0, err
+    assert re.search(r"invariants \d/3 -> 3/3", out), out
+    assert plan_json(recon, specs, mysql_db)["units"] == []
+
+
+def test_sqlite_integer_primary_key_desc_is_not_the_rowid(recon, sqlite_db, specs):
+    sqlite_db.run(EXISTING.replace("CREATE TABLE roles (id integer NOT NULL, name varchar(100) NOT NULL, description text,\n    CONSTRAINT roles_pkey PRIMARY KEY (id), ",
+                                   "CREATE TABLE roles (id INTEGER PRIMARY KEY DESC, name varchar(100) NOT NULL, description text,\n    "))
+    write(specs, "rbac", RBAC)
+    code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
+    assert code == 0, err
+    assert plan_json(recon, specs, sqlite_db)["units"] == []

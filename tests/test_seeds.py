@@ -462,3 +462,123 @@ def test_seed_units_take_the_environment_lock_timeout(sqlite_db, specs):
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     plan = engine.plan(engine.load_specs(str(specs)), sqlite_db.url, lock_timeout="30s")
     assert [(u.id, u.lock_timeout) for u in plan.units] == [("seed:defaults", "30s")]
+
+
+# -- second review: what columns do to values, binding, ordering, pending renames --------------
+
+
+def test_values_the_column_pads_rounds_or_narrows_settle(recon, db, specs):
+    cols = {"postgresql": "c char(5), i integer, s smallint, f real, ts timestamp(0), tz timestamptz",
+            "mysql": "c char(5), i integer, s smallint, f float, ts datetime, tz datetime",
+            "sqlite": "c char(5), i integer, s smallint, f real, ts timestamp, tz timestamp"}[db.dialect]
+    db.run(_sql(db, f"CREATE TABLE odd (k varchar(10) NOT NULL PRIMARY KEY, {cols})"))
+    write(specs, "seed", """
+        kind: seed
+        name: odd
+        table: odd
+        key: [k]
+        rows:
+          - {k: a, c: ab, i: 1.5, s: 3.7, f: 1.5e10, ts: "2026-01-01 10:00:00.6", tz: "2026-01-01 10:00:00+02:00"}
+        on_conflict: update
+        """.replace("+02:00", "" if db.dialect == "mysql" else "+02:00"))  # MariaDB refuses an offset in a DATETIME
+    converges(recon, specs, db)
+
+
+def test_char_keys_with_prune_settle(recon, postgres_db, specs):
+    postgres_db.run("CREATE TABLE t (code char(5) PRIMARY KEY, name text);\nINSERT INTO t VALUES ('ab', 'x')")
+    write(specs, "seed", "kind: seed\nname: t\ntable: t\nkey: code\nrows: [{code: ab, name: x}]\nprune: true\n")
+    assert plan_json(recon, specs, postgres_db)["units"] == []
+
+
+def test_mysql_time_is_a_duration(recon, mysql_db, specs):
+    mysql_db.run("CREATE TABLE t (k varchar(20) NOT NULL PRIMARY KEY, tm time)")
+    write(specs, "seed", 'kind: seed\nname: t\ntable: t\nkey: [k]\nrows: [{k: b, tm: "-01:00:00"}, {k: c, tm: "25:00:00"}]\non_conflict: update\n')
+    converges(recon, specs, mysql_db)
+
+
+def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
+    json_type = {"postgresql": "jsonb", "mysql": "json", "sqlite": "text"}[db.dialect]
+    db.run(_sql(db, f"CREATE TABLE b (k varchar(10) NOT NULL PRIMARY KEY, flag boolean, n integer, j {json_type})"))
+    write(specs, "seed", """
+        kind: seed
+        name: b
+        table: b
+        key: [k]
+        rows: [{k: one, flag: 1, n: true, j: 5}, {k: two, flag: "yes", n: false, j: '{"a": [1, 2]}'}]
+        on_conflict: update
+        """)
+    converges(recon, specs, db)
+
+
+def test_values_a_column_cannot_hold_are_spec_errors_at_their_line(recon, db, specs):
+    db.run(_sql(db, "CREATE TABLE t (id integer NOT NULL PRIMARY KEY, v text);\nCREATE TABLE u (id integer NOT NULL PRIMARY KEY, v text)"))
+    write(specs, "s", """
+        kind: seed
+        name: s
+        table: t
+        key: [id]
+        rows:
+          - {id: 1, v: a}
+          - {id: x1, v: b}
+        ---
+        kind: seed
+        name: s2
+        table: u
+        key: [id]
+        rows: [{id: 1, wieght: 2}]
+        """)
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "Traceback" not in err
+    assert "s.yaml:7: rows[1].id: 'x1' is not a valid integer value for t.id" in err
+    assert "s.yaml:9: seed s2: table: u has no column wieght" in err
+
+
+def test_keys_the_database_refuses_are_spec_errors(recon, postgres_db, specs):
+    postgres_db.run("CREATE TABLE t (id uuid PRIMARY KEY, v text)")
+    write(specs, "s", "kind: seed\nname: s\ntable: t\nkey: [id]\nrows: [{id: not-a-uuid, v: a}]\n")
+    code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
+    assert code == 1 and "Traceback" not in err
+    assert "s.yaml:1: seed s: key: the database refused the declared keys: invalid input syntax for type uuid" in err
+
+
+def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE countries (code char(2) NOT NULL PRIMARY KEY, name text);
+        CREATE TABLE cities (name varchar(40) NOT NULL PRIMARY KEY, country char(2) NOT NULL,
+            CONSTRAINT cities_country_fkey FOREIGN KEY (country) REFERENCES countries (code))
+        """))
+    write(specs, "a", "kind: seed\nname: cities\ntable: cities\nkey: [name]\nrows: [{name: Paris, country: FR}, {name: Tokyo, country: JP}]\n")
+    write(specs, "b", "kind: seed\nname: eu\ntable: countries\nkey: [code]\nrows: [{code: FR, name: France}]\n")
+    write(specs, "c", "kind: seed\nname: asia\ntable: countries\nkey: [code]\nrows: [{code: JP, name: Japan}]\n")
+    assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:eu", "seed:asia", "seed:cities"]
+    converges(recon, specs, db)
+
+
+def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
+    db.run(_sql(db, """
+        CREATE TABLE prefs (k varchar(20) NOT NULL PRIMARY KEY, value text);
+        INSERT INTO prefs (k, value) VALUES ('theme', 'light')
+        """))
+    write(specs, "unit", "kind: migration\nid: R-1\nscope: schema\noperations:\n  - rename_column: {table: prefs, name: k, new_name: key}\n")
+    write(specs, "seed", "kind: seed\nname: prefs\ntable: prefs\nkey: [key]\nrows: [{key: theme, value: dark}]\non_conflict: update\n")
+    plan = plan_json(recon, specs, db)
+    assert [u["id"] for u in plan["units"]] == ["R-1"]
+    assert any("seed prefs: key column key of prefs comes with a pending unit" in w for w in plan["warnings"])
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert [(a["op"], a["reason"]) for a in plan_json(recon, specs, db)["actions"]] == [("update_row", "value is 'light', declared 'dark'")]
+    converges(recon, specs, db)
+
+
+def test_a_pruning_spec_may_not_share_its_table(recon, sqlite_db, specs):
+    write(specs, "a", "kind: seed\nname: a\ntable: roles\nkey: [name]\nrows: [{name: x}]\nprune: true\n")
+    write(specs, "b", "kind: seed\nname: b\ntable: roles\nkey: [name]\nrows: [{name: y}]\n")
+    code, _, err = recon("validate", "--specs", specs)
+    assert code == 1
+    assert "a.yaml:6: prune: seed a prunes roles, which seed b also writes: each apply would delete the other's rows" in err
+
+
+def test_keys_equal_as_text_are_duplicates(recon, specs):
+    write(specs, "a", "kind: seed\nname: a\ntable: t\nkey: [a, b]\nrows:\n  - {a: y, b: 1, v: one}\n  - {a: y, b: '1', v: two}\n")
+    code, _, err = recon("validate", "--specs", specs)
+    assert code == 1 and "a.yaml:7: rows[1]: duplicate row key ('y', '1') (first at line 6)" in err

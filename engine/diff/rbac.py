@@ -23,14 +23,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from .. import sqlexec, types
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Rbac, Source
+from ..target import driver_message
 from . import values
-from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest
+from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest, show
 
 
 TEXT = values.Column("text")
@@ -64,50 +66,85 @@ def plan_rbac(rbacs, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan
     """Plan every rbac spec; ``sim`` is the schema after the pending units (a table they create reads as empty)."""
     problems, plans = [], []
     for rbac in rbacs:
-        try:
-            roles, perms = _entities(rbac, sim)
-        except ValueError as exc:
-            problems.append(Diagnostic(rbac.source.file, rbac.source.line, f"rbac {rbac.name}: tables", str(exc)))
-            continue
         t = rbac.tables
+        where = (rbac.source.file, rbac.source.line)
+        roles, perms, found = _entities(rbac, sim)
+        if found:
+            problems += [Diagnostic(*where, f"rbac {rbac.name}: tables", p) for p in found]
+            continue
+        written = tuple((ref.schema or sim.default_schema, ref.table) for ref in (t.permissions, t.roles, t.grants))
+        pending = _pending_columns(rbac, roles, perms, live)
+        if pending:
+            plans.append(SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, (), tables=written, deferred=(
+                f"rbac {rbac.name}: {', '.join(pending)} come{'s' if len(pending) == 1 else ''} with a pending unit;"
+                " its rows are planned once that unit is applied (run plan again)")))
+            continue
         reads: list[SeedRead] = []
 
-        def read(tree, values, table: ObjectRef, *others: ObjectRef) -> list:
+        def read(tree, bound, table: ObjectRef, *others: ObjectRef) -> list:
             if any(live.table(ref.schema, ref.table) is None for ref in (table, *others)):
                 return []
             sql = sqlexec.render(tree, live.dialect)
-            rows = sqlexec.run_prepared(conn, sqlexec.to_driver(sql, live.dialect), values).fetchall()
-            reads.append(SeedRead(sql, tuple(values), rows_digest(rows)))
+            rows = sqlexec.read_rows(conn, sqlexec.to_driver(sql, live.dialect), bound)
+            reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
             return rows
 
-        role_rows = read(*_entity_select(roles, [r.name for r in rbac.roles], rbac.prune, live), roles.table)
-        perm_rows = read(*_entity_select(perms, [p.key for p in rbac.permissions], rbac.prune, live), perms.table)
-        grant_rows = read(*_grant_select(rbac, roles, perms), t.grants, roles.table, perms.table)
+        try:
+            role_rows = read(*_entity_select(roles, [r.name for r in rbac.roles], rbac.prune, live), roles.table)
+            perm_rows = read(*_entity_select(perms, [p.key for p in rbac.permissions], rbac.prune, live), perms.table)
+            grant_rows = read(*_grant_select(rbac, roles, perms), t.grants, roles.table, perms.table)
+        except DBAPIError as exc:
+            problems.append(Diagnostic(*where, f"rbac {rbac.name}: tables", f"the database refused the query: {driver_message(exc)}"))
+            continue
         changes = _changes(rbac, roles, perms, role_rows, perm_rows, grant_rows)
-        written = tuple((ref.schema or sim.default_schema, ref.table) for ref in (t.permissions, t.roles, t.grants))
         plans.append(SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, tuple(changes), tuple(reads), written))
     if problems:
         raise SpecError(problems)
     return plans
 
 
-def _entities(rbac: Rbac, sim: SchemaState) -> tuple[Entity, Entity]:
+def _entities(rbac: Rbac, sim: SchemaState) -> tuple[Entity | None, Entity | None, list[str]]:
+    """Roles and permissions as the grants table references them, or every problem found."""
     t = rbac.tables
-    _require(sim, t.grants, t.grant_role, t.grant_permission)
+    problems = []
+    try:
+        _require(sim, t.grants, t.grant_role, t.grant_permission)
+    except ValueError as exc:
+        problems.append(str(exc))
     out = []
     for what, ref, key, desc, column in (("role", t.roles, t.role_key, t.role_description, t.grant_role),
                                          ("permission", t.permissions, t.permission_key, t.permission_description, t.grant_permission)):
-        table = _require(sim, ref, key, *([desc] if desc else []))
-        ident = referenced(sim, t.grants, column, ref)
+        try:
+            table = _require(sim, ref, key, *([desc] if desc else []))
+            ident = referenced(sim, t.grants, column, ref)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
         col = table.column(ident)
         if col is None:
-            raise ValueError(f"{t.grants.table_text}.{column} references {ref.table_text}.{ident}, which does not exist")
+            problems.append(f"{t.grants.table_text}.{column} references {ref.table_text}.{ident}, which does not exist")
+            continue
         new_id = ident != key and col.default is None and not col.generated
         if new_id and types.family(col.type) != "integer":
-            raise ValueError(f"{ref.table_text}.{ident} has no default and is not an integer: recon cannot number new {what}s "
-                             f"(give the column a default or make it an identity)")
+            problems.append(f"{ref.table_text}.{ident} has no default and is not an integer: recon cannot number new {what}s "
+                            f"(give the column a default or make it an identity)")
+            continue
         out.append(Entity(what, ref, key, desc, ident, new_id))
-    return out[0], out[1]
+    if problems:
+        return None, None, problems
+    return out[0], out[1], []
+
+
+def _pending_columns(rbac: Rbac, roles: Entity, perms: Entity, live: SchemaState) -> list[str]:
+    """Key, id and grant columns of existing tables that only a pending unit adds (or renames)."""
+    t = rbac.tables
+    wanted = ((roles.table, (roles.key, roles.id)), (perms.table, (perms.key, perms.id)), (t.grants, (t.grant_role, t.grant_permission)))
+    out = []
+    for ref, columns in wanted:
+        table = live.table(ref.schema, ref.table)
+        if table is not None:
+            out += [f"{ref.table_text}.{c}" for c in dict.fromkeys(columns) if table.column(c) is None]
+    return out
 
 
 def _require(state: SchemaState, ref: ObjectRef, *columns: str):
@@ -222,7 +259,7 @@ def _upserts(e: Entity, declared, found: dict, src: Source):
         if e.description and description is not None and not values.same(description, stored, TEXT):
             tree = exp.Update(this=_table(e.table), expressions=[exp.EQ(this=sqlexec.column(e.description), expression=sqlexec.param(0))],
                               where=exp.Where(this=exp.EQ(this=sqlexec.column(e.key), expression=sqlexec.param(1))))
-            yield RowChange("update_row", "update", _name(e, key), f"{e.description} is {stored!r}, declared {description!r}", src,
+            yield RowChange("update_row", "update", _name(e, key), f"{e.description} is {show(stored)}, declared {show(description)}", src,
                             ((tree, (description, key)),))
 
 

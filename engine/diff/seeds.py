@@ -19,12 +19,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from .. import sqlexec
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Seed, Source
+from ..target import driver_message
 from . import values
 
 PRUNE_CODE = "RC106"
@@ -67,6 +69,7 @@ class SeedPlan:
     changes: tuple[RowChange, ...]
     reads: tuple[SeedRead, ...] = ()  # what the changes were planned from
     tables: tuple[tuple[str, str], ...] = ()  # (schema, table) it writes, for ordering by foreign keys
+    deferred: str | None = None  # why its rows cannot be planned before the pending units run
 
 
 def unit_id(seed: Seed) -> str:
@@ -92,12 +95,14 @@ class _Table:
     def __init__(self, seed: Seed, live: SchemaState, sim: SchemaState):
         after = sim.table(seed.table.schema, seed.table.table)
         now = live.table(seed.table.schema, seed.table.table)
-        self.columns = {c: values.Column(after.column(c).type) for c in _columns(seed)}
-        self.readable = now is not None and all(now.column(k) is not None for k in seed.key)
+        self.columns = {c: values.Column(after.column(c).type, sim.dialect) for c in _columns(seed)}
+        self.exists = now is not None
+        # a key column a pending unit adds or renames: the rows cannot be matched before it runs
+        self.unkeyed = [k for k in seed.key if now is not None and now.column(k) is None]
         # what to read: the keys, and with on_conflict: update the declared columns that exist now
         # (a column a pending unit adds reads as NULL)
         wanted = _columns(seed) if seed.on_conflict == "update" else list(seed.key)
-        self.read = [c for c in wanted if self.readable and now.column(c) is not None]
+        self.read = [c for c in wanted if now is not None and now.column(c) is not None]
 
     def key(self, seed: Seed, key_values) -> tuple:
         return tuple(values.canonical(v, self.columns[k]) for k, v in zip(seed.key, key_values))
@@ -109,8 +114,9 @@ class _Table:
 def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan]:
     """Plan every seed against the live rows; ``sim`` is the schema after the pending units.
 
-    A seeded table or column that exists neither now nor after the pending units is
-    a problem of the spec: all of them are raised together.
+    A seeded table or column that exists neither now nor after the pending units, a value
+    its column cannot hold, or keys the database refuses are problems of the spec: all of
+    them are raised together, with the seed's file and line.
     """
     problems, plans = [], []
     for seed in seeds:
@@ -119,12 +125,26 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
             problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: table", problem))
             continue
         table = _Table(seed, live, sim)
+        bad = _bad_values(seed, table)
+        if bad:
+            problems += bad
+            continue
+        if table.unkeyed:
+            plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, (), deferred=(
+                f"seed {seed.name}: key column {', '.join(table.unkeyed)} of {seed.table.table_text} comes with a pending unit;"
+                " its rows are planned once that unit is applied (run plan again)")))
+            continue
         found: list = []
         reads = []
-        if table.readable:  # else a pending unit creates the table or its key: nothing to read
+        if table.exists:  # else a pending unit creates the table: nothing to read
             for tree, bound in _selects(seed, table):
                 sql = sqlexec.render(tree, live.dialect)
-                rows = sqlexec.run_prepared(conn, sqlexec.to_driver(sql, live.dialect), bound).fetchall()
+                try:
+                    rows = sqlexec.read_rows(conn, sqlexec.to_driver(sql, live.dialect), bound)
+                except DBAPIError as exc:
+                    problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: key",
+                                               f"the database refused the declared keys: {driver_message(exc)}"))
+                    break
                 reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
                 found += [dict(zip(table.read, row)) for row in rows]
         declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
@@ -138,17 +158,30 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
     return plans
 
 
+def _bad_values(seed: Seed, table: _Table) -> list[Diagnostic]:
+    """Declared values their column cannot hold (``x1`` for an integer), each at its row's line."""
+    out = []
+    for i, row in enumerate(seed.rows):
+        line = seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line
+        for column, value in row.items():
+            why = values.problem(value, table.columns[column])
+            if why:
+                out.append(Diagnostic(seed.source.file, line, f"rows[{i}].{column}", f"{why} for {seed.table.table_text}.{column}"))
+    return out
+
+
 def by_references(plans: list[SeedPlan], state: SchemaState) -> list[SeedPlan]:
     """``plans`` so that a spec writing rows another spec's rows reference runs first (foreign keys
     in ``state``); otherwise, and within a cycle, in the given order (seeds in file order, then rbac)."""
-    owner = {t: i for i, p in enumerate(plans) for t in p.tables}
+    owners: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(plans):
+        for t in p.tables:
+            owners.setdefault(t, []).append(i)
     needs: list[set[int]] = [set() for _ in plans]
     for con in state.constraints.values():
         if con.kind == "foreign_key" and con.ref_table is not None:
-            child = owner.get((con.schema, con.table))
-            parent = owner.get((con.ref_schema or con.schema, con.ref_table))
-            if child is not None and parent is not None and child != parent:
-                needs[child].add(parent)
+            for child in owners.get((con.schema, con.table), ()):
+                needs[child] |= {parent for parent in owners.get((con.ref_schema or con.schema, con.ref_table), ()) if parent != child}
     out, done, visiting = [], set(), set()
 
     def visit(i: int) -> None:
@@ -242,7 +275,7 @@ def _changes(seed: Seed, table: _Table, existing: dict):
             bound = [table.bind(c, row[c]) for c in wrong]
             where = _key_test(seed.key, [table.bind(k, row[k]) for k in seed.key], bound)
             tree = exp.Update(this=_table(seed.table), expressions=sets, where=exp.Where(this=where))
-            why = "; ".join(f"{c} is {_show(found.get(c))}, declared {_show(row[c])}" for c in wrong)
+            why = "; ".join(f"{c} is {show(found.get(c))}, declared {show(row[c])}" for c in wrong)
             yield RowChange("update_row", "update", name, why, source, ((tree, tuple(bound)),))
     if seed.prune:
         for norm, found in existing.items():
@@ -255,10 +288,11 @@ def _changes(seed: Seed, table: _Table, existing: dict):
 
 
 def _object(seed: Seed, key: tuple) -> str:
-    return f"{seed.table.table_text}[" + ", ".join(f"{k}={_show(v)}" for k, v in zip(seed.key, key)) + "]"
+    return f"{seed.table.table_text}[" + ", ".join(f"{k}={show(v)}" for k, v in zip(seed.key, key)) + "]"
 
 
-def _show(value) -> str:
+def show(value) -> str:
+    """A value in a plan line: text quoted, NULL as NULL, anything else as JSON."""
     return "NULL" if value is None else json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
 
 

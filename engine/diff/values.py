@@ -2,42 +2,67 @@
 
 A seed declares ``value: true`` or ``at: "2026-01-01 10:00:00"``; the drivers
 return ``'true'``, ``1``, ``Decimal('1.50')``, aware datetimes, dicts for JSON,
-``timedelta`` for a MySQL TIME. ``canonical`` turns both sides into one
-comparable, hashable form for the column's family (``types.family``), so that
-keys match and an applied row compares equal on the next plan. ``to_bind``
-is what a declared value is bound as: text columns get text (PostgreSQL has no
-``varchar = integer``), everything else goes as declared and the database casts it.
+``timedelta`` for a MySQL TIME, ``'ab   '`` for a ``char(5)``. ``canonical``
+turns both sides into one comparable, hashable form for the column, modelling
+what the column does to a value it stores (padding, rounding to its scale or
+precision, single-precision floats), so that keys match and an applied row
+compares equal on the next plan. ``to_bind`` is what a declared value is bound
+as: the form the column takes without an implicit cast the server lacks
+(PostgreSQL has no ``varchar = integer`` and no ``boolean := smallint``).
+``problem`` says when a declared value cannot be stored in the column at all.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .. import types
 
 TRUE, FALSE = ("true", "t", "1", "yes", "on", "y"), ("false", "f", "0", "no", "off", "n")
+_TIME = re.compile(r"^(-)?(\d+):(\d{2})(?::(\d{2})(\.\d+)?)?$")
 
 
 class Column:
-    """What comparing and binding need of a column: its family and, for numerics, its scale."""
+    """What comparing and binding need of a column: its family, and what it does to stored values."""
 
-    def __init__(self, type_text: str | None):
-        self.family = types.family(type_text) if type_text else "other"
-        found = re.search(r"\(\s*\d+\s*,\s*(\d+)\s*\)", type_text or "")
-        self.scale = int(found.group(1)) if found and self.family == "numeric" else None
+    def __init__(self, type_text: str | None, dialect: str = ""):
+        text = (type_text or "").strip().lower()
+        self.family = types.family(text) if text else "other"
+        self.dialect = dialect
+        digits = re.search(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", text)
+        self.scale = None
+        if self.family == "numeric" and digits and digits.group(2):
+            self.scale = int(digits.group(2))
+        elif self.family == "integer":
+            self.scale = 0
+        # fractional digits of a time or timestamp (PostgreSQL keeps 6 unless told; MySQL 0)
+        self.precision = int(digits.group(1)) if digits and self.family in ("timestamp", "timestamptz", "time") else (
+            0 if dialect == "mysql" else 6)
+        self.truncates = dialect == "mysql"  # MariaDB/MySQL cut extra fractional seconds, PostgreSQL rounds
+        self.padded = bool(re.match(r"^(char|character|nchar|bpchar)\b(?!\s+varying)", text))
+        self.single = (dialect == "postgresql" and text.startswith(("real", "float4"))) or (
+            dialect == "mysql" and re.match(r"^float\b(?!\s*\(\s*(2[5-9]|[3-5]\d)\s*\))", text) is not None)
 
 
 def to_bind(value, column: Column):
-    """The value bound for ``column``: text for text columns, else as declared."""
-    if value is None or column.family != "text":
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return _number_text(value)
+    """The value bound for ``column``: what the column takes, where ``canonical`` says it is the same."""
+    if value is None:
+        return None
+    family = column.family
+    if family == "text":
+        return _text(value, column)
+    if family == "boolean":
+        if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
+            return value.strip().lower() in TRUE
+        return bool(value) if isinstance(value, (int, float)) and value in (0, 1) else value
+    if family in ("integer", "numeric", "float") and isinstance(value, bool):
+        return int(value)
+    if family == "json" and not isinstance(value, str):
+        return json.dumps(value)
     return value
 
 
@@ -47,13 +72,34 @@ def canonical(value, column: Column):
         return None
     try:
         return _CANON.get(column.family, _text)(value, column)
-    except (ValueError, TypeError, InvalidOperation, OverflowError):
+    except (ValueError, TypeError, InvalidOperation, OverflowError, struct.error):
         return ("raw", str(value))
 
 
 def same(declared, stored, column: Column) -> bool:
-    """Whether ``stored`` already is the ``declared`` value."""
+    """Whether ``stored`` already is the ``declared`` value.
+
+    Times with and without an offset compare as wall-clock times: an aware value read back
+    is in the session's time zone, where the database also reads a declared value without one.
+    """
+    if declared is not None and stored is not None and column.family in ("timestamp", "timestamptz"):
+        try:
+            left, right = _moment(declared, column), _moment(stored, column)
+        except (ValueError, TypeError):
+            return False
+        if (left.tzinfo is None) != (right.tzinfo is None):
+            left, right = left.replace(tzinfo=None), right.replace(tzinfo=None)
+        return left == right
     return canonical(declared, column) == canonical(stored, column)
+
+
+def problem(value, column: Column) -> str | None:
+    """Why ``value`` cannot be stored in ``column`` (a number column given ``x1``), or None."""
+    if value is None or column.family not in ("integer", "numeric", "float", "boolean", "date", "time", "timestamp", "timestamptz", "json"):
+        return None
+    if isinstance(canonical(value, column), tuple) and canonical(value, column)[:1] == ("raw",):
+        return f"{value!r} is not a valid {column.family} value"
+    return None
 
 
 def digest_form(value):
@@ -71,12 +117,13 @@ def _number_text(value) -> str:
     return str(value)
 
 
-def _text(value, _column):
+def _text(value, column: Column):
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal)):
         return _number_text(value)
-    return str(value)
+    text = str(value)
+    return text.rstrip(" ") if column.padded else text
 
 
 def _boolean(value, _column):
@@ -84,23 +131,32 @@ def _boolean(value, _column):
         word = value.strip().lower()
         if word in TRUE or word in FALSE:
             return word in TRUE
-        return ("raw", value)
+        raise ValueError(value)
+    if isinstance(value, (bytes, bytearray)):  # MySQL BIT(1)
+        return int.from_bytes(value, "big") == 1
     if value in (0, 1):  # bool, int or Decimal
         return bool(value)
-    return ("raw", str(value))
+    raise ValueError(value)
 
 
 def _number(value, column: Column):
     number = Decimal(int(value)) if isinstance(value, bool) else Decimal(str(value).strip())
     if column.scale is not None:  # the column rounds what it stores
         number = number.quantize(Decimal(1).scaleb(-column.scale), rounding=ROUND_HALF_UP)
+    if column.single:  # a 4-byte float keeps about 7 significant digits
+        number = Decimal(repr(struct.unpack("f", struct.pack("f", float(number)))[0]))
     return number.normalize()
 
 
-def _timestamp(value, _column):
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
-    # An aware value read back is in the session's time zone, where the database also reads a
-    # declared value without an offset: compare wall-clock times.
+def _moment(value, column: Column) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    step = Decimal(1).scaleb(-column.precision)
+    micro = Decimal(moment.microsecond).scaleb(-6).quantize(step, rounding=ROUND_DOWN if column.truncates else ROUND_HALF_UP)
+    return moment.replace(microsecond=0) + timedelta(seconds=float(micro))
+
+
+def _timestamp(value, column: Column):
+    moment = _moment(value, column)
     return moment.replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
@@ -111,12 +167,17 @@ def _date(value, _column):
 
 
 def _time(value, _column):
-    if isinstance(value, timedelta):  # MySQL TIME
-        seconds = int(value.total_seconds())
-        return time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60, value.microseconds)
+    """Microseconds from midnight (negative or past 24 h on MySQL, whose TIME is a duration)."""
+    if isinstance(value, timedelta):
+        return ("us", value // timedelta(microseconds=1))
     if isinstance(value, time):
-        return value.replace(tzinfo=None)
-    return time.fromisoformat(str(value).strip())
+        return ("us", ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond)
+    found = _TIME.match(str(value).strip())
+    if not found:
+        raise ValueError(value)
+    sign, hours, minutes, seconds, fraction = found.groups()
+    total = ((int(hours) * 60 + int(minutes)) * 60 + int(seconds or 0)) * 1_000_000 + int(Decimal(fraction or "0") * 1_000_000)
+    return ("us", -total if sign else total)
 
 
 def _uuid(value, _column):

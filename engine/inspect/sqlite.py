@@ -102,6 +102,7 @@ def _create_sql(objects: list, object_type: str) -> dict[tuple[str, str], str | 
 
 
 WITHOUT_ROWID = re.compile(r"\)\s*(?:STRICT\s*,\s*)?WITHOUT\s+ROWID\b", re.IGNORECASE)
+KEY_DESC = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+DESC\b", re.IGNORECASE)
 
 
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
@@ -111,7 +112,8 @@ def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     pk_columns: dict[tuple[str, str], int] = {}
     for schema, table, _name, _type, _nn, _default, pk in columns:
         pk_columns[(schema, table)] = pk_columns.get((schema, table), 0) + (1 if pk else 0)
-    no_rowid = {(s, n) for s, t, n, _tbl, sql in objects if t == "table" and WITHOUT_ROWID.search(sql or "")}
+    # WITHOUT ROWID tables have no rowid; INTEGER PRIMARY KEY DESC is an ordinary column (SQLite's quirk)
+    no_rowid = {(s, n) for s, t, n, _tbl, sql in objects if t == "table" and (WITHOUT_ROWID.search(sql or "") or KEY_DESC.search(sql or ""))}
     rows = (
         (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default,
          # the one INTEGER primary-key column of a rowid table is the rowid: SQLite numbers rows that leave it out
