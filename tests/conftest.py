@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from support import RECON_VARIABLES
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("RECON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MYSQL_URL = os.environ.get("RECON_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql")
@@ -128,3 +130,32 @@ def db(request) -> TestDB:
     """The same test on each of the three engines."""
     fixture = {"sqlite": "sqlite_db", "postgresql": "postgres_db", "mysql": "mysql_db"}[request.param]
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """No RECON_* variable of the shell that runs the tests leaks into them."""
+    for name in RECON_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def recon(capsys):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    from engine.cli import main
+
+    def run(*args) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return run
+
+
+@pytest.fixture
+def specs(tmp_path) -> Path:
+    """An empty spec folder."""
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    return folder

@@ -24,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 
 import engine
-from engine.cli import main
 from engine.planner import make_plan
+from support import RECON_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,6 @@ operations:
   - create_index: {name: tags_label_idx, table: tags, columns: [label]}
 """
 
-RECON_VARIABLES = ("RECON_DATABASE_URL", "RECON_MODE", "RECON_SPECS", "RECON_SKIP_SEEDING", "RECON_LEDGER_TABLE")
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -144,25 +143,6 @@ def snapshot(url: str) -> dict:
         if table in tables:
             tables[table][1].append(index)
     return {t: (tuple(cols), tuple(sorted(idx))) for t, (cols, idx) in tables.items()}
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch):
-    for name in RECON_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def recon(capsys):
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return run
 
 
 def make_workspace(db, tmp_path: Path, *units: str) -> Workspace:

@@ -8,20 +8,7 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from engine.cli import main
-
 import catalogue
-
-
-@pytest.fixture
-def recon(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return run
 
 
 @pytest.fixture

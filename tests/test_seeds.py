@@ -7,16 +7,14 @@ Each test gets its own database on SQLite, PostgreSQL and MariaDB/MySQL (the
 from __future__ import annotations
 
 import json
-import textwrap
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 import engine
-from engine.cli import main
 from engine.target import make_target
+from support import dialect_sql, plan_json, write
 
 SETTINGS = """
 CREATE TABLE settings (
@@ -42,13 +40,6 @@ prune: true
 """
 
 
-def _sql(db, script: str) -> str:
-    script = textwrap.dedent(script).strip()
-    if db.dialect == "mysql":
-        script = script.replace('"', "`")
-    return script
-
-
 def rows(db, table: str = "settings", order: str = "key") -> list[tuple]:
     q = (lambda n: f"`{n}`") if db.dialect == "mysql" else (lambda n: f'"{n}"')
     eng = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
@@ -59,36 +50,8 @@ def rows(db, table: str = "settings", order: str = "key") -> list[tuple]:
         eng.dispose()
 
 
-@pytest.fixture
-def recon(capsys):
-    def run(*args) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return run
-
-
-@pytest.fixture
-def specs(tmp_path) -> Path:
-    folder = tmp_path / "specs"
-    folder.mkdir()
-    return folder
-
-
-def write(folder: Path, name: str, text: str) -> None:
-    (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-
-
-def plan_json(recon, specs, db, *extra) -> dict:
-    code, out, err = recon("plan", "--specs", specs, "--db", db.url, "--format", "json", *extra)
-    assert code == 0, err
-    return json.loads(out)
-
-
 def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, specs, tmp_path):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED)
     plan = plan_json(recon, specs, db)
     assert [u["id"] for u in plan["units"]] == ["seed:defaults"]
@@ -126,7 +89,7 @@ def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, sp
 
 
 def test_on_conflict_keep_inserts_only_and_prune_false_keeps_undeclared_rows(recon, db, specs):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("on_conflict: update", "on_conflict: keep").replace("prune: true", "prune: false"))
     plan = plan_json(recon, specs, db)
     assert [(a["op"], a["object"]) for a in plan["actions"]] == [("insert_row", "settings[key='currency']")]
@@ -138,11 +101,11 @@ def test_on_conflict_keep_inserts_only_and_prune_false_keeps_undeclared_rows(rec
 
 
 def test_a_seed_row_changed_after_planning_makes_the_plan_stale(recon, db, specs, tmp_path):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
-    db.run(_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))
+    db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))
     before = rows(db)
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 3 and "plan is stale" in err
@@ -150,17 +113,17 @@ def test_a_seed_row_changed_after_planning_makes_the_plan_stale(recon, db, specs
 
 
 def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
-    db.run(_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
+    db.run(dialect_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 0, err
 
 
 def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", """
         kind: seed
         name: defaults
@@ -210,7 +173,7 @@ def test_a_table_created_by_a_pending_unit_is_seeded_in_the_same_plan(recon, db,
 
 
 def test_composite_keys_and_awkward_identifiers(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE "Price List" ("region code" varchar(10) NOT NULL, "select" integer NOT NULL, "amount;x" integer,
             CONSTRAINT pl_pkey PRIMARY KEY ("region code", "select"));
         INSERT INTO "Price List" ("region code", "select", "amount;x") VALUES ('eu', 1, 10), ('eu', 2, 20)
@@ -236,7 +199,7 @@ def test_composite_keys_and_awkward_identifiers(recon, db, specs):
 
 
 def test_scope_schema_and_skip_seeding_leave_seeds_out(recon, db, specs, monkeypatch):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED)
     assert plan_json(recon, specs, db, "--scope", "schema")["units"] == []
     assert plan_json(recon, specs, db, "--skip-seeding")["units"] == []
@@ -247,7 +210,7 @@ def test_scope_schema_and_skip_seeding_leave_seeds_out(recon, db, specs, monkeyp
 
 
 def test_a_seed_on_a_missing_table_or_column_is_a_spec_error(recon, db, specs):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("weight: 1.5", "wieght: 1.5"))
     write(specs, "other", """
         kind: seed
@@ -264,7 +227,7 @@ def test_a_seed_on_a_missing_table_or_column_is_a_spec_error(recon, db, specs):
 
 def test_seed_reads_are_set_based(db, specs):
     """One SELECT per seed whatever the number of rows: 3 rows and 300 rows cost the same statements."""
-    db.run(_sql(db, """CREATE TABLE kv (k varchar(20) NOT NULL, v integer, CONSTRAINT kv_pkey PRIMARY KEY (k))"""))
+    db.run(dialect_sql(db, """CREATE TABLE kv (k varchar(20) NOT NULL, v integer, CONSTRAINT kv_pkey PRIMARY KEY (k))"""))
     counts = []
     for n in (3, 300):
         write(specs, "seed", "kind: seed\nname: kv\ntable: kv\nkey: k\nrows:\n" + "".join(f"  - {{k: k{i}, v: {i}}}\n" for i in range(n)))
@@ -276,7 +239,7 @@ def test_seed_reads_are_set_based(db, specs):
 
 
 def test_python_api_applies_seed_rows(db, specs):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     loaded = engine.load_specs(str(specs))
     report = engine.apply(engine.plan(loaded, db.url), db.url, specs=loaded)
@@ -296,7 +259,7 @@ def test_seed_runs_are_not_rolled_back(recon, sqlite_db, specs):
 
 def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
     """MariaDB's default collation ignores case: a declared `Theme` is the stored `theme`, never a second row."""
-    mysql_db.run(_sql(mysql_db, SETTINGS))
+    mysql_db.run(dialect_sql(mysql_db, SETTINGS))
     write(specs, "seed", SEED.replace("key: theme", "key: Theme").replace("prune: true", "prune: false"))
     plan = plan_json(recon, specs, mysql_db)
     assert ("update_row", "settings[key='Theme']") in [(a["op"], a["object"]) for a in plan["actions"]]
@@ -318,7 +281,7 @@ def converges(recon, specs, db) -> None:
 
 
 def test_declared_scalars_into_text_columns_settle(recon, db, specs):
-    db.run(_sql(db, 'CREATE TABLE kv ("key" varchar(20) NOT NULL PRIMARY KEY, value text)'))
+    db.run(dialect_sql(db, 'CREATE TABLE kv ("key" varchar(20) NOT NULL PRIMARY KEY, value text)'))
     write(specs, "seed", """
         kind: seed
         name: kv
@@ -335,7 +298,7 @@ def test_declared_scalars_into_text_columns_settle(recon, db, specs):
 
 
 def test_keys_of_another_type_than_their_column_match(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE codes (code varchar(10) NOT NULL PRIMARY KEY, label text);
         INSERT INTO codes (code, label) VALUES ('404', 'Not found');
         CREATE TABLE events (at timestamp NOT NULL PRIMARY KEY, label text);
@@ -368,7 +331,7 @@ def test_keys_of_another_type_than_their_column_match(recon, db, specs):
 def test_typed_values_settle(recon, db, specs):
     types = {"postgresql": ("timestamptz", "jsonb", "uuid", "time"), "mysql": ("datetime", "json", "char(36)", "time"),
              "sqlite": ("timestamp", "text", "text", "time")}[db.dialect]
-    db.run(_sql(db, f"""CREATE TABLE typed (id integer NOT NULL PRIMARY KEY, at {types[0]}, doc {types[1]}, u {types[2]},
+    db.run(dialect_sql(db, f"""CREATE TABLE typed (id integer NOT NULL PRIMARY KEY, at {types[0]}, doc {types[1]}, u {types[2]},
         t {types[3]}, price numeric(10,2), flag boolean)"""))
     write(specs, "seed", """
         kind: seed
@@ -400,7 +363,7 @@ def test_seed_tables_in_another_schema(recon, postgres_db, specs):
 
 
 def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE prefs (name varchar(50) NOT NULL PRIMARY KEY, value text);
         INSERT INTO prefs (name, value) VALUES ('theme', 'light')
         """))
@@ -425,7 +388,7 @@ def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
 
 
 def test_seeds_run_parents_first(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE countries (code char(2) NOT NULL PRIMARY KEY, name text);
         CREATE TABLE cities (name varchar(40) NOT NULL PRIMARY KEY, country char(2) NOT NULL,
             CONSTRAINT cities_country_fkey FOREIGN KEY (country) REFERENCES countries (code))
@@ -437,11 +400,11 @@ def test_seeds_run_parents_first(recon, db, specs):
 
 
 def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs, tmp_path):
-    db.run(_sql(db, SETTINGS))
+    db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("on_conflict: update", "on_conflict: keep").replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
-    db.run(_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
+    db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 0, err
 
@@ -471,7 +434,7 @@ def test_values_the_column_pads_rounds_or_narrows_settle(recon, db, specs):
     cols = {"postgresql": "c char(5), i integer, s smallint, f real, ts timestamp(0), tz timestamptz",
             "mysql": "c char(5), i integer, s smallint, f float, ts datetime, tz datetime",
             "sqlite": "c char(5), i integer, s smallint, f real, ts timestamp, tz timestamp"}[db.dialect]
-    db.run(_sql(db, f"CREATE TABLE odd (k varchar(10) NOT NULL PRIMARY KEY, {cols})"))
+    db.run(dialect_sql(db, f"CREATE TABLE odd (k varchar(10) NOT NULL PRIMARY KEY, {cols})"))
     write(specs, "seed", """
         kind: seed
         name: odd
@@ -498,7 +461,7 @@ def test_mysql_time_is_a_duration(recon, mysql_db, specs):
 
 def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
     json_type = {"postgresql": "jsonb", "mysql": "json", "sqlite": "text"}[db.dialect]
-    db.run(_sql(db, f"CREATE TABLE b (k varchar(10) NOT NULL PRIMARY KEY, flag boolean, n integer, j {json_type})"))
+    db.run(dialect_sql(db, f"CREATE TABLE b (k varchar(10) NOT NULL PRIMARY KEY, flag boolean, n integer, j {json_type})"))
     write(specs, "seed", """
         kind: seed
         name: b
@@ -511,7 +474,7 @@ def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
 
 
 def test_values_a_column_cannot_hold_are_spec_errors_at_their_line(recon, db, specs):
-    db.run(_sql(db, "CREATE TABLE t (id integer NOT NULL PRIMARY KEY, v text);\nCREATE TABLE u (id integer NOT NULL PRIMARY KEY, v text)"))
+    db.run(dialect_sql(db, "CREATE TABLE t (id integer NOT NULL PRIMARY KEY, v text);\nCREATE TABLE u (id integer NOT NULL PRIMARY KEY, v text)"))
     write(specs, "s", """
         kind: seed
         name: s
@@ -542,7 +505,7 @@ def test_keys_the_database_refuses_are_spec_errors(recon, postgres_db, specs):
 
 
 def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE countries (code char(2) NOT NULL PRIMARY KEY, name text);
         CREATE TABLE cities (name varchar(40) NOT NULL PRIMARY KEY, country char(2) NOT NULL,
             CONSTRAINT cities_country_fkey FOREIGN KEY (country) REFERENCES countries (code))
@@ -555,7 +518,7 @@ def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):
 
 
 def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
-    db.run(_sql(db, """
+    db.run(dialect_sql(db, """
         CREATE TABLE prefs (k varchar(20) NOT NULL PRIMARY KEY, value text);
         INSERT INTO prefs (k, value) VALUES ('theme', 'light')
         """))

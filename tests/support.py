@@ -1,0 +1,28 @@
+"""Helpers the CLI tests share: writing spec files, planning as JSON, setup SQL per dialect."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+# Variables recon reads: cleared for every test (conftest), and for subprocesses that run recon.
+RECON_VARIABLES = ("RECON_DATABASE_URL", "RECON_MODE", "RECON_SPECS", "RECON_SKIP_SEEDING", "RECON_LEDGER_TABLE")
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    """Write ``folder/name.yaml`` from an indented literal."""
+    (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def plan_json(recon, specs, db, *extra) -> dict:
+    """``recon plan --format json`` on ``db``; the plan must succeed."""
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def dialect_sql(db, script: str) -> str:
+    """A setup script written with double-quoted identifiers, in ``db``'s quoting."""
+    script = textwrap.dedent(script).strip()
+    return script.replace('"', "`") if db.dialect == "mysql" else script
