@@ -189,6 +189,35 @@ def _add_constraint(state: SchemaState, con: Constraint) -> None:
     state.put("constraints", (schema, con.table, con.name), con)
     if con.kind in ("primary_key", "unique"):  # every engine backs these with an index
         state.put("indexes", (schema, con.table, con.name), Index(schema, con.table, con.name, con.columns, True, con.kind == "primary_key"))
+    elif con.kind == "foreign_key" and state.dialect == "mysql" and not any(
+            k[:2] == (schema, con.table) and ix.columns[: len(con.columns)] == con.columns for k, ix in state.indexes.items()):
+        # MySQL indexes a foreign key's columns itself, naming the index after the key, when no index leads with them
+        state.put("indexes", (schema, con.table, con.name), Index(schema, con.table, con.name, con.columns, False))
+
+
+def fk_index(state: SchemaState, con: Constraint) -> Index | None:
+    """The index MySQL made for foreign key ``con`` (named after it, on exactly its columns, not
+    unique) when no other foreign key of the table leads with its columns; None elsewhere.
+
+    DROP FOREIGN KEY leaves it behind, so dropping the key drops it too, and only then.
+    """
+    if state.dialect != "mysql" or con.kind != "foreign_key":
+        return None
+    index = state.indexes.get((con.schema, con.table, con.name))
+    if index is None or index.unique or index.primary or index.columns != con.columns:
+        return None
+    needed = any(other.kind == "foreign_key" and other.name != con.name and (other.schema, other.table) == (con.schema, con.table)
+                 and index.columns[: len(other.columns)] == other.columns for other in state.constraints.values())
+    return None if needed else index
+
+
+def _remove_constraint(state: SchemaState, con: Constraint) -> None:
+    """Remove ``con`` and what goes with it: the index backing a key, or MySQL's foreign-key index."""
+    key = (con.schema, con.table, con.name)
+    index = fk_index(state, con) if con.kind == "foreign_key" else state.indexes.get(key) if con.kind in ("primary_key", "unique") else None
+    del state.constraints[key]
+    if index is not None:
+        del state.indexes[(index.schema, index.table, index.name)]
 
 
 def _in_dialect(expression: str | None, source: str, target: str) -> str | None:
@@ -322,11 +351,11 @@ class AlterColumn(Change):
         cols = []
         for col in table.columns:
             if col.name == self.name:
-                col = Column(
-                    col.name,
-                    types.native(self.type, state.dialect) if self.type else col.type,
-                    col.nullable if self.nullable is None else self.nullable,
-                    None if self.drop_default else (default_sql(self.default) if self.default is not UNSET else col.default),
+                col = replace(
+                    col,
+                    type=types.native(self.type, state.dialect) if self.type else col.type,
+                    nullable=col.nullable if self.nullable is None else self.nullable,
+                    default=None if self.drop_default else (default_sql(self.default) if self.default is not UNSET else col.default),
                 )
             cols.append(col)
         _put_columns(state, self.table, tuple(cols))
@@ -482,7 +511,7 @@ class DropTable(Change):
         key = _key(state, self.table)
         if self.cascade:  # CASCADE also drops the foreign keys of other tables that point at it
             for fk in referencing(state, self.table):
-                del state.constraints[(fk.schema, fk.table, fk.name)]
+                _remove_constraint(state, fk)
         state.tables.pop(key, None)
         for bucket in (state.indexes, state.constraints):
             for k in [k for k in bucket if k[:2] == key]:
@@ -540,6 +569,13 @@ class DropIndex(Change):
     def present(self, state: SchemaState) -> bool:
         return _index(state, self.table, self.name) is None
 
+    def missing(self, state: SchemaState) -> str | None:
+        if self.table is None:
+            tables = sorted({ix.table for ix in state.indexes_named(self.name)})
+            if len(tables) > 1:
+                return f"index {self.name} is on several tables ({', '.join(tables)}): name its table"
+        return None
+
     def simulate(self, state: SchemaState) -> None:
         index = _index(state, self.table, self.name)
         if index is not None:
@@ -566,8 +602,7 @@ class DropConstraint(Change):
     def simulate(self, state: SchemaState) -> None:
         con = _constraint(state, self.table, self.name)
         if con is not None:
-            del state.constraints[(con.schema, con.table, con.name)]
-            state.indexes.pop((con.schema, con.table, con.name), None)
+            _remove_constraint(state, con)
 
 
 @dataclass(frozen=True)

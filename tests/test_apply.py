@@ -1027,3 +1027,84 @@ def test_mysql_drop_foreign_key_takes_its_implicit_index_along(recon, mysql_db, 
     assert code == 0, err
     assert ws.snapshot()["members"][1] == ("PRIMARY",)
     assert pending_units(recon, ws) == []
+
+
+def _mysql_ws(mysql_db, tmp_path, setup: str, *units: str) -> Workspace:
+    mysql_db.run(setup)
+    ws = Workspace(mysql_db, tmp_path / "specs", tmp_path)
+    ws.specs.mkdir()
+    for i, unit in enumerate(units):
+        ws.write(f"unit{i}", unit)
+    return ws
+
+
+def test_mysql_keeps_an_index_another_foreign_key_needs(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE p1 (id INT PRIMARY KEY);\nCREATE TABLE p2 (id INT PRIMARY KEY);\n"
+                   "CREATE TABLE c (id INT PRIMARY KEY, x INT, CONSTRAINT fk_b FOREIGN KEY (x) REFERENCES p2 (id));\n"
+                   "ALTER TABLE c ADD CONSTRAINT fk_a FOREIGN KEY (x) REFERENCES p1 (id)", """
+        kind: migration
+        id: K1
+        scope: schema
+        allow: [RC104]
+        operations: [{drop_constraint: {table: c, name: fk_a}}]
+    """)
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    assert pending_units(recon, ws) == []
+
+
+def test_mysql_foreign_key_indexes_are_simulated(recon, mysql_db, tmp_path):
+    """The index MySQL makes for a key created earlier in the same plan goes when the key goes,
+    and one that a dropped table's cascade removed can be created again in the same plan."""
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE users (id INT PRIMARY KEY);\n"
+                   "CREATE TABLE audit_log (id INT PRIMARY KEY, user_id INT, CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id))", """
+        kind: migration
+        id: K1-teams
+        scope: schema
+        operations:
+          - create_table: {table: teams, columns: [{name: id, type: integer, primary_key: true}]}
+          - create_table:
+              table: members
+              columns:
+                - {name: id, type: integer, primary_key: true}
+                - {name: team_id, type: integer, references: {table: teams, column: id}}
+    """, """
+        kind: migration
+        id: K2-loose
+        scope: schema
+        depends_on: [K1-teams]
+        allow: [RC104, RC101]
+        operations:
+          - drop_constraint: {table: members, name: members_team_id_fkey}
+          - drop_table: {table: users, cascade: true}
+          - create_index: {name: audit_log_user_id_fkey, table: audit_log, columns: [user_id]}
+    """)
+    ws.write("fingerprint", "kind: fingerprint\nname: f\nchecks:\n  - {index: audit_log_user_id_fkey, on: audit_log}\n")
+    code, out, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    assert "fingerprint 1/1 -> 1/1" in out
+    snap = ws.snapshot()
+    assert snap["members"][1] == ("PRIMARY",) and "audit_log_user_id_fkey" in snap["audit_log"][1]
+    assert pending_units(recon, ws) == []
+
+
+def test_mysql_two_type_changes_in_one_plan_keep_auto_increment(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE t (id SMALLINT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT)",
+                   "kind: migration\nid: M1\nscope: schema\noperations: [{alter_column: {table: t, name: id, type: integer}}]\n",
+                   "kind: migration\nid: M2\nscope: schema\ndepends_on: [M1]\noperations: [{alter_column: {table: t, name: id, type: bigint}}]\n")
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    assert mysql_db.scalar("SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'id'") == "auto_increment"
+
+
+def test_drop_index_without_table_must_be_unambiguous(recon, db, tmp_path):
+    db.run("CREATE TABLE a (v integer);\nCREATE TABLE b (v integer);\nCREATE INDEX ix ON a (v);\nCREATE INDEX ix2 ON b (v)"
+           if db.dialect != "mysql" else "CREATE TABLE a (v integer);\nCREATE TABLE b (v integer);\nCREATE INDEX ix ON a (v);\nCREATE INDEX ix ON b (v)")
+    ws = Workspace(db, tmp_path / "specs", tmp_path)
+    ws.specs.mkdir()
+    ws.write("unit", "kind: migration\nid: D1\nscope: schema\noperations: [{drop_index: {name: ix}}]\n")
+    code, _, err = recon("plan", "--specs", ws.specs, "--db", ws.url)
+    if db.dialect == "mysql":  # index names are per table there
+        assert code == 1 and "index ix is on several tables (a, b): name its table" in err
+    else:
+        assert code == 0, err

@@ -258,3 +258,14 @@ def test_sqlite_integer_primary_key_desc_is_not_the_rowid(recon, sqlite_db, spec
     code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 0, err
     assert plan_json(recon, specs, sqlite_db)["units"] == []
+
+
+def test_sqlite_primary_key_desc_in_any_spelling_is_not_the_rowid(recon, sqlite_db, specs):
+    sqlite_db.run("""CREATE TABLE roles (id INTEGER NOT NULL CONSTRAINT roles_pk PRIMARY KEY DESC, name varchar(100) NOT NULL UNIQUE, description text);
+CREATE TABLE permissions (id INTEGER NOT NULL PRIMARY KEY DESC, "key" varchar(150) NOT NULL UNIQUE, description text);
+CREATE TABLE role_permissions (role_id integer NOT NULL REFERENCES roles (id), permission_id integer NOT NULL REFERENCES permissions (id),
+    PRIMARY KEY (role_id, permission_id));""")
+    write(specs, "rbac", RBAC)
+    code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
+    assert code == 0, err
+    assert plan_json(recon, specs, sqlite_db)["units"] == []

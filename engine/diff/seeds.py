@@ -37,7 +37,7 @@ CHUNK = 500  # parameters per SELECT: under every engine's limit (SQLite's was 9
 class RowChange:
     """One row to insert, correct or delete: the row-level member of the change vocabulary."""
 
-    op: str  # insert_row | update_row | delete_row
+    op: str  # insert_row | update_row | delete_row; rbac also grant | revoke
     action: str  # create | update | delete
     object: str  # settings[key=theme]
     reason: str
@@ -60,7 +60,7 @@ class SeedRead:
 
 @dataclass(frozen=True)
 class SeedPlan:
-    """The row changes of one seed spec; an empty ``changes`` means the table already matches."""
+    """The row changes of one seed or rbac spec; an empty ``changes`` means its rows already match."""
 
     id: str
     checksum: str

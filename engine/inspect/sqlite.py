@@ -102,7 +102,7 @@ def _create_sql(objects: list, object_type: str) -> dict[tuple[str, str], str | 
 
 
 WITHOUT_ROWID = re.compile(r"\)\s*(?:STRICT\s*,\s*)?WITHOUT\s+ROWID\b", re.IGNORECASE)
-KEY_DESC = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+DESC\b", re.IGNORECASE)
+KEY_DESC = re.compile(r"\bPRIMARY\s+KEY\s+DESC\b", re.IGNORECASE)  # a column's PRIMARY KEY DESC, not PRIMARY KEY (id DESC)
 
 
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:

@@ -197,12 +197,11 @@ class Renderer:
         return [node]
 
     def _index_table(self, change: DropIndex, state: SchemaState) -> ObjectRef:
+        """The table of the index a drop_index without ``table`` names (the one the simulation drops)."""
         if change.table:
             return change.table
-        for (s, t, n) in state.indexes:
-            if n == change.name and s == state.default_schema:
-                return ObjectRef(None, t)
-        return ObjectRef(None, "?")
+        found = state.indexes_named(change.name)
+        return ObjectRef(None, found[0].table) if found else ObjectRef(None, "?")
 
     def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
         return [self.alter(change.table, exp.Drop(tables=[exp.Table(this=ident(change.name))], kind="CONSTRAINT", exists=self.drop_constraint_if_exists))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .. import types
-from ..changes import AlterColumn, CreateIndex, DropConstraint, DropIndex, UNSET
+from ..changes import AlterColumn, CreateIndex, DropConstraint, DropIndex, UNSET, fk_index
 from ..inspect.state import SchemaState
 from .base import Renderer, ident, literal, table
 
@@ -72,8 +72,7 @@ class MySQLRenderer(Renderer):
         named = kind != "PRIMARY KEY"  # DROP PRIMARY KEY takes neither a name nor IF EXISTS
         targets = [exp.Table(this=ident(change.name))] if named else []
         out = [self.alter(change.table, exp.Drop(tables=targets, kind=kind, exists=named and self.drop_constraint_if_exists))]
-        backing = state.indexes.get((schema, change.table.table, change.name)) if con is not None and con.kind == "foreign_key" else None
-        if backing is not None and not backing.unique and backing.columns == con.columns:
+        if con is not None and fk_index(state, con) is not None:
             # the index MySQL made for the foreign key (named after it) outlives DROP FOREIGN KEY
             out.append(self.alter(change.table, exp.Drop(tables=targets, kind="INDEX", exists=self.drop_index_if_exists)))
         return out
