@@ -20,11 +20,15 @@ from .errors import TargetError, UsageError
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
+# libpq and the MySQL drivers also take the password as a query parameter (?password=...)
+_PASSWORD_PARAMETERS = ("password", "passwd", "pwd")
+_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&\s'\"]*)", re.IGNORECASE)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` with any URL password and any of ``secrets`` replaced by ``***``."""
+    """``text`` with any URL password (in the authority or the query) and any of ``secrets`` replaced by ``***``."""
     text = _PASSWORD_IN_URL.sub(r"\1***\3", text)
+    text = _PASSWORD_IN_QUERY.sub(r"\1***", text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -41,8 +45,8 @@ class Target:
 
     @property
     def display_url(self) -> str:
-        """The URL as it may appear in output: password hidden, driver suffix kept."""
-        return self.url.render_as_string(hide_password=True)
+        """The URL as it may appear in output: password hidden (also a ``?password=`` parameter), driver suffix kept."""
+        return redact_text(self.url.render_as_string(hide_password=True))
 
     @property
     def sqlite_path(self) -> str | None:
@@ -54,8 +58,8 @@ class Target:
 
     def scrub(self, text: str) -> str:
         """``text`` with this target's password removed."""
-        password = self.url.password
-        return redact_text(text, (str(password),) if password else ())
+        secrets = [self.url.password] + [self.url.query.get(k) for k in self.url.query if k.lower() in _PASSWORD_PARAMETERS]
+        return redact_text(text, tuple(str(x if isinstance(x, str) else x[0]) for x in secrets if x))
 
 
 def resolve_url(db: str | None, env_name: str | None = None, environments=None) -> str:

@@ -186,3 +186,36 @@ def test_environment_variable_wins_over_env_spec(recon, catalogue_db, monkeypatc
     monkeypatch.setenv("RECON_DATABASE_URL", url)
     code, out, _ = recon("audit", "--specs", specs, "--env", "staging")
     assert code == 0 and out.startswith("fingerprint 8/17")
+
+
+def test_a_password_in_the_query_string_never_shows(recon, postgres_db, tmp_path):
+    role = "recon_qpw_" + postgres_db.url.rsplit("_", 1)[-1][:8]
+    admin = sa.create_engine(postgres_db.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'Qu3ry-Secret'")
+        conn.exec_driver_sql(f"GRANT ALL ON SCHEMA public TO {role}")
+    try:
+        base = sa.engine.make_url(postgres_db.url).set(username=role, password=None)
+        url = base.render_as_string(hide_password=False) + "?password=Qu3ry-Secret"
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "fp.yaml").write_text("kind: fingerprint\nname: x\nchecks:\n  - table: t\n")
+        (specs / "u.yaml").write_text("kind: migration\nid: U1\nscope: schema\noperations:\n"
+                                      "  - create_table: {table: t, columns: [{name: id, type: integer}]}\n")
+        outputs = []
+        for args in (("audit",), ("audit", "--format", "json"), ("plan", "--out", tmp_path / "p.json"), ("apply", tmp_path / "p.json")):
+            code, out, err = recon(*args, "--specs", specs, "--db", url)
+            assert code in (0, 2), err
+            outputs.append(out + err)
+        outputs.append((tmp_path / "p.json").read_text())
+        bad_port = url.replace(":5432/", ":1/")
+        code, out, err = recon("audit", "--specs", specs, "--db", bad_port)
+        assert code == 1 and "cannot connect" in err
+        outputs.append(out + err)
+        assert all("Qu3ry-Secret" not in text for text in outputs)
+        assert "password=***" in outputs[0]
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
