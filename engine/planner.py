@@ -24,7 +24,7 @@ from .audit import TargetInfo
 from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
 from .diff.rbac import plan_rbac
 from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, by_references, plan_seeds
-from .errors import ReportError, SpecError, Diagnostic, UsageError
+from .errors import Diagnostic, ReportError, SafetyRefusal, SpecError, UsageError
 from .inspect.state import SchemaState
 from .model import Specs, Unit
 from .safety import finding
@@ -106,6 +106,11 @@ class Plan:
         return counts
 
     def to_dict(self) -> dict:
+        """The ``recon.plan/v1`` document, sealed by ``plan_digest`` over everything else in it."""
+        body = self._body()
+        return {**body, "plan_digest": content_digest(body)}
+
+    def _body(self) -> dict:
         return {
             "format": PLAN_FORMAT,
             "plan_id": self.plan_id,
@@ -128,8 +133,13 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "plan") -> "Plan":
+        """Read a plan document back; one whose content no longer matches its ``plan_digest`` is refused."""
         if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
             raise ReportError(f"{source}: not a recon plan (expected format {PLAN_FORMAT!r})")
+        sealed = data.get("plan_digest")
+        if sealed != content_digest({k: v for k, v in data.items() if k != "plan_digest"}):
+            why = "has no plan_digest" if sealed is None else "was changed after recon plan wrote it (plan_digest does not match)"
+            raise SafetyRefusal(f"{source} {why}: apply runs only a plan exactly as it was made and reviewed; make a new plan")
         try:
             return cls(
                 plan_id=data["plan_id"], created_at=data["created_at"], target=TargetInfo(**data["target"]),
@@ -144,6 +154,11 @@ class Plan:
             )
         except (KeyError, TypeError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None
+
+
+def content_digest(body: dict) -> str:
+    """sha256 of a plan document's content, independent of key order and layout."""
+    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def load_plan(path: str) -> Plan:

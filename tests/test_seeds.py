@@ -545,3 +545,24 @@ def test_keys_equal_as_text_are_duplicates(recon, specs):
     write(specs, "a", "kind: seed\nname: a\ntable: t\nkey: [a, b]\nrows:\n  - {a: y, b: 1, v: one}\n  - {a: y, b: '1', v: two}\n")
     code, _, err = recon("validate", "--specs", specs)
     assert code == 1 and "a.yaml:7: rows[1]: duplicate row key ('y', '1') (first at line 6)" in err
+
+
+def test_an_edited_plan_file_is_refused(recon, db, specs, tmp_path):
+    db.run(dialect_sql(db, SETTINGS))
+    write(specs, "seed", SEED)
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
+    original = json.loads(path.read_text())
+    before = rows(db)
+    edited = json.loads(path.read_text())
+    for action in edited["actions"]:
+        if action["op"] == "delete_row":  # disguise a destructive statement as harmless
+            action.update(op="insert_row", action="create", destructive=False, codes=[],
+                          sql=['DELETE FROM "settings" WHERE "key" <> :__p0'.replace('"', "`" if db.dialect == "mysql" else '"')])
+    path.write_text(json.dumps(edited))
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "was changed after recon plan wrote it" in err and rows(db) == before
+    original.pop("plan_digest")
+    path.write_text(json.dumps(original))
+    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    assert code == 3 and "has no plan_digest" in err and rows(db) == before
