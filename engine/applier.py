@@ -91,8 +91,10 @@ def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: boo
     """Refuse (exit 3) before connecting for writes: wrong target, detect-only mode, disallowed codes."""
     if target_id(target) != plan.target_id:
         raise SafetyRefusal(f"plan {plan.plan_id} was made for {plan.target.url}, not {target.display_url}: make a plan for this target")
-    if mode == "detect-only" or plan.mode == "detect-only":
+    if mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
+    if plan.mode == "detect-only":
+        raise SafetyRefusal(f"plan {plan.plan_id} was made in detect-only mode, for review only: make the plan again where apply is allowed")
     units = {u.id: u for u in plan.units}
     blocked = [
         f"{a.unit}: {c['code']} {a.op} {a.object} ({c['message']})"
@@ -125,15 +127,23 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
         if specs is not None:  # the state just read under the lock is the "before"
             report.before = audit(specs, target, state=executor.state)
         executor.ensure_ledger()
+        note = ""
         for unit in plan.units:
             outcome = executor.run_unit(unit, [a for a in plan.actions if a.unit == unit.id])
             report.outcomes.append(outcome)
-            echo(outcome)
+            if not executor.commits_at_end:
+                echo(outcome)
             if outcome.status == "failed":
                 report.error = f"unit {unit.id} failed: {outcome.error}"
                 note = executor.failure_note(unit)
                 break
-        executor.finish()
+        failed = executor.finish()
+        if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
+            report.outcomes = [UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed) for o in report.outcomes]
+            report.error, note = f"the run was not committed: {failed}", "; nothing was applied"
+        if executor.commits_at_end:
+            for outcome in report.outcomes:
+                echo(outcome)
     if specs is not None:
         report.after = audit(specs, target)
     if report.error:
@@ -197,8 +207,11 @@ class Executor:
     def lock_key(self) -> str:
         return f"recon:{self.table}"
 
-    def finish(self) -> None:
-        """Called once after the last unit, inside the lock."""
+    commits_at_end = False  # the units' work stays only if the run's final COMMIT succeeds (SQLite)
+
+    def finish(self) -> str | None:
+        """Called once after the last unit, inside the lock; the error if the run could not be committed."""
+        return None
 
     # -- staleness ---------------------------------------------------------------------
 
@@ -296,19 +309,22 @@ class Executor:
         return self.run_step_by_step(unit, actions)
 
     def run_transactional(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
-        started, clock, count = ledger.now(), time.monotonic(), 0
+        started, clock, count, seq = ledger.now(), time.monotonic(), 0, self.seq
+        statements = list(self.statements(actions))
         self.begin(unit)
         try:
-            for sql, values in self.statements(actions):
+            for sql, values in statements:
                 self.run_sql(sql, values)
                 count += 1
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
             self.commit()
         except Exception as exc:  # noqa: BLE001 - any failure rolls the unit back and is recorded
             self.rollback()
-            error = self.target.scrub(driver_message(exc))
-            ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, started, f"statement {count + 1}: {error}"))
-            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
+            self.seq = seq  # the rolled-back ledger row's number is free again
+            where = f"statement {count + 1}" if count < len(statements) else "at commit"  # e.g. a deferred constraint
+            error = f"{where}: {self.target.scrub(driver_message(exc))}"
+            ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, started, error))
+            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, error)
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
 
     def run_step_by_step(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
@@ -400,9 +416,15 @@ class MySQLExecutor(Executor):
         sqlexec.execute(self.conn, exp.select(exp.func("RELEASE_LOCK", sqlexec.param(0))), [self.lock_key()])
 
     def session_timeouts(self, unit: PlanUnit) -> None:
+        """``lock_wait_timeout`` (metadata locks, DDL) and ``innodb_lock_wait_timeout`` (row locks, seed rows)."""
         wait = max(1, int(seconds(unit.lock_timeout, DEFAULT_LOCK_TIMEOUT)))
-        tree = exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.var("lock_wait_timeout"), expression=sqlexec.param(0)), kind="SESSION")])
-        sqlexec.execute(self.conn, tree, [wait])
+        items = [exp.SetItem(this=exp.EQ(this=exp.var(name), expression=sqlexec.param(0)), kind="SESSION")
+                 for name in ("lock_wait_timeout", "innodb_lock_wait_timeout")]
+        sqlexec.execute(self.conn, exp.Set(expressions=items), [wait])
+
+    def begin(self, unit: PlanUnit) -> None:
+        self.session_timeouts(unit)
+        super().begin(unit)
 
 
 class SQLiteExecutor(Executor):
@@ -415,18 +437,39 @@ class SQLiteExecutor(Executor):
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
         return True
 
+    commits_at_end = True
+
     def lock(self) -> None:
         try:
             self.conn.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception as exc:  # noqa: BLE001 - "database is locked"
             raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({driver_message(exc)})") from None
+        # Taking the lock never waits; the final COMMIT may wait for readers to finish.
+        wait = int(seconds(self.plan.units[0].lock_timeout if self.plan.units else None, DEFAULT_LOCK_TIMEOUT) * 1000)
+        self.conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait:d}")
 
     def unlock(self) -> None:
         if self.conn.connection.dbapi_connection.in_transaction:
             self.conn.exec_driver_sql("ROLLBACK")
 
-    def finish(self) -> None:
-        self.conn.exec_driver_sql("COMMIT")
+    def finish(self) -> str | None:
+        """COMMIT the run; if that fails (readers kept the file busy), roll it back and record every unit as failed."""
+        try:
+            self.conn.exec_driver_sql("COMMIT")
+            return None
+        except DBAPIError as exc:
+            error = f"at commit: {self.target.scrub(driver_message(exc))}"
+        self.conn.exec_driver_sql("ROLLBACK")
+        try:  # the ledger rows went with the rollback: record the failure in a transaction of its own
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self.conn.exec_driver_sql(ledger.create_statement(self.table, self.target.dialect))  # IF NOT EXISTS
+            self.seq = max((r.seq for r in ledger.read(self.conn, None, self.table)), default=0)
+            for unit in self.plan.units:
+                ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, ledger.now(), error))
+            self.conn.exec_driver_sql("COMMIT")
+        except DBAPIError:
+            pass  # still busy: the error is reported all the same
+        return error
 
     def begin(self, unit: PlanUnit) -> None:
         self.conn.exec_driver_sql('SAVEPOINT "recon_unit"')

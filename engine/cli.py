@@ -283,11 +283,20 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
         the_plan = load_plan(planfile)
         if skip and any(u.scope == "seed" for u in the_plan.units):
             raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
+        asked = ledger_option or (ctx.environment.ledger_table if ctx.environment is not None else None)
+        if asked and asked != the_plan.ledger_table:
+            raise UsageError(f"{planfile} records its run in {the_plan.ledger_table}, not {asked}: make the plan with --ledger-table {asked}")
         return _run_apply(opts, ctx, the_plan, allow_destructive)
     the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout,
                          scope="schema" if skip else "all")
-    _show_plan(opts, the_plan)
+    if opts.format != "json":  # with json, stdout holds one document: the apply report (it names the plan)
+        _show_plan(opts, the_plan)
     if the_plan.empty:
+        if opts.format == "json":
+            from .applier import ApplyReport
+            from .target import make_target
+
+            _emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(ctx.url).display_url).to_dict()))
         return 0
     return _run_apply(opts, ctx, the_plan, allow_destructive, confirm="apply this plan", auto_approve=auto_approve)
 
@@ -330,7 +339,8 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
 
         raise SafetyRefusal(f"cannot roll back {unit_id}: applied units depend on it: {', '.join(dependents)} (roll those back first)")
     the_plan = make_plan(ctx.specs, ctx.url, ledger_table=ctx.ledger_table, mode=ctx.mode, rollback=(unit,), lock_timeout=ctx.lock_timeout)
-    _show_plan(opts, the_plan)
+    if opts.format != "json":  # with json, stdout holds one document: the apply report
+        _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":
         _emit(f"\nrollback notes: {unit.rollback_notes}\n")
     return _run_apply(opts, ctx, the_plan, allow_destructive, confirm=f"roll back {unit_id}", auto_approve=auto_approve)

@@ -7,6 +7,8 @@ Each test gets its own database on SQLite, PostgreSQL and MariaDB/MySQL (the
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from decimal import Decimal
 
 import pytest
@@ -443,8 +445,10 @@ def test_values_the_column_pads_rounds_or_narrows_settle(recon, db, specs):
         rows:
           - {k: a, c: ab, i: 1.5, s: 3.7, f: 1.5e10, ts: "2026-01-01 10:00:00.6", tz: "2026-01-01 10:00:00+02:00"}
         on_conflict: update
-        """.replace("+02:00", "" if db.dialect == "mysql" else "+02:00"))  # MariaDB refuses an offset in a DATETIME
+        """)
     converges(recon, specs, db)
+    if db.dialect == "mysql":  # MariaDB takes no offset in a DATETIME: recon stored the UTC instant
+        assert str(db.scalar("SELECT tz FROM odd")) == "2026-01-01 08:00:00"
 
 
 def test_char_keys_with_prune_settle(recon, postgres_db, specs):
@@ -566,3 +570,85 @@ def test_an_edited_plan_file_is_refused(recon, db, specs, tmp_path):
     path.write_text(json.dumps(original))
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 3 and "has no plan_digest" in err and rows(db) == before
+
+
+# -- third review: the apply side --------------------------------------------------------------
+
+
+def test_a_failure_at_commit_is_reported_as_such_and_numbers_stay_consecutive(recon, postgres_db, specs):
+    postgres_db.run("CREATE TABLE parent (id int PRIMARY KEY);\n"
+                    "CREATE TABLE child (k int PRIMARY KEY, parent_id int REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+    write(specs, "seed", "kind: seed\nname: child\ntable: child\nkey: [k]\nrows: [{k: 1, parent_id: 42}]\n")
+    code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
+    assert code == 1 and "seed:child failed: at commit:" in err and "foreign key" in err
+    code, out, _ = recon("history", "--specs", specs, "--db", postgres_db.url, "--format", "json")
+    assert [(h["unit"], h["status"]) for h in json.loads(out)] == [("seed:child", "failed")]
+    assert postgres_db.scalar("SELECT min(seq) FROM recon_ledger") == 1
+
+
+def test_mysql_seed_rows_wait_no_longer_than_the_lock_timeout(recon, mysql_db, specs, tmp_path):
+    mysql_db.run("CREATE TABLE lk (k int PRIMARY KEY, v varchar(20));\nINSERT INTO lk VALUES (1, 'old')")
+    write(specs, "seed", "kind: seed\nname: lk\ntable: lk\nkey: [k]\nrows: [{k: 1, v: new}]\non_conflict: update\n")
+    path = tmp_path / "plan.json"
+    plan = engine.plan(engine.load_specs(str(specs)), mysql_db.url, lock_timeout="1s")
+    path.write_text(json.dumps(plan.to_dict()))
+    holder = sa.create_engine(mysql_db.url, poolclass=sa.pool.NullPool)
+    with holder.connect() as conn:
+        conn.exec_driver_sql("SELECT * FROM lk WHERE k = 1 FOR UPDATE").fetchall()  # holds the row until rollback
+        started = time.monotonic()
+        code, _, err = recon("apply", path, "--specs", specs, "--db", mysql_db.url)
+        waited = time.monotonic() - started
+        conn.rollback()
+    holder.dispose()
+    assert code == 1 and "Lock wait timeout" in err and waited < 10
+
+
+def test_sqlite_apply_whose_commit_readers_block_applies_nothing(recon, sqlite_db, specs, tmp_path):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    plan = engine.plan(engine.load_specs(str(specs)), sqlite_db.url, lock_timeout="500ms")
+    path.write_text(json.dumps(plan.to_dict()))
+    before = rows(sqlite_db)
+    reader = sqlite3.connect(sqlite_db.url.removeprefix("sqlite:///"), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM settings").fetchall()  # a reader that outlasts the busy timeout
+    try:
+        code, out, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert code == 1 and "the run was not committed: at commit:" in err and "nothing was applied" in err
+    assert "applied seed" not in out and "FAILED seed:defaults" in out
+    assert rows(sqlite_db) == before
+    code, out, _ = recon("history", "--specs", specs, "--db", sqlite_db.url, "--format", "json")
+    assert all(h["status"] == "failed" for h in json.loads(out))
+
+
+def test_apply_without_a_plan_file_prints_one_json_document(recon, sqlite_db, specs):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    for _ in range(2):  # with changes, then with none
+        code, out, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve", "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["format"] == "recon.apply/v1"
+
+
+def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
+    code, _, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--ledger-table", "my_ledger")
+    assert code == 1 and "records its run in recon_ledger, not my_ledger" in err
+
+
+def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path, monkeypatch):
+    sqlite_db.run(SETTINGS)
+    write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    path = tmp_path / "plan.json"
+    monkeypatch.setenv("RECON_MODE", "detect-only")
+    assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
+    monkeypatch.delenv("RECON_MODE")
+    code, _, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--mode", "apply")
+    assert code == 3 and "was made in detect-only mode, for review only: make the plan again where apply is allowed" in err

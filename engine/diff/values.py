@@ -63,6 +63,14 @@ def to_bind(value, column: Column):
         return int(value)
     if family == "json" and not isinstance(value, str):
         return json.dumps(value)
+    if family in ("timestamp", "timestamptz") and column.dialect == "mysql" and isinstance(value, str):
+        # MariaDB refuses an offset in a DATETIME: bind the instant in UTC, as the portable type table says
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
     return value
 
 
@@ -150,6 +158,8 @@ def _number(value, column: Column):
 
 def _moment(value, column: Column) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    if column.dialect == "mysql" and moment.tzinfo is not None:  # stored as its UTC instant (to_bind)
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     step = Decimal(1).scaleb(-column.precision)
     micro = Decimal(moment.microsecond).scaleb(-6).quantize(step, rounding=ROUND_DOWN if column.truncates else ROUND_HALF_UP)
     return moment.replace(microsecond=0) + timedelta(seconds=float(micro))
