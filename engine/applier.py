@@ -137,9 +137,10 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
                 report.error = f"unit {unit.id} failed: {outcome.error}"
                 note = executor.failure_note(unit)
                 break
-        failed = executor.finish()
+        failed = executor.finish(report.outcomes)
         if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
-            report.outcomes = [UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed) for o in report.outcomes]
+            report.outcomes = [o if o.status == "failed" else UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed)
+                               for o in report.outcomes]
             report.error, note = f"the run was not committed: {failed}", "; nothing was applied"
         if executor.commits_at_end:
             for outcome in report.outcomes:
@@ -209,8 +210,8 @@ class Executor:
 
     commits_at_end = False  # the units' work stays only if the run's final COMMIT succeeds (SQLite)
 
-    def finish(self) -> str | None:
-        """Called once after the last unit, inside the lock; the error if the run could not be committed."""
+    def finish(self, outcomes: list[UnitOutcome]) -> str | None:
+        """Called once after the units that ran, inside the lock; the error if the run could not be committed."""
         return None
 
     # -- staleness ---------------------------------------------------------------------
@@ -452,20 +453,24 @@ class SQLiteExecutor(Executor):
         if self.conn.connection.dbapi_connection.in_transaction:
             self.conn.exec_driver_sql("ROLLBACK")
 
-    def finish(self) -> str | None:
-        """COMMIT the run; if that fails (readers kept the file busy), roll it back and record every unit as failed."""
+    def finish(self, outcomes: list[UnitOutcome]) -> str | None:
+        """COMMIT the run; if that fails (readers kept the file busy), roll it back and record each unit
+        that ran as failed: with its own error if it failed, else with the commit's."""
         try:
             self.conn.exec_driver_sql("COMMIT")
             return None
         except DBAPIError as exc:
             error = f"at commit: {self.target.scrub(driver_message(exc))}"
-        self.conn.exec_driver_sql("ROLLBACK")
+        if self.conn.connection.dbapi_connection.in_transaction:  # some errors end the transaction themselves
+            self.conn.exec_driver_sql("ROLLBACK")
         try:  # the ledger rows went with the rollback: record the failure in a transaction of its own
             self.conn.exec_driver_sql("BEGIN IMMEDIATE")
             self.conn.exec_driver_sql(ledger.create_statement(self.table, self.target.dialect))  # IF NOT EXISTS
             self.seq = max((r.seq for r in ledger.read(self.conn, None, self.table)), default=0)
-            for unit in self.plan.units:
-                ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, ledger.now(), error))
+            units = {u.id: u for u in self.plan.units}
+            for outcome in outcomes:
+                unit = units[outcome.unit]
+                ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, ledger.now(), outcome.error or error))
             self.conn.exec_driver_sql("COMMIT")
         except DBAPIError:
             pass  # still busy: the error is reported all the same

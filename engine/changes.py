@@ -193,6 +193,37 @@ def _add_constraint(state: SchemaState, con: Constraint) -> None:
             k[:2] == (schema, con.table) and ix.columns[: len(con.columns)] == con.columns for k, ix in state.indexes.items()):
         # MySQL indexes a foreign key's columns itself, naming the index after the key, when no index leads with them
         state.put("indexes", (schema, con.table, con.name), Index(schema, con.table, con.name, con.columns, False))
+    if con.kind in ("primary_key", "unique"):
+        _absorb_fk_indexes(state, state.indexes[(schema, con.table, con.name)])
+
+
+def _put_index(state: SchemaState, index: Index) -> None:
+    state.put("indexes", (index.schema, index.table, index.name), index)
+    _absorb_fk_indexes(state, index)
+
+
+def _absorb_fk_indexes(state: SchemaState, index: Index) -> None:
+    """MySQL drops the index it made for a foreign key once another index leads with the key's columns."""
+    if state.dialect != "mysql":
+        return
+    for con in list(state.constraints.values()):
+        if con.kind == "foreign_key" and (con.schema, con.table) == (index.schema, index.table) and con.name != index.name \
+                and index.columns[: len(con.columns)] == con.columns and fk_index(state, con) is not None:
+            del state.indexes[(con.schema, con.table, con.name)]
+
+
+def serving_fk(state: SchemaState, index: Index) -> Constraint | None:
+    """A MySQL foreign key that only ``index`` serves (no other index leads with its columns): the
+    index cannot be dropped before the key."""
+    if state.dialect != "mysql":
+        return None
+    for con in state.constraints.values():
+        if con.kind != "foreign_key" or (con.schema, con.table) != (index.schema, index.table):
+            continue
+        serves = [ix for k, ix in state.indexes.items() if k[:2] == (con.schema, con.table) and ix.columns[: len(con.columns)] == con.columns]
+        if len(serves) == 1 and serves[0].name == index.name:
+            return con
+    return None
 
 
 def fk_index(state: SchemaState, con: Constraint) -> Index | None:
@@ -448,7 +479,7 @@ class CreateIndex(Change):
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
-        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique))
+        _put_index(state, Index(schema, table, self.name, self.columns, self.unique))
 
 
 @dataclass(frozen=True)
@@ -479,6 +510,11 @@ class AddConstraint(Change):
     def missing(self, state: SchemaState) -> str | None:
         if self.references and _table(state, self.references.table) is None:
             return f"referenced table {self.references.table} does not exist"
+        if self.kind == "foreign_key" and state.dialect == "mysql":
+            schema, table = _key(state, self.table)
+            same = state.indexes.get((schema, table, self.name))
+            if same is not None and same.columns[: len(self.columns)] != self.columns:
+                return f"index {self.name} already exists on {table} with other columns, and MySQL names a foreign key's index after the key"
         return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
@@ -574,6 +610,10 @@ class DropIndex(Change):
             tables = sorted({ix.table for ix in state.indexes_named(self.name)})
             if len(tables) > 1:
                 return f"index {self.name} is on several tables ({', '.join(tables)}): name its table"
+        index = _index(state, self.table, self.name)
+        needed = serving_fk(state, index) if index is not None else None
+        if needed is not None:
+            return f"index {self.name} is the only index foreign key {needed.name} can use (MySQL needs one): drop the key first"
         return None
 
     def simulate(self, state: SchemaState) -> None:

@@ -22,17 +22,16 @@ DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
 # libpq and the MySQL drivers also take the password as a query parameter (?password=...)
 _PASSWORD_PARAMETERS = ("password", "passwd", "pwd")
-_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&\s'\"]*)", re.IGNORECASE)
+_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&\s]*)", re.IGNORECASE)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` with any URL password (in the authority or the query) and any of ``secrets`` replaced by ``***``."""
-    text = _PASSWORD_IN_URL.sub(r"\1***\3", text)
-    text = _PASSWORD_IN_QUERY.sub(r"\1***", text)
+    """``text`` with any of ``secrets`` and any URL password (in the authority or the query) replaced by ``***``."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    text = _PASSWORD_IN_URL.sub(r"\1***\3", text)
+    return _PASSWORD_IN_QUERY.sub(r"\1***", text)
 
 
 @dataclass

@@ -1108,3 +1108,37 @@ def test_drop_index_without_table_must_be_unambiguous(recon, db, tmp_path):
         assert code == 1 and "index ix is on several tables (a, b): name its table" in err
     else:
         assert code == 0, err
+
+
+def test_mysql_a_new_index_replaces_the_foreign_key_index_in_the_plan_too(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "SELECT 1", """
+        kind: migration
+        id: I1
+        scope: schema
+        operations:
+          - create_table: {table: p, columns: [{name: id, type: integer, primary_key: true}]}
+          - create_table:
+              table: c
+              columns:
+                - {name: id, type: integer, primary_key: true}
+                - {name: p_id, type: integer, references: {table: p, column: id}}
+          - create_index: {name: c_p_idx, table: c, columns: [p_id]}
+    """)
+    ws.write("fingerprint", "kind: fingerprint\nname: f\nchecks:\n  - {index: c_p_id_fkey, on: c}\n  - {index: c_p_idx, on: c}\n")
+    expected = plan_json(recon, ws)["expected"]["fingerprint"]
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err
+    after = engine.audit(engine.load_specs(str(ws.specs)), ws.url).fingerprint
+    assert (expected["passed"], expected["total"]) == (after.passed, after.total) == (1, 2)  # InnoDB dropped c_p_id_fkey
+
+
+def test_mysql_refuses_to_plan_what_the_server_refuses(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE p (id INT PRIMARY KEY);\nCREATE TABLE c (id INT PRIMARY KEY, p_id INT, x INT);\n"
+                   "CREATE INDEX c_px_idx ON c (p_id, x);\nALTER TABLE c ADD CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id)",
+                   "kind: migration\nid: B2\nscope: schema\noperations: [{drop_index: {name: c_px_idx, table: c}}]\n",
+                   "kind: migration\nid: D1\nscope: schema\noperations:\n"
+                   "  - add_constraint: {name: c_px_idx, table: c, type: foreign_key, columns: [x], references: {table: p, columns: [id]}}\n")
+    code, _, err = recon("plan", "--specs", ws.specs, "--db", ws.url)
+    assert code == 1
+    assert "index c_px_idx is the only index foreign key c_p_fk can use (MySQL needs one): drop the key first" in err
+    assert "index c_px_idx already exists on c with other columns, and MySQL names a foreign key's index after the key" in err

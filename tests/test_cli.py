@@ -219,3 +219,13 @@ def test_a_password_in_the_query_string_never_shows(recon, postgres_db, tmp_path
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
             conn.exec_driver_sql(f"DROP ROLE {role}")
         admin.dispose()
+
+
+def test_redaction_hides_the_whole_password_whatever_it_contains():
+    from engine.target import make_target, redact_text
+
+    assert redact_text("""invalid database URL 'postgresql://u@h:1/db?password=ab'cd"e&sslmode=off'""") == \
+        "invalid database URL 'postgresql://u@h:1/db?password=***&sslmode=off'"
+    target = make_target("postgresql://u@h:1/db?Password=Abc'def")
+    assert target.scrub("failed: Password=Abc'def and Abc'def") == "failed: Password=*** and ***"
+    assert "Abc" not in target.display_url

@@ -652,3 +652,47 @@ def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path
     monkeypatch.delenv("RECON_MODE")
     code, _, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--mode", "apply")
     assert code == 3 and "was made in detect-only mode, for review only: make the plan again where apply is allowed" in err
+
+
+def test_mysql_timestamp_columns_take_no_offset(recon, mysql_db, specs):
+    mysql_db.run("CREATE TABLE ev (id int PRIMARY KEY, at timestamp NULL)")
+    write(specs, "seed", 'kind: seed\nname: ev\ntable: ev\nkey: [id]\nrows: [{id: 1, at: "2026-01-01T10:00:00+02:00"}]\n')
+    code, _, err = recon("plan", "--specs", specs, "--db", mysql_db.url)
+    assert code == 1 and "has an offset, which a MySQL TIMESTAMP does not take" in err
+
+
+def test_sqlite_commit_failure_keeps_each_units_own_error(recon, sqlite_db, specs, tmp_path):
+    write(specs, "units", """
+        kind: migration
+        id: S1
+        scope: schema
+        lock_timeout: 500ms
+        operations: [{create_table: {table: a1, columns: [{name: id, type: integer}]}}]
+        ---
+        kind: migration
+        id: S2
+        scope: schema
+        depends_on: [S1]
+        operations: [{sql: {dialect: sqlite, statements: ["CREATE INDEX IF NOT EXISTS ix ON nosuch (a)"]}}]
+        ---
+        kind: migration
+        id: S3
+        scope: schema
+        depends_on: [S2]
+        operations: [{create_table: {table: a3, columns: [{name: id, type: integer}]}}]
+        """)
+    sqlite_db.run("CREATE TABLE z (a int)")
+    path = tmp_path / "plan.json"
+    assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
+    reader = sqlite3.connect(sqlite_db.url.removeprefix("sqlite:///"), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM z").fetchall()
+    try:
+        code, out, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--format", "json")
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    report = json.loads(out)
+    assert code == 1 and "the run was not committed" in err
+    assert [(u["unit"], u["status"], u["error"].split(":")[0]) for u in report["units"]] == [("S1", "failed", "at commit"), ("S2", "failed", "statement 1")]
+    assert "no such table" in report["units"][1]["error"]

@@ -44,6 +44,9 @@ class Column:
             0 if dialect == "mysql" else 6)
         self.truncates = dialect == "mysql"  # MariaDB/MySQL cut extra fractional seconds, PostgreSQL rounds
         self.padded = bool(re.match(r"^(char|character|nchar|bpchar)\b(?!\s+varying)", text))
+        # MySQL DATETIME holds no zone: a declared offset is stored as its UTC instant. A TIMESTAMP
+        # converts from the session's zone, which recon does not set: an offset there is refused.
+        self.utc_datetime = dialect == "mysql" and text.startswith("datetime")
         self.single = (dialect == "postgresql" and text.startswith(("real", "float4"))) or (
             dialect == "mysql" and re.match(r"^float\b(?!\s*\(\s*(2[5-9]|[3-5]\d)\s*\))", text) is not None)
 
@@ -63,7 +66,7 @@ def to_bind(value, column: Column):
         return int(value)
     if family == "json" and not isinstance(value, str):
         return json.dumps(value)
-    if family in ("timestamp", "timestamptz") and column.dialect == "mysql" and isinstance(value, str):
+    if family in ("timestamp", "timestamptz") and column.utc_datetime and isinstance(value, str):
         # MariaDB refuses an offset in a DATETIME: bind the instant in UTC, as the portable type table says
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -107,6 +110,9 @@ def problem(value, column: Column) -> str | None:
         return None
     if isinstance(canonical(value, column), tuple) and canonical(value, column)[:1] == ("raw",):
         return f"{value!r} is not a valid {column.family} value"
+    if column.dialect == "mysql" and column.family in ("timestamp", "timestamptz") and not column.utc_datetime \
+            and isinstance(value, str) and _moment(value, column).tzinfo is not None:
+        return f"{value!r} has an offset, which a MySQL TIMESTAMP does not take (it reads the session's zone): declare the time without one"
     return None
 
 
@@ -158,7 +164,7 @@ def _number(value, column: Column):
 
 def _moment(value, column: Column) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    if column.dialect == "mysql" and moment.tzinfo is not None:  # stored as its UTC instant (to_bind)
+    if column.utc_datetime and moment.tzinfo is not None:  # stored as its UTC instant (to_bind)
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     step = Decimal(1).scaleb(-column.precision)
     micro = Decimal(moment.microsecond).scaleb(-6).quantize(step, rounding=ROUND_DOWN if column.truncates else ROUND_HALF_UP)
