@@ -193,36 +193,23 @@ def _add_constraint(state: SchemaState, con: Constraint) -> None:
             k[:2] == (schema, con.table) and ix.columns[: len(con.columns)] == con.columns for k, ix in state.indexes.items()):
         # MySQL indexes a foreign key's columns itself, naming the index after the key, when no index leads with them
         state.put("indexes", (schema, con.table, con.name), Index(schema, con.table, con.name, con.columns, False))
-    if con.kind in ("primary_key", "unique"):
-        _absorb_fk_indexes(state, state.indexes[(schema, con.table, con.name)])
-
-
-def _put_index(state: SchemaState, index: Index) -> None:
-    state.put("indexes", (index.schema, index.table, index.name), index)
-    _absorb_fk_indexes(state, index)
-
-
-def _absorb_fk_indexes(state: SchemaState, index: Index) -> None:
-    """MySQL drops the index it made for a foreign key once another index leads with the key's columns."""
-    if state.dialect != "mysql":
-        return
-    for con in list(state.constraints.values()):
-        if con.kind == "foreign_key" and (con.schema, con.table) == (index.schema, index.table) and con.name != index.name \
-                and index.columns[: len(con.columns)] == con.columns and fk_index(state, con) is not None:
-            del state.indexes[(con.schema, con.table, con.name)]
 
 
 def serving_fk(state: SchemaState, index: Index) -> Constraint | None:
-    """A MySQL foreign key that only ``index`` serves (no other index leads with its columns): the
-    index cannot be dropped before the key."""
+    """A MySQL foreign key that only ``index`` serves, on its own table or on the table it
+    references (no other index there leads with the key's columns): the index cannot go first."""
     if state.dialect != "mysql":
         return None
+    where = (index.schema, index.table)
     for con in state.constraints.values():
-        if con.kind != "foreign_key" or (con.schema, con.table) != (index.schema, index.table):
+        if con.kind != "foreign_key":
             continue
-        serves = [ix for k, ix in state.indexes.items() if k[:2] == (con.schema, con.table) and ix.columns[: len(con.columns)] == con.columns]
-        if len(serves) == 1 and serves[0].name == index.name:
-            return con
+        for table, columns in (((con.schema, con.table), con.columns), ((con.ref_schema or con.schema, con.ref_table), con.ref_columns)):
+            if table != where or not columns:
+                continue
+            serves = [ix for k, ix in state.indexes.items() if k[:2] == table and ix.columns[: len(columns)] == columns]
+            if len(serves) == 1 and serves[0].name == index.name:
+                return con
     return None
 
 
@@ -479,7 +466,7 @@ class CreateIndex(Change):
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
-        _put_index(state, Index(schema, table, self.name, self.columns, self.unique))
+        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique))
 
 
 @dataclass(frozen=True)
@@ -512,9 +499,11 @@ class AddConstraint(Change):
             return f"referenced table {self.references.table} does not exist"
         if self.kind == "foreign_key" and state.dialect == "mysql":
             schema, table = _key(state, self.table)
-            same = state.indexes.get((schema, table, self.name))
-            if same is not None and same.columns[: len(self.columns)] != self.columns:
-                return f"index {self.name} already exists on {table} with other columns, and MySQL names a foreign key's index after the key"
+            on_table = [ix for k, ix in state.indexes.items() if k[:2] == (schema, table)]
+            makes_index = not any(ix.columns[: len(self.columns)] == self.columns for ix in on_table)
+            clash = [ix for ix in on_table if ix.name.lower() == self.name.lower()]  # MySQL index names ignore case
+            if makes_index and clash:
+                return f"index {clash[0].name} already exists on {table}, and MySQL names the index it makes for a foreign key after the key"
         return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
@@ -638,6 +627,14 @@ class DropConstraint(Change):
 
     def present(self, state: SchemaState) -> bool:
         return _constraint(state, self.table, self.name) is None
+
+    def missing(self, state: SchemaState) -> str | None:
+        con = _constraint(state, self.table, self.name)
+        index = state.indexes.get((con.schema, con.table, con.name)) if con is not None and con.kind in ("unique", "primary_key") else None
+        needed = serving_fk(state, index) if index is not None else None
+        if needed is not None:
+            return f"{con.name} is the only index foreign key {needed.name} can use (MySQL needs one): drop the key first"
+        return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
         con = _constraint(state, self.table, self.name)

@@ -173,6 +173,7 @@ def _cycles(units: list[Document]) -> Iterator[Diagnostic]:
 
 
 _SEED_SQL = ("Insert", "Delete", "Merge")
+_TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _SCHEMA_SQL = ("Create", "Drop", "Alter", "AlterColumn", "RenameColumn", "TruncateTable")
 
 
@@ -242,6 +243,10 @@ def _raw_sql(file: str, scope: str, path: str, body: LocDict) -> Iterator[Diagno
 
     statements = body["statements"]
     for j, text in enumerate(statements):
+        if _TRANSACTION_CONTROL.match(text):
+            yield Diagnostic(file, statements.line_of(j), f"{path}.statements[{j}]",
+                             "transaction control in a unit: apply runs each unit in its own transaction (use transactional: false where the statement needs none)")
+            continue
         try:
             trees = sqltext.parse(text, body["dialect"])
         except ValueError as exc:

@@ -19,15 +19,16 @@ from .errors import TargetError, UsageError
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
-# libpq and the MySQL drivers also take the password as a query parameter (?password=...)
-_PASSWORD_PARAMETERS = ("password", "passwd", "pwd")
-_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&\s]*)", re.IGNORECASE)
+# user:password@host, the password up to the last @ before the path (an unencoded @ or space included)
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^/]*)(@)")
+# libpq and the MySQL drivers also take passwords as query parameters (?password=..., ?sslpassword=...)
+_PASSWORD_PARAMETERS = ("password", "passwd", "pwd", "sslpassword")
+_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&]*)", re.IGNORECASE)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """``text`` with any of ``secrets`` and any URL password (in the authority or the query) replaced by ``***``."""
-    for secret in secrets:
+    for secret in sorted(secrets, key=len, reverse=True):  # a longer secret first, should one contain another
         if secret:
             text = text.replace(secret, "***")
     text = _PASSWORD_IN_URL.sub(r"\1***\3", text)

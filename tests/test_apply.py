@@ -1110,28 +1110,6 @@ def test_drop_index_without_table_must_be_unambiguous(recon, db, tmp_path):
         assert code == 0, err
 
 
-def test_mysql_a_new_index_replaces_the_foreign_key_index_in_the_plan_too(recon, mysql_db, tmp_path):
-    ws = _mysql_ws(mysql_db, tmp_path, "SELECT 1", """
-        kind: migration
-        id: I1
-        scope: schema
-        operations:
-          - create_table: {table: p, columns: [{name: id, type: integer, primary_key: true}]}
-          - create_table:
-              table: c
-              columns:
-                - {name: id, type: integer, primary_key: true}
-                - {name: p_id, type: integer, references: {table: p, column: id}}
-          - create_index: {name: c_p_idx, table: c, columns: [p_id]}
-    """)
-    ws.write("fingerprint", "kind: fingerprint\nname: f\nchecks:\n  - {index: c_p_id_fkey, on: c}\n  - {index: c_p_idx, on: c}\n")
-    expected = plan_json(recon, ws)["expected"]["fingerprint"]
-    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
-    assert code == 0, err
-    after = engine.audit(engine.load_specs(str(ws.specs)), ws.url).fingerprint
-    assert (expected["passed"], expected["total"]) == (after.passed, after.total) == (1, 2)  # InnoDB dropped c_p_id_fkey
-
-
 def test_mysql_refuses_to_plan_what_the_server_refuses(recon, mysql_db, tmp_path):
     ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE p (id INT PRIMARY KEY);\nCREATE TABLE c (id INT PRIMARY KEY, p_id INT, x INT);\n"
                    "CREATE INDEX c_px_idx ON c (p_id, x);\nALTER TABLE c ADD CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id)",
@@ -1141,4 +1119,33 @@ def test_mysql_refuses_to_plan_what_the_server_refuses(recon, mysql_db, tmp_path
     code, _, err = recon("plan", "--specs", ws.specs, "--db", ws.url)
     assert code == 1
     assert "index c_px_idx is the only index foreign key c_p_fk can use (MySQL needs one): drop the key first" in err
-    assert "index c_px_idx already exists on c with other columns, and MySQL names a foreign key's index after the key" in err
+    assert "index c_px_idx already exists on c, and MySQL names the index it makes for a foreign key after the key" in err
+
+
+def test_mysql_indexes_keys_need_are_kept_on_both_sides(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE p (id INT PRIMARY KEY, code INT);\nCREATE UNIQUE INDEX p_code ON p (code);\n"
+                   "CREATE TABLE c (id INT PRIMARY KEY, x INT, code INT);\nALTER TABLE c ADD CONSTRAINT c_x_key UNIQUE (x);\n"
+                   "ALTER TABLE c ADD CONSTRAINT c_x_fkey FOREIGN KEY (x) REFERENCES p (id);\n"
+                   "ALTER TABLE c ADD CONSTRAINT c_code_fkey FOREIGN KEY (code) REFERENCES p (code)",
+                   "kind: migration\nid: K1\nscope: schema\nallow: [RC104]\noperations: [{drop_constraint: {name: c_x_key, table: c}}]\n",
+                   "kind: migration\nid: L1\nscope: schema\noperations: [{drop_index: {name: p_code, table: p}}]\n")
+    code, _, err = recon("plan", "--specs", ws.specs, "--db", ws.url)
+    assert code == 1
+    assert "c_x_key is the only index foreign key c_x_fkey can use (MySQL needs one): drop the key first" in err
+    assert "index p_code is the only index foreign key c_code_fkey can use" in err
+
+
+def test_mysql_foreign_key_names_clash_only_where_mysql_makes_an_index(recon, mysql_db, tmp_path):
+    ws = _mysql_ws(mysql_db, tmp_path, "CREATE TABLE p (id INT PRIMARY KEY);\nCREATE TABLE c (id INT PRIMARY KEY, x INT, y INT);\n"
+                   "CREATE INDEX foo ON c (y);\nCREATE INDEX ix ON c (x)",
+                   "kind: migration\nid: J1\nscope: schema\noperations:\n"
+                   "  - add_constraint: {name: foo, table: c, type: foreign_key, columns: [x], references: {table: p, columns: [id]}}\n"
+                   "  - add_constraint: {name: Foo2, table: c, type: foreign_key, columns: [y], references: {table: p, columns: [id]}}\n")
+    code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, err  # an index already serves x: MySQL makes none, so the name is free
+    ws.write("unit1", "kind: migration\nid: Z1\nscope: schema\noperations:\n"
+             "  - create_table: {table: d, columns: [{name: id, type: integer}, {name: x, type: integer}, {name: y, type: integer}]}\n"
+             "  - create_index: {name: foo, table: d, columns: [y]}\n"
+             "  - add_constraint: {name: Foo, table: d, type: foreign_key, columns: [x], references: {table: p, columns: [id]}}\n")
+    code, _, err = recon("plan", "--specs", ws.specs, "--db", ws.url)
+    assert code == 1 and "index foo already exists on d, and MySQL names the index it makes for a foreign key after the key" in err

@@ -229,3 +229,13 @@ def test_redaction_hides_the_whole_password_whatever_it_contains():
     target = make_target("postgresql://u@h:1/db?Password=Abc'def")
     assert target.scrub("failed: Password=Abc'def and Abc'def") == "failed: Password=*** and ***"
     assert "Abc" not in target.display_url
+
+
+def test_redaction_of_malformed_and_ssl_passwords():
+    from engine.target import redact_text
+
+    assert redact_text("invalid database URL 'postgresql://postgres:Top Secret@127.0.0.1:notaport/x'") == \
+        "invalid database URL 'postgresql://postgres:***@127.0.0.1:notaport/x'"
+    assert redact_text("postgresql://postgres:p@ss@h/db") == "postgresql://postgres:***@h/db"
+    assert "KeyPass1" not in redact_text("postgresql://u@h/db?sslmode=require&sslpassword=KeyPass1")
+    assert "Secret" not in redact_text("postgresql://u@h:1/db?password=Top Secret")

@@ -344,3 +344,18 @@ def test_unit_ids_may_not_take_the_ledger_keys_of_seed_and_rbac_specs(tmp_path):
     """)
     text = "\\n".join(problems(tmp_path))
     assert "u.yaml:2: id: 'seed:defaults' is not a valid unit id (letters, digits, . _ -)" in text  # no clash in the ledger
+
+
+def test_raw_sql_may_not_control_the_transaction(tmp_path):
+    write(tmp_path, "u.yaml", """
+        kind: migration
+        id: T1
+        scope: schema
+        operations:
+          - sql:
+              dialect: sqlite
+              statements: ["CREATE TABLE IF NOT EXISTS a (x int)", "COMMIT", "savepoint s"]
+    """)
+    text = "\n".join(problems(tmp_path))
+    assert "u.yaml:7: operations[0].sql.statements[1]: transaction control in a unit" in text
+    assert "operations[0].sql.statements[2]: transaction control in a unit" in text
