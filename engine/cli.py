@@ -257,6 +257,8 @@ def _run_apply(opts: Options, ctx: Context, the_plan, allow_destructive: bool, c
     except ApplyError as exc:
         if opts.format == "json":
             _emit(views.to_json(exc.report.to_dict()))
+        else:  # the audits ran after the failure too: show where the database stands
+            _emit(views.apply_text(exc.report, style, units=False))
         raise
     if opts.format == "json":
         _emit(views.to_json(report.to_dict()))

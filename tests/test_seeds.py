@@ -136,8 +136,9 @@ def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
           - {key: b_second, value: ok, enabled: null}
         """)
     before = rows(db)
-    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 1 and "seed:defaults failed" in err and "rolled back" in err
+    assert "fingerprint 0/0 -> 0/0" in out and "invariants 0/0 -> 0/0" in out  # the audit after a failure is shown too
     assert rows(db) == before  # the first insert was rolled back with the second, MySQL included
     code, out, _ = recon("history", "--specs", specs, "--db", db.url, "--format", "json")
     assert [h["status"] for h in json.loads(out)] == ["failed"]
