@@ -697,3 +697,13 @@ def test_sqlite_commit_failure_keeps_each_units_own_error(recon, sqlite_db, spec
     assert code == 1 and "the run was not committed" in err
     assert [(u["unit"], u["status"], u["error"].split(":")[0]) for u in report["units"]] == [("S1", "failed", "at commit"), ("S2", "failed", "statement 1")]
     assert "no such table" in report["units"][1]["error"]
+
+
+def test_prune_keeps_rows_the_database_finds_equal_to_a_declared_key(recon, mysql_db, specs):
+    mysql_db.run(dialect_sql(mysql_db, SETTINGS))
+    write(specs, "seed", SEED.replace("key: theme", "key: Theme"))
+    plan = plan_json(recon, specs, mysql_db)
+    ops = [(a["op"], a["object"]) for a in plan["actions"]]
+    assert ("delete_row", "settings[key='legacy']") in ops and not any("heme" in o and op != "update_row" for op, o in ops)
+    converges(recon, specs, mysql_db)
+    assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]

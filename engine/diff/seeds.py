@@ -1,7 +1,7 @@
 """Seed reconciliation: declared keyed rows against the live rows, row by row.
 
-Each seed spec reads its table once (the declared keys, or the whole table when
-it prunes), compares the rows it finds with the rows it declares, and yields
+Each seed spec reads the rows of its declared keys (and, when it prunes, every
+row of its table), compares the rows it finds with the rows it declares, and yields
 one ``RowChange`` per row to insert, correct (``on_conflict: update``) or
 delete (``prune: true``, destructive RC106). Reads are set-based: one SELECT
 per seed (chunked for very long key lists), never one per row.
@@ -136,8 +136,13 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
             continue
         found: list = []
         reads = []
+        everything: list = []
         if table.exists:  # else a pending unit creates the table: nothing to read
-            for tree, bound in _selects(seed, table):
+            # the declared keys' rows, as the database compares keys; with prune also every row
+            selects = [(tree, bound, found) for tree, bound in _selects(seed, table)]
+            if seed.prune:
+                selects.append((_base(seed, table), [], everything))
+            for tree, bound, into in selects:
                 sql = sqlexec.render(tree, live.dialect)
                 try:
                     rows = sqlexec.read_rows(conn, sqlexec.to_driver(sql, live.dialect), bound)
@@ -146,13 +151,15 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
                                                f"the database refused the declared keys: {driver_message(exc)}"))
                     break
                 reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
-                found += [dict(zip(table.read, row)) for row in rows]
+                into += [dict(zip(table.read, row)) for row in rows]
         declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
         existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],
-                               [table.key(seed, k) for k in declared], by_database=not seed.prune)
+                               [table.key(seed, k) for k in declared], by_database=True)
+        matched = {tuple(r[k] for k in seed.key) for r in found}
+        undeclared = [r for r in everything if tuple(r[k] for k in seed.key) not in matched]
         ref = (seed.table.schema or sim.default_schema, seed.table.table)
         plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description,
-                              tuple(_changes(seed, table, existing)), tuple(reads), (ref,)))
+                              tuple(_changes(seed, table, existing, undeclared)), tuple(reads), (ref,)))
     if problems:
         raise SpecError(problems)
     return plans
@@ -233,12 +240,14 @@ def _key_test(columns, key_values, bound: list):
     return exp.and_(*tests) if len(tests) > 1 else tests[0]
 
 
+def _base(seed: Seed, table: _Table):
+    """``SELECT <columns read> FROM table``: every row."""
+    return exp.select(*[sqlexec.column(c) for c in table.read]).from_(_table(seed.table))
+
+
 def _selects(seed: Seed, table: _Table):
-    """(tree, values) SELECTs reading the declared keys' rows (or, when pruning, every row)."""
-    base = exp.select(*[sqlexec.column(c) for c in table.read]).from_(_table(seed.table))
-    if seed.prune:
-        yield base, []
-        return
+    """(tree, values) SELECTs reading the rows of the declared keys, as the database compares keys."""
+    base = _base(seed, table)
     keys = [tuple(table.bind(k, row[k]) for k in seed.key) for row in seed.rows]
     size = max(1, CHUNK // len(seed.key))  # at most CHUNK parameters per SELECT
     for start in range(0, len(keys), size):
@@ -252,13 +261,10 @@ def _selects(seed: Seed, table: _Table):
             yield base.where(exp.or_(*tests)), bound
 
 
-def _changes(seed: Seed, table: _Table, existing: dict):
-    declared = set()
+def _changes(seed: Seed, table: _Table, existing: dict, undeclared: list):
     for i, row in enumerate(seed.rows):
         key = tuple(row[k] for k in seed.key)
-        norm = table.key(seed, key)
-        declared.add(norm)
-        found = existing.get(norm)
+        found = existing.get(table.key(seed, key))
         source = Source(seed.source.file, seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line)
         name = _object(seed, key)
         if found is None:
@@ -277,14 +283,11 @@ def _changes(seed: Seed, table: _Table, existing: dict):
             tree = exp.Update(this=_table(seed.table), expressions=sets, where=exp.Where(this=where))
             why = "; ".join(f"{c} is {show(found.get(c))}, declared {show(row[c])}" for c in wrong)
             yield RowChange("update_row", "update", name, why, source, ((tree, tuple(bound)),))
-    if seed.prune:
-        for norm, found in existing.items():
-            if norm in declared:
-                continue
-            key = tuple(found[k] for k in seed.key)
-            bound: list = []
-            tree = exp.Delete(this=_table(seed.table), where=exp.Where(this=_key_test(seed.key, key, bound)))
-            yield RowChange("delete_row", "delete", _object(seed, key), "row is not declared (prune: true)", seed.source, ((tree, tuple(bound)),))
+    for found in undeclared:  # prune: rows no declared key found
+        key = tuple(found[k] for k in seed.key)
+        bound: list = []
+        tree = exp.Delete(this=_table(seed.table), where=exp.Where(this=_key_test(seed.key, key, bound)))
+        yield RowChange("delete_row", "delete", _object(seed, key), "row is not declared (prune: true)", seed.source, ((tree, tuple(bound)),))
 
 
 def _object(seed: Seed, key: tuple) -> str:
