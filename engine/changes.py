@@ -82,6 +82,15 @@ class Change:
         """Apply the change's effect to ``state`` in place, as the database will."""
         raise NotImplementedError
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        """Safety codes (``safety.CODES``) this change carries; ``live`` is the inspected state,
+        ``before`` the simulated state just before it."""
+        return ()
+
+    def _on_existing_table(self, live: SchemaState) -> bool:
+        table = getattr(self, "table", None)
+        return table is not None and live.table(table.schema, table.table) is not None
+
     def reason(self, state: SchemaState) -> str:
         """Why the change is needed, for people only (never for decisions)."""
         what = self.op.split("_", 1)[-1]
@@ -229,6 +238,10 @@ def fk_index(state: SchemaState, con: Constraint) -> Index | None:
     return None if needed else index
 
 
+def _varchar_length(canonical: str) -> int:
+    return int(canonical[canonical.index("(") + 1 : -1]) if "(" in canonical else 1 << 30
+
+
 def _remove_constraint(state: SchemaState, con: Constraint) -> None:
     """Remove ``con`` and what goes with it: the index backing a key, or MySQL's foreign-key index."""
     key = (con.schema, con.table, con.name)
@@ -298,6 +311,10 @@ class AddColumn(Change):
     op: ClassVar[str] = "add_column"
     action: ClassVar[str] = "create"
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        no_default = self.column.default in (UNSET, None)
+        return ("RC201",) if self._on_existing_table(live) and not self.column.nullable and no_default else ()
+
     @property
     def object(self) -> str:
         return f"{self.table}.{self.column.name}"
@@ -327,6 +344,22 @@ class AlterColumn(Change):
     drop_default: bool = False
 
     op: ClassVar[str] = "alter_column"
+
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        needs, codes = self.needs(before), []
+        if needs["nullable"] and self.nullable is False:
+            codes.append("RC202")
+        if needs["type"] and self._on_existing_table(live) and live.dialect in ("postgresql", "mysql") and self._rewrites(before):
+            codes.append("RC302")
+        return tuple(codes)
+
+    def _rewrites(self, state: SchemaState) -> bool:
+        """Widening a varchar (or turning it into text) is metadata-only; other type changes rewrite."""
+        col = state.table(self.table.schema, self.table.table).column(self.name)
+        old, new = types.canonical(col.type, state.dialect), types.canonical(types.native(self.type, state.dialect), state.dialect)
+        if old.startswith("varchar") and (new == "text" or new.startswith("varchar")):
+            return _varchar_length(new) < _varchar_length(old) if new.startswith("varchar") else False
+        return True
 
     @property
     def object(self) -> str:
@@ -403,6 +436,9 @@ class RenameColumn(Change):
 
     op: ClassVar[str] = "rename_column"
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC303",)
+
     @property
     def object(self) -> str:
         return f"{self.table}.{self.name}"
@@ -448,6 +484,10 @@ class CreateIndex(Change):
 
     op: ClassVar[str] = "create_index"
     action: ClassVar[str] = "create"
+
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        blocking = live.dialect == "postgresql" and not self.concurrently and self._on_existing_table(live)
+        return ("RC301",) if blocking else ()
 
     @property
     def object(self) -> str:
@@ -525,6 +565,9 @@ class DropTable(Change):
     op: ClassVar[str] = "drop_table"
     action: ClassVar[str] = "delete"
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC101",)
+
     @property
     def object(self) -> str:
         return str(self.table)
@@ -553,6 +596,9 @@ class DropColumn(Change):
     op: ClassVar[str] = "drop_column"
     action: ClassVar[str] = "delete"
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC102",)
+
     @property
     def object(self) -> str:
         return f"{self.table}.{self.name}"
@@ -579,6 +625,9 @@ class DropIndex(Change):
 
     op: ClassVar[str] = "drop_index"
     action: ClassVar[str] = "delete"
+
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC103",)
 
     @property
     def object(self) -> str:
@@ -621,6 +670,9 @@ class DropConstraint(Change):
     op: ClassVar[str] = "drop_constraint"
     action: ClassVar[str] = "delete"
 
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC104",)
+
     @property
     def object(self) -> str:
         return self.name
@@ -652,6 +704,9 @@ class RawSQL(Change):
     declared_destructive: bool = False
 
     op: ClassVar[str] = "sql"
+
+    def risks(self, live: SchemaState, before: SchemaState) -> tuple[str, ...]:
+        return ("RC105",) if self.destructive else ()
 
     @property
     def object(self) -> str:

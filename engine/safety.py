@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .changes import UNSET, AddColumn, AlterColumn, Change, CreateIndex, DropColumn, DropConstraint, DropIndex, DropTable, RawSQL, RenameColumn
+from .changes import Change
 from .inspect.state import SchemaState
-from . import types
 
 
 @dataclass(frozen=True)
@@ -41,48 +40,15 @@ CODES = {
 }
 
 
+DESTRUCTIVE = frozenset({"RC101", "RC102", "RC104", "RC105", "RC106"})  # apply refuses these unless allowed
+
+
 def finding(code: str, destructive: bool = False) -> Finding:
     """The finding for ``code`` with its standard message."""
     return Finding(code, destructive, CODES[code])
 
 
 def analyze(change: Change, live: SchemaState, before: SchemaState) -> list[Finding]:
-    """Findings for ``change``; ``live`` is the inspected state, ``before`` the state just before it."""
-    existing = hasattr(change, "table") and change.table is not None and live.table(change.table.schema, change.table.table) is not None
-    found: list[Finding] = []
-    if isinstance(change, DropTable):
-        found.append(finding("RC101", True))
-    elif isinstance(change, DropColumn):
-        found.append(finding("RC102", True))
-    elif isinstance(change, DropIndex):
-        found.append(finding("RC103"))
-    elif isinstance(change, DropConstraint):
-        found.append(finding("RC104", True))
-    elif isinstance(change, RawSQL) and change.destructive:
-        found.append(finding("RC105", True))
-    elif isinstance(change, AddColumn) and existing and not change.column.nullable and change.column.default in (UNSET, None):
-        found.append(finding("RC201"))
-    elif isinstance(change, AlterColumn):
-        needs = change.needs(before)
-        if needs["nullable"] and change.nullable is False:
-            found.append(finding("RC202"))
-        if needs["type"] and existing and live.dialect in ("postgresql", "mysql") and _rewrites(change, before):
-            found.append(finding("RC302"))
-    elif isinstance(change, CreateIndex) and existing and live.dialect == "postgresql" and not change.concurrently:
-        found.append(finding("RC301"))
-    elif isinstance(change, RenameColumn):
-        found.append(finding("RC303"))
-    return found
-
-
-def _rewrites(change: AlterColumn, state: SchemaState) -> bool:
-    """Widening a varchar (or turning it into text) is metadata-only; other type changes rewrite."""
-    col = state.table(change.table.schema, change.table.table).column(change.name)
-    old, new = types.canonical(col.type, state.dialect), types.canonical(types.native(change.type, state.dialect), state.dialect)
-    if old.startswith("varchar") and (new == "text" or new.startswith("varchar")):
-        return _length(new) < _length(old) if new.startswith("varchar") else False
-    return True
-
-
-def _length(canonical: str) -> int:
-    return int(canonical[canonical.index("(") + 1 : -1]) if "(" in canonical else 1 << 30
+    """Findings for ``change`` (each change type knows its codes); ``live`` is the inspected state,
+    ``before`` the state just before it."""
+    return [finding(code, code in DESTRUCTIVE) for code in change.risks(live, before)]
