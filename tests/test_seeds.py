@@ -707,3 +707,21 @@ def test_prune_keeps_rows_the_database_finds_equal_to_a_declared_key(recon, mysq
     assert ("delete_row", "settings[key='legacy']") in ops and not any("heme" in o and op != "update_row" for op, o in ops)
     converges(recon, specs, mysql_db)
     assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]
+
+
+def test_columns_the_database_computes_cannot_be_seeded(recon, db, specs):
+    computed = {"postgresql": "b int GENERATED ALWAYS AS (a + 1) STORED", "mysql": "b int AS (a + 1) VIRTUAL",
+                "sqlite": "b int GENERATED ALWAYS AS (a + 1) VIRTUAL"}[db.dialect]
+    db.run(f"CREATE TABLE g (k varchar(10) NOT NULL PRIMARY KEY, a int, {computed})")
+    write(specs, "seed", "kind: seed\nname: g\ntable: g\nkey: [k]\nrows: [{k: x, a: 1, b: 2}]\n")
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "seed g: table: g.b is computed by the database: a seed cannot set it" in err
+    write(specs, "seed", "kind: seed\nname: g\ntable: g\nkey: [k]\nrows: [{k: x, a: 1}]\n")
+    converges(recon, specs, db)
+
+
+def test_postgres_always_identities_cannot_be_seeded(recon, postgres_db, specs):
+    postgres_db.run("CREATE TABLE i (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text UNIQUE)")
+    write(specs, "seed", "kind: seed\nname: i\ntable: i\nkey: [id]\nrows: [{id: 1, name: a}]\n")
+    code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
+    assert code == 1 and "i.id is computed by the database" in err

@@ -213,6 +213,9 @@ def _missing(seed: Seed, state: SchemaState) -> str | None:
     absent = [c for c in _columns(seed) if table.column(c) is None]
     if absent:
         return f"{seed.table.table_text} has no column{'s' if len(absent) > 1 else ''} {', '.join(absent)}"
+    computed = [c for c in _columns(seed) if table.column(c).computed]
+    if computed:
+        return f"{seed.table.table_text}.{', '.join(computed)} {'is' if len(computed) == 1 else 'are'} computed by the database: a seed cannot set {'it' if len(computed) == 1 else 'them'}"
     return None
 
 

@@ -52,11 +52,12 @@ def _normalised_columns(rows: list, mariadb: bool):
     for schema, table, position, kind, name, type_, nullable, default, data_type, extra in rows:
         if position == 0:
             kinds[(schema, table)] = kind
-            yield schema, table, kind, None, None, None, None, None
+            yield schema, table, kind, None, None, None, None, None, None
         elif (schema, table) in kinds:
             generated = "auto_increment" in (extra or "").lower()
+            computed = any(word in (extra or "").upper() for word in ("VIRTUAL GENERATED", "STORED GENERATED"))
             default = column_default(default, data_type, extra, mariadb)
-            yield schema, table, kinds[(schema, table)], name, type_, nullable, default, generated
+            yield schema, table, kinds[(schema, table)], name, type_, nullable, default, generated, computed
 
 
 def column_default(raw: str | None, data_type: str, extra: str | None, mariadb: bool) -> str | None:

@@ -107,18 +107,19 @@ KEY_DESC = re.compile(r"\bPRIMARY\s+KEY\s+DESC\b", re.IGNORECASE)  # a column's 
 
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     """Every table and view (header rows first, so a view whose columns failed still appears)."""
-    heads = [(s, n, t, None, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
+    heads = [(s, n, t, None, None, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
     kinds = {(row[0], row[1]): row[2] for row in heads}
     pk_columns: dict[tuple[str, str], int] = {}
-    for schema, table, _name, _type, _nn, _default, pk in columns:
+    for schema, table, _name, _type, _nn, _default, pk, _hidden in columns:
         pk_columns[(schema, table)] = pk_columns.get((schema, table), 0) + (1 if pk else 0)
     # WITHOUT ROWID tables have no rowid; INTEGER PRIMARY KEY DESC is an ordinary column (SQLite's quirk)
     no_rowid = {(s, n) for s, t, n, _tbl, sql in objects if t == "table" and (WITHOUT_ROWID.search(sql or "") or KEY_DESC.search(sql or ""))}
     rows = (
         (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default,
          # the one INTEGER primary-key column of a rowid table is the rowid: SQLite numbers rows that leave it out
-         bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER" and (schema, table) not in no_rowid)
-        for schema, table, name, type_, not_null, default, pk in columns
+         bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER" and (schema, table) not in no_rowid,
+         hidden in (2, 3))  # a generated column: virtual (2) or stored (3)
+        for schema, table, name, type_, not_null, default, pk, hidden in columns
     )
     return build_tables([*heads, *rows])
 
@@ -164,7 +165,7 @@ def _facts(columns, index_rows, fk_rows) -> dict[tuple[str, str], dict]:
     def of(schema, table):
         return facts.setdefault((schema, table), {"pk": [], "unique": {}, "fk": {}})
 
-    for schema, table, name, _type, _nn, _default, pk in columns:
+    for schema, table, name, _type, _nn, _default, pk, _hidden in columns:
         if pk:
             of(schema, table)["pk"].append((pk, name))
     for schema, table, index, _unique, origin, _pos, _cid, name in index_rows:

@@ -19,6 +19,7 @@ class Column:
     nullable: bool
     default: str | None = None
     generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
+    computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ SELECT n.nspname AS schema_name,
        format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default,
-       a.attidentity <> '' AS generated
+       a.attidentity <> '' AS generated,
+       a.attgenerated <> '' OR a.attidentity = 'a' AS computed
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a
