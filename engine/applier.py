@@ -239,7 +239,7 @@ class Executor:
         out = []
         for read in self.plan.reads:
             try:
-                rows = sqlexec.run_prepared(self.conn, sqlexec.to_driver(read.sql, self.target.dialect), read.params).fetchall()
+                rows = sqlexec.run_text(self.conn, read.sql, read.params).fetchall()
             except DBAPIError as exc:
                 out.append(f"unreadable: {driver_message(exc)}")
                 continue
@@ -281,9 +281,7 @@ class Executor:
 
     def run_sql(self, sql: str, values=None):
         """Execute planned SQL text exactly as shown in the plan, with its bound values."""
-        if values is None:
-            return sqlexec.run_text(self.conn, sql)
-        return sqlexec.run_prepared(self.conn, sqlexec.to_driver(sql, self.target.dialect), values)
+        return sqlexec.run_text(self.conn, sql, values)
 
     def verify_guards(self) -> None:
         """Re-run every raw-SQL guard under the lock; a different answer than at plan time is a stale plan."""
@@ -435,10 +433,10 @@ class SQLiteExecutor(Executor):
     unit (written for PostgreSQL) runs in its savepoint too, and a failure undoes all of it.
     """
 
+    commits_at_end = True
+
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
         return True
-
-    commits_at_end = True
 
     def lock(self) -> None:
         try:

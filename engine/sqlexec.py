@@ -79,13 +79,13 @@ def run_prepared(conn, sql: str, values=()):
 
 
 def read_rows(conn, sql: str, values=()) -> list:
-    """Rows of a SELECT from ``prepare``, inside a savepoint where one is open, so that a
-    refused query (a value the column cannot hold) leaves the transaction usable."""
+    """Rows of a rendered SELECT (``render``) with ``values`` bound, inside a savepoint where a
+    transaction is open, so that a refused query (a value the column cannot hold) leaves it usable."""
     if not conn.in_transaction():
-        return run_prepared(conn, sql, values).fetchall()
+        return run_text(conn, sql, values).fetchall()
     savepoint = conn.begin_nested()
     try:
-        rows = run_prepared(conn, sql, values).fetchall()
+        rows = run_text(conn, sql, values).fetchall()
     except Exception:
         savepoint.rollback()
         raise
@@ -98,9 +98,11 @@ def execute(conn, tree, values=()):
     return run_prepared(conn, prepare(tree, dialect_of(conn)), values)
 
 
-def run_text(conn, sql: str):
-    """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver)."""
-    return conn.exec_driver_sql(to_driver(sql, dialect_of(conn)))
+def run_text(conn, sql: str, values=None):
+    """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver),
+    with ``values`` bound to its ``param`` placeholders when it has them."""
+    driver_sql = to_driver(sql, dialect_of(conn))
+    return conn.exec_driver_sql(driver_sql) if values is None else conn.exec_driver_sql(driver_sql, params(values))
 
 
 def guard_holds(conn, query: str, source_dialect: str) -> bool:

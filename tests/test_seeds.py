@@ -11,7 +11,6 @@ import sqlite3
 import time
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 import engine

@@ -32,7 +32,7 @@ from ..inspect.state import SchemaState
 from ..model import ObjectRef, Rbac, Source
 from ..target import driver_message
 from . import values
-from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, rows_digest, show
+from .seeds import RowChange, SeedPlan, SeedRead, as_declared, key_of, recorded_read, show
 
 
 TEXT = values.Column("text")
@@ -84,9 +84,8 @@ def plan_rbac(rbacs, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan
         def read(tree, bound, table: ObjectRef, *others: ObjectRef) -> list:
             if any(live.table(ref.schema, ref.table) is None for ref in (table, *others)):
                 return []
-            sql = sqlexec.render(tree, live.dialect)
-            rows = sqlexec.read_rows(conn, sqlexec.to_driver(sql, live.dialect), bound)
-            reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
+            rows, recorded = recorded_read(conn, tree, bound, live.dialect)
+            reads.append(recorded)
             return rows
 
         try:

@@ -83,6 +83,13 @@ def checksum(seed: Seed) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def recorded_read(conn, tree, bound, dialect: str) -> tuple[list, SeedRead]:
+    """Run a planning SELECT and keep it, with the digest of its rows, for apply to run again."""
+    sql = sqlexec.render(tree, dialect)
+    rows = sqlexec.read_rows(conn, sql, bound)
+    return rows, SeedRead(sql, tuple(bound), rows_digest(rows))
+
+
 def rows_digest(rows) -> str:
     """Digest of rows as read, in a fixed order and independent of the session (time zone)."""
     body = sorted(json.dumps([values.digest_form(v) for v in row], default=str) for row in rows)
@@ -143,14 +150,13 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPla
             if seed.prune:
                 selects.append((_base(seed, table), [], everything))
             for tree, bound, into in selects:
-                sql = sqlexec.render(tree, live.dialect)
                 try:
-                    rows = sqlexec.read_rows(conn, sqlexec.to_driver(sql, live.dialect), bound)
+                    rows, read = recorded_read(conn, tree, bound, live.dialect)
                 except DBAPIError as exc:
                     problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: key",
                                                f"the database refused the declared keys: {driver_message(exc)}"))
                     break
-                reads.append(SeedRead(sql, tuple(bound), rows_digest(rows)))
+                reads.append(read)
                 into += [dict(zip(table.read, row)) for row in rows]
         declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
         existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],

@@ -108,7 +108,8 @@ def problem(value, column: Column) -> str | None:
     """Why ``value`` cannot be stored in ``column`` (a number column given ``x1``), or None."""
     if value is None or column.family not in ("integer", "numeric", "float", "boolean", "date", "time", "timestamp", "timestamptz", "json"):
         return None
-    if isinstance(canonical(value, column), tuple) and canonical(value, column)[:1] == ("raw",):
+    form = canonical(value, column)
+    if isinstance(form, tuple) and form[:1] == ("raw",):
         return f"{value!r} is not a valid {column.family} value"
     if column.dialect == "mysql" and column.family in ("timestamp", "timestamptz") and not column.utc_datetime \
             and isinstance(value, str) and _moment(value, column).tzinfo is not None:
