@@ -25,7 +25,7 @@ from sqlglot import exp
 from . import __version__, ledger, sqlexec
 from .audit import AuditReport, audit, schemas_read
 from .diff.migrations import PENDING
-from .diff.seeds import rows_digest
+from .diff.rows import rows_digest
 from .errors import ReconError, SafetyRefusal, TargetError
 from .model import Specs
 from .planner import Plan, PlanAction, PlanUnit, state_digest, target_id
@@ -45,6 +45,12 @@ class ApplyError(ReconError):
     def __init__(self, message: str, report: "ApplyReport"):
         super().__init__(message)
         self.report = report
+
+
+class StaleApplyError(ApplyError):
+    """Rows the plan read changed before its row transaction locked them: a stale plan (exit 3)."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -106,12 +112,13 @@ def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: boo
 
 
 def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_destructive: bool = False,
-          mode: str = "apply", environment=None, echo=lambda line: None) -> ApplyReport:
+          mode: str = "apply", environment=None, echo=lambda line: None, bind_limit: int | None = None) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
     ``specs`` drive the audits before and after (and supply the environments);
     ``environment`` (a ``model.Environment``) adds its window, rollback-notes and
-    promotion gates.
+    promotion gates. ``bind_limit`` caps the values one row statement binds (default:
+    the driver's limit; tests use small ones to cross chunk boundaries).
     """
     from . import gates
 
@@ -121,22 +128,13 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
     report = ApplyReport(plan.plan_id, target.display_url)
     if plan.empty:
         return report
-    executor = EXECUTORS[target.dialect](target, plan)
+    executor = EXECUTORS[target.dialect](target, plan, bind_limit)
     with executor.session():
         executor.verify_fresh(schemas_read(specs) if specs is not None else ())
         if specs is not None:  # the state just read under the lock is the "before"
             report.before = audit(specs, target, state=executor.state)
         executor.ensure_ledger()
-        note = ""
-        for unit in plan.units:
-            outcome = executor.run_unit(unit, [a for a in plan.actions if a.unit == unit.id])
-            report.outcomes.append(outcome)
-            if not executor.commits_at_end:
-                echo(outcome)
-            if outcome.status == "failed":
-                report.error = f"unit {unit.id} failed: {outcome.error}"
-                note = executor.failure_note(unit)
-                break
+        note = _run_units(executor, report, echo)
         failed = executor.finish(report.outcomes)
         if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
             report.outcomes = [o if o.status == "failed" else UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed)
@@ -148,8 +146,42 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
     if specs is not None:
         report.after = audit(specs, target)
     if report.error:
-        raise ApplyError(report.error + note, report)
+        raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
     return report
+
+
+def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:
+    """Each migration unit in its own transaction, then all seed and rbac units in one; stops at a failure.
+    Returns what the failure left behind, for the message."""
+    plan = executor.plan
+    by_unit: dict[str, list[PlanAction]] = {}
+    for action in plan.actions:
+        by_unit.setdefault(action.unit, []).append(action)
+    rows = [u for u in plan.units if u.kind == "seed"]
+    for unit in (u for u in plan.units if u.kind != "seed"):
+        outcome = executor.run_unit(unit, by_unit.get(unit.id, []))
+        if not _record(executor, report, [outcome], echo):
+            return executor.failure_note(unit)
+    if rows:
+        from .rowrun import run_rows
+
+        ids = {u.id for u in rows}
+        outcomes = run_rows(executor, rows, [a for a in plan.actions if a.unit in ids and a.status == PENDING])
+        if not _record(executor, report, outcomes, echo):
+            return "; all row changes were rolled back: none was applied"
+    return ""
+
+
+def _record(executor: "Executor", report: ApplyReport, outcomes: list, echo) -> bool:
+    """Add ``outcomes`` to the report (echoed unless the run commits at its end); False on a failure."""
+    report.outcomes += outcomes
+    if not executor.commits_at_end:
+        for outcome in outcomes:
+            echo(outcome)
+    failed = next((o for o in outcomes if o.status == "failed" and not o.error.startswith("rolled back with")), None)
+    if failed is not None:
+        report.error = f"unit {failed.unit} failed: {failed.error}"
+    return failed is None
 
 
 def seconds(duration: str | None, default: str) -> float:
@@ -165,11 +197,13 @@ class Executor:
     step_failure_note = ("; the unit ran outside a transaction (transactional: false): statements before the failing one"
                          " stay applied, and a new plan continues from the live state")
 
-    def __init__(self, target: Target, plan: Plan):
+    def __init__(self, target: Target, plan: Plan, bind_limit: int | None = None):
         self.target = target
         self.plan = plan
         self.table = plan.ledger_table
         self.conn = None
+        self.bind_limit = bind_limit
+        self.stale: str | None = None  # why the row transaction found the plan stale
 
     # -- session and lock --------------------------------------------------------------
 
@@ -239,12 +273,21 @@ class Executor:
         out = []
         for read in self.plan.reads:
             try:
-                rows = sqlexec.run_text(self.conn, read.sql, read.params).fetchall()
+                rows = sqlexec.run_driver(self.conn, read.sql, read.params).fetchall()
             except DBAPIError as exc:
                 out.append(f"unreadable: {driver_message(exc)}")
                 continue
             out.append(rows_digest(rows))
         return out
+
+    @property
+    def limits(self):
+        """How large one row statement may be on this connection (read once)."""
+        if getattr(self, "_limits", None) is None:
+            from .rowrun import Limits
+
+            self._limits = Limits.of(self.conn, self.bind_limit)
+        return self._limits
 
     def ensure_ledger(self) -> None:
         if not ledger.exists(self.state, self.table):
@@ -272,16 +315,14 @@ class Executor:
         return "rollback_failed" if unit.kind == "rollback" else "failed"
 
     def statements(self, actions: list[PlanAction]):
-        """(sql, values) pairs to run: the pending actions' SQL in plan order, with the values
-        a seed row binds (None: the statement binds nothing)."""
+        """The SQL to run for a migration unit: its pending actions' statements in plan order."""
         for action in actions:
             if action.status == PENDING:
-                for i, sql in enumerate(action.sql):
-                    yield sql, (action.params[i] if i < len(action.params) else None)
+                yield from action.sql
 
-    def run_sql(self, sql: str, values=None):
-        """Execute planned SQL text exactly as shown in the plan, with its bound values."""
-        return sqlexec.run_text(self.conn, sql, values)
+    def run_sql(self, sql: str):
+        """Execute planned SQL text exactly as shown in the plan."""
+        return sqlexec.run_text(self.conn, sql)
 
     def verify_guards(self) -> None:
         """Re-run every raw-SQL guard under the lock; a different answer than at plan time is a stale plan."""
@@ -296,7 +337,7 @@ class Executor:
                 )
 
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
-        return unit.kind == "seed" or (self.transactional_ddl and unit.transactional)
+        return self.transactional_ddl and unit.transactional
 
     def failure_note(self, unit: PlanUnit) -> str:
         """What a failure of ``unit`` left behind: rolled back, or partly applied."""
@@ -312,8 +353,8 @@ class Executor:
         statements = list(self.statements(actions))
         self.begin(unit)
         try:
-            for sql, values in statements:
-                self.run_sql(sql, values)
+            for sql in statements:
+                self.run_sql(sql)
                 count += 1
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
             self.commit()
@@ -333,8 +374,8 @@ class Executor:
         ledger.insert(self.conn, self.table, row)
         self.session_timeouts(unit)
         try:
-            for sql, values in self.statements(actions):
-                self.run_sql(sql, values)
+            for sql in self.statements(actions):
+                self.run_sql(sql)
                 count += 1
                 ledger.update(self.conn, self.table, row.seq, statements=count)
         except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops

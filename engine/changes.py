@@ -506,7 +506,7 @@ class CreateIndex(Change):
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
-        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique))
+        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique, partial=self.where is not None))
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,8 @@ def _skip_seeding() -> bool:
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
 @click.option("--strict", is_flag=True, help="An applied unit whose spec changed is an error, not a warning.")
-def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seeding, detailed_exitcode, strict):
+@click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
+def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
     """Show what apply would do (read-only): units, changes, SQL, safety codes."""
     from .planner import make_plan
 
@@ -209,7 +210,7 @@ def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seedin
             raise UsageError("--scope seed with seeding skipped plans nothing: drop one of them")
         scope = "schema"
     result = make_plan(ctx.specs, ctx.url, scope=scope, strict=strict, ledger_table=ctx.ledger_table, mode=ctx.mode, lock_timeout=ctx.lock_timeout)
-    _show_plan(opts, result)
+    _show_plan(opts, result, verbose)
     if out_file:
         write_text(out_file, views.to_json(result.to_dict()))
         if opts.format == "text":
@@ -217,13 +218,13 @@ def plan(opts: Options, mode_option, ledger_option, out_file, scope, skip_seedin
     return 2 if detailed_exitcode and not result.empty else 0
 
 
-def _show_plan(opts: Options, result) -> None:
+def _show_plan(opts: Options, result, verbose: bool = False) -> None:
     if opts.format == "json":
         _emit(views.to_json(result.to_dict()))
     elif opts.format == "markdown":
         _emit(views.plan_markdown(result))
     else:
-        _emit(views.plan_text(result, views.Style(opts.color)))
+        _emit(views.plan_text(result, views.Style(opts.color), verbose))
 
 
 def _confirm(auto_approve: bool, what: str) -> None:

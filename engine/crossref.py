@@ -8,14 +8,13 @@ work, SQL that does not parse or is not a single SELECT where one is required.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from .errors import Diagnostic
 from .loader import Document, LocDict
-from .model import column_ref, split_identifier, table_ref
+from .model import GrantPatterns, column_ref, split_identifier, table_ref
 from .errors import did_you_mean as _near
 
 Check = Callable[[dict[str, list[Document]], "Declared"], Iterator[Diagnostic]]
@@ -282,10 +281,11 @@ def _rbac(docs, declared) -> Iterator[Diagnostic]:
         yield from _dupes(doc.file, perms, "key", "permission", "permissions")
         yield from _dupes(doc.file, roles, "name", "role", "roles")
         keys = [p["key"] for p in perms]
+        patterns = GrantPatterns(keys)
         for i, role in enumerate(roles):
             grants = role.get("grants", [])
             for j, pattern in enumerate(grants):
-                if not any(fnmatch.fnmatchcase(k, pattern) for k in keys):
+                if not patterns.expand(pattern):
                     yield Diagnostic(doc.file, grants.line_of(j), f"roles[{i}].grants[{j}]", f"grant {pattern!r} names no declared permission{_near(pattern, keys)}")
         for key in ("roles", "permissions", "grants"):
             spec = data["tables"][key]

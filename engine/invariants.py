@@ -105,15 +105,20 @@ def _where_text(inv: Invariant) -> str:
     return " where " + " and ".join(f"{c} = {v!r}" for c, v in inv.where) if inv.where else ""
 
 
-def _present(conn, ref: ObjectRef, column: str, values) -> set[str]:
+def _matching(conn, tree, column, values, type_: str | None) -> set[str]:
+    """The first column of ``tree``'s rows where ``column`` is one of ``values`` (batched, bound), as text."""
+    from . import rowsql
+
+    keyed = rowsql.keyed(tree, [column], [(v,) for v in values], sqlexec.dialect_of(conn), sqlexec.bind_limit(conn), (type_,))
+    return {str(row[0]) for sql, _, bound in keyed for row in sqlexec.run_driver(conn, sql, bound)}
+
+
+def _present(conn, state, ref: ObjectRef, column: str, values) -> set[str]:
     from sqlglot import exp
 
-    tree = (
-        exp.select(sqlexec.column(column)).distinct()
-        .from_(sqlexec.table(ref.table, ref.schema))
-        .where(exp.In(this=sqlexec.column(column), expressions=[sqlexec.param(i) for i in range(len(values))]))
-    )
-    return {str(row[0]) for row in sqlexec.execute(conn, tree, list(values))}
+    tree = exp.select(sqlexec.column(column)).distinct().from_(sqlexec.table(ref.table, ref.schema))
+    found = find_column(state, ObjectRef(ref.schema, ref.table, column))
+    return _matching(conn, tree, sqlexec.column(column), list(values), found.type if found else None)
 
 
 def _absent(declared, found: set[str]) -> list:
@@ -132,7 +137,7 @@ def _rows_exist(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
     missing = _missing(inv, state, ObjectRef(inv.table.schema, inv.table.table, inv.column))
     if missing:
         return missing
-    found = _present(conn, inv.table, inv.column, inv.values)
+    found = _present(conn, state, inv.table, inv.column, inv.values)
     absent = _absent(inv.values, found)
     detail = f"all {len(inv.values)} present in {inv.table.table_text}.{inv.column}" if not absent else f"missing from {inv.table.table_text}.{inv.column}: {', '.join(map(str, absent))}"
     return _res(inv, not absent, {"missing": absent}, list(inv.values), detail)
@@ -153,9 +158,9 @@ def _rbac_granted(inv: Invariant, conn, state, rbacs) -> InvariantResult:
         .from_(exp.alias_(sqlexec.table(t.permissions.table, t.permissions.schema), "p", table=True))
         .join(exp.alias_(sqlexec.table(t.grants.table, t.grants.schema), "g", table=True),
               on=exp.EQ(this=sqlexec.column(t.grant_permission, "g"), expression=sqlexec.column(pk, "p")))
-        .where(exp.In(this=sqlexec.column(t.permission_key, "p"), expressions=[sqlexec.param(i) for i in range(len(values))]))
     )
-    granted = {str(r[0]) for r in sqlexec.execute(conn, tree, values)}
+    key = find_column(state, ObjectRef(t.permissions.schema, t.permissions.table, t.permission_key))
+    granted = _matching(conn, tree, sqlexec.column(t.permission_key, "p"), values, key.type if key else None)
     absent = _absent(values, granted)
     detail = f"all {len(values)} critical permissions granted" if not absent else f"critical permissions missing or granted to no role: {', '.join(absent)}"
     return _res(inv, not absent, {"ungranted": absent}, values, detail)

@@ -8,6 +8,7 @@ asked for it.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,9 +166,31 @@ class Role:
     description: str | None = None
     grants: tuple[str, ...] = ()
 
-    def granted(self, permissions: tuple[Permission, ...]) -> tuple[str, ...]:
-        """The declared permission keys this role's grants (with globs) expand to."""
-        return tuple(p.key for p in permissions if any(fnmatch.fnmatchcase(p.key, g) for g in self.grants))
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+class GrantPatterns:
+    """Resolves grant patterns against declared permission keys in time linear in keys + patterns.
+
+    A literal key is a dictionary lookup; each distinct glob (``*``, ``?``, ``[...]``, as
+    ``fnmatch.fnmatchcase`` reads them) is compiled once and matched once per key, then cached.
+    """
+
+    def __init__(self, keys):
+        self.keys = list(keys)
+        self.known = set(self.keys)
+        self._globs: dict[str, tuple[str, ...]] = {}
+
+    def expand(self, pattern: str) -> tuple[str, ...]:
+        """The declared keys ``pattern`` names: itself when declared, or every key its glob matches."""
+        if not _GLOB.search(pattern):
+            return (pattern,) if pattern in self.known else ()
+        found = self._globs.get(pattern)
+        if found is None:
+            match = re.compile(fnmatch.translate(pattern)).match
+            found = self._globs[pattern] = tuple(k for k in self.keys if match(k))
+        return found
 
 
 @dataclass(frozen=True)
@@ -196,6 +219,15 @@ class Rbac:
     source: Source
     prune: bool = False
     description: str | None = None
+
+    def wanted_grants(self) -> list[tuple[str, str]]:
+        """Every declared (role, permission key) pair, globs expanded, each once, in declaration order."""
+        patterns = GrantPatterns(p.key for p in self.permissions)
+        out: list[tuple[str, str]] = []
+        for role in self.roles:
+            keys = dict.fromkeys(k for g in role.grants for k in patterns.expand(g))
+            out += [(role.name, k) for k in keys]
+        return out
 
 
 @dataclass(frozen=True)

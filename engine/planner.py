@@ -13,159 +13,23 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlglot import exp
-
 from . import checks, ledger, sqlexec
 from .audit import TargetInfo
-from .diff.migrations import PENDING, UnitPlan, order_units, plan_units
+from .diff.migrations import UnitPlan, order_units, plan_units
 from .diff.rbac import plan_rbac
-from .diff.seeds import PRUNE_CODE, SeedPlan, SeedRead, by_references, plan_seeds
-from .errors import Diagnostic, ReportError, SafetyRefusal, SpecError, UsageError
+from .diff.seeds import by_references, plan_seeds
+from .errors import Diagnostic, SpecError, UsageError
 from .inspect.state import SchemaState
 from .model import Specs, Unit
-from .safety import finding
+from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest, load_plan  # noqa: F401 - the plan's types live there
+from .rowplan import seed_actions
 from .target import Target, make_target, read_only_connection
 
-PLAN_FORMAT = "recon.plan/v1"
 SCOPES = ("schema", "seed", "all")
-
-
-@dataclass(frozen=True)
-class PlanUnit:
-    """What apply needs to know of a unit besides its SQL (no spec is read at apply)."""
-
-    id: str
-    kind: str  # apply | rollback
-    scope: str
-    checksum: str
-    transactional: bool = True
-    lock_timeout: str | None = None
-    statement_timeout: str | None = None
-    allow: tuple[str, ...] = ()
-    description: str | None = None
-    rollback_notes: str | None = None
-
-
-@dataclass(frozen=True)
-class PlanAction:
-    """One planned change as stored in the plan file; ``reason`` is for display only."""
-
-    unit: str
-    scope: str
-    op: str
-    object: str
-    action: str  # create | update | delete
-    status: str  # pending | present | guard_false
-    reason: str
-    destructive: bool
-    sql: tuple[str, ...] = ()
-    codes: tuple[dict, ...] = ()
-    source: str = ""
-    guard_sql: str | None = None  # a raw-SQL guard query, run again under apply's lock (a new answer: stale)
-    guard_dialect: str | None = None
-    params: tuple[tuple, ...] = ()  # seed rows: the values bound to each statement of ``sql`` (else none)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A reviewed, versioned plan; ``apply`` runs exactly its SQL or refuses."""
-
-    plan_id: str
-    created_at: str
-    target: TargetInfo
-    target_id: str            # which database (dialect, host, port, name): another target is refused
-    specs_digest: str
-    state_digest: str
-    mode: str
-    scope: str
-    ledger_table: str
-    units: tuple[PlanUnit, ...]
-    actions: tuple[PlanAction, ...]
-    touched: tuple[tuple[str, str], ...]  # tables the digest covers
-    expected: dict = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    reads: tuple[SeedRead, ...] = ()  # the seed SELECTs the plan was made from, run again by apply
-
-    @property
-    def pending(self) -> tuple[PlanAction, ...]:
-        return tuple(a for a in self.actions if a.status == PENDING)
-
-    @property
-    def empty(self) -> bool:
-        """Nothing to run and no unit to record."""
-        return not self.units
-
-    def summary(self) -> dict:
-        counts = {"create": 0, "update": 0, "delete": 0}
-        for a in self.pending:
-            counts[a.action] += 1
-        return counts
-
-    def to_dict(self) -> dict:
-        """The ``recon.plan/v1`` document, sealed by ``plan_digest`` over everything else in it."""
-        body = self._body()
-        return {**body, "plan_digest": content_digest(body)}
-
-    def _body(self) -> dict:
-        return {
-            "format": PLAN_FORMAT,
-            "plan_id": self.plan_id,
-            "created_at": self.created_at,
-            "target": self.target.to_dict(),
-            "target_id": self.target_id,
-            "specs_digest": self.specs_digest,
-            "state_digest": self.state_digest,
-            "mode": self.mode,
-            "scope": self.scope,
-            "ledger_table": self.ledger_table,
-            "units": [asdict(u) for u in self.units],
-            "actions": [asdict(a) for a in self.actions],
-            "touched": [list(t) for t in self.touched],
-            "reads": [asdict(r) for r in self.reads],
-            "summary": self.summary(),
-            "expected": self.expected,
-            "warnings": list(self.warnings),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "plan") -> "Plan":
-        """Read a plan document back; one whose content no longer matches its ``plan_digest`` is refused."""
-        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-            raise ReportError(f"{source}: not a recon plan (expected format {PLAN_FORMAT!r})")
-        sealed = data.get("plan_digest")
-        if sealed != content_digest({k: v for k, v in data.items() if k != "plan_digest"}):
-            why = "has no plan_digest" if sealed is None else "was changed after recon plan wrote it (plan_digest does not match)"
-            raise SafetyRefusal(f"{source} {why}: apply runs only a plan exactly as it was made and reviewed; make a new plan")
-        try:
-            return cls(
-                plan_id=data["plan_id"], created_at=data["created_at"], target=TargetInfo(**data["target"]),
-                target_id=data["target_id"], specs_digest=data["specs_digest"], state_digest=data["state_digest"],
-                mode=data["mode"], scope=data["scope"], ledger_table=data["ledger_table"],
-                units=tuple(PlanUnit(**{**u, "allow": tuple(u.get("allow", ()))}) for u in data["units"]),
-                actions=tuple(PlanAction(**{**a, "sql": tuple(a["sql"]), "codes": tuple(a.get("codes", ())),
-                                            "params": tuple(tuple(p) for p in a.get("params", ()))}) for a in data["actions"]),
-                touched=tuple(tuple(t) for t in data["touched"]), expected=data.get("expected", {}),
-                warnings=tuple(data.get("warnings", ())),
-                reads=tuple(SeedRead(r["sql"], tuple(r["params"]), r["digest"]) for r in data.get("reads", ())),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ReportError(f"{source}: malformed plan ({exc})") from None
-
-
-def content_digest(body: dict) -> str:
-    """sha256 of a plan document's content, independent of key order and layout."""
-    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def load_plan(path: str) -> Plan:
-    """Read a plan file written by ``recon plan --out``."""
-    from .files import read_json
-
-    return Plan.from_dict(read_json(path), path)
 
 
 def target_id(target: Target) -> str:
@@ -219,10 +83,11 @@ def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tu
 
 def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
               ledger_table: str = ledger.DEFAULT_TABLE, mode: str = "apply",
-              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None) -> Plan:
+              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None, bind_limit: int | None = None) -> Plan:
     """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only.
 
-    ``lock_timeout`` is the environment's default for units that set none.
+    ``lock_timeout`` is the environment's default for units that set none; ``bind_limit`` caps
+    the values one planning SELECT binds (default: the driver's limit; tests use small ones).
     """
     from .inspect import inspect_schema
     from .render import renderer_for
@@ -244,7 +109,8 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
         seeds = []
         if not rollback and scope in ("seed", "all"):
-            seeds = by_references(plan_seeds(specs.seeds, conn, state, sim) + plan_rbac(specs.rbac, conn, state, sim), sim)
+            found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
+            seeds = by_references(found, sim)
     return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
 
 
@@ -282,28 +148,6 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
     return keys
 
 
-def _seed_actions(seeds: list[SeedPlan], state: SchemaState, lock_timeout: str | None = None) -> tuple[list[PlanUnit], list[PlanAction], set, list[SeedRead]]:
-    """Plan units, actions and reads for the seed and rbac specs that have rows to change.
-
-    A spec that matches plans nothing, and its rows are not part of the state the plan depends on.
-    """
-    units, actions, touched, reads = [], [], set(), []
-    for sp in seeds:
-        if not sp.changes:
-            continue
-        reads += sp.reads
-        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, lock_timeout=lock_timeout, description=sp.description))
-        for c in sp.changes:
-            touched |= {(t.db or state.default_schema, t.name) for tree, _ in c.statements for t in tree.find_all(exp.Table)}
-            codes = (finding(PRUNE_CODE, True).to_dict(),) if c.destructive else ()
-            actions.append(PlanAction(
-                unit=sp.id, scope="seed", op=c.op, object=c.object, action=c.action, status=PENDING, reason=c.reason,
-                destructive=c.destructive, sql=tuple(sqlexec.render(t, state.dialect) for t, _ in c.statements),
-                codes=codes, source=str(c.source), params=tuple(tuple(v) for _, v in c.statements),
-            ))
-    return units, actions, touched, reads
-
-
 def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None,
               seeds=()) -> Plan:
     actions = []
@@ -322,10 +166,10 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
-    seed_units, seed_actions, seed_touched, reads = _seed_actions(list(seeds), state, lock_timeout)
+    seed_units, row_actions, seed_touched, reads = seed_actions(list(seeds), sim, lock_timeout)
     warnings = list(warnings) + [sp.deferred for sp in seeds if sp.deferred]
     units += tuple(seed_units)
-    actions += seed_actions
+    actions += row_actions
     touched |= seed_touched
     before = [checks.evaluate(c, state) for c in specs.canaries]
     changed = state.changed_tables(sim)  # other canaries cannot change outcome: keep their "before"

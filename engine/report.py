@@ -28,8 +28,30 @@ class Style:
 
 
 def to_json(data) -> str:
-    """Stable JSON: indented, keys in the order the result defines them."""
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """Stable JSON: indented, keys in the order the result defines them; a list of rows (lists of
+    scalars) holds one row per line, so a plan of 50,000 rows stays compact and diffs line by line."""
+    return "".join(_json(data, 0)) + "\n"
+
+
+def _json(value, depth: int):
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = list(value.items())
+        yield "{\n"
+        for i, (key, item) in enumerate(items):
+            yield f"{inner}{json.dumps(str(key), ensure_ascii=False)}: "
+            yield from _json(item, depth + 1)
+            yield ",\n" if i < len(items) - 1 else "\n"
+        yield pad + "}"
+    elif isinstance(value, (list, tuple)) and value:
+        flat = all(isinstance(v, (list, tuple)) and not any(isinstance(x, (dict, list, tuple)) for x in v) for v in value)
+        yield "[\n"
+        for i, item in enumerate(value):
+            yield inner + (json.dumps(item, ensure_ascii=False, default=str) if flat else "".join(_json(item, depth + 1)))
+            yield ",\n" if i < len(value) - 1 else "\n"
+        yield pad + "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False, default=str)
 
 
 # -- audit -------------------------------------------------------------------------------
@@ -173,8 +195,12 @@ def compare_markdown(cmp: Comparison) -> str:
 _SYMBOL = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 
 
-def plan_text(plan, style: Style = Style()) -> str:
-    """The plan for people: ``+ ~ -`` per change, grouped by unit, each with its reason and SQL."""
+SAMPLE = 5  # rows a row action shows unless asked for all
+
+
+def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
+    """The plan for people: ``+ ~ -`` per change, grouped by unit, each with its reason and SQL;
+    a row action shows its first rows (``verbose``: every row)."""
     lines = [f"recon plan {plan.plan_id} for {plan.target.dialect} {plan.target.url}"]
     lines += [style.paint(f"warning: {w}", "yellow") for w in plan.warnings]
     if plan.empty:
@@ -187,7 +213,7 @@ def plan_text(plan, style: Style = Style()) -> str:
         if not any(a.status == "pending" for a in actions):
             lines.append("  = everything already present: recorded in the ledger, no SQL runs")
         for a in actions:
-            lines += _action_lines(a, style)
+            lines += _action_lines(a, style, verbose)
     s = plan.summary()
     fp = plan.expected.get("fingerprint", {})
     lines += ["", f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; {len(plan.units)} unit(s) to record."]
@@ -198,7 +224,7 @@ def plan_text(plan, style: Style = Style()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _action_lines(a, style: Style) -> list[str]:
+def _action_lines(a, style: Style, verbose: bool = False) -> list[str]:
     if a.status != "pending":
         return [style.paint(f"  = {a.op} {a.object}: {'skipped, ' if a.status == 'guard_false' else ''}{a.reason}", "white")]
     symbol, color = _SYMBOL[a.action]
@@ -206,15 +232,33 @@ def _action_lines(a, style: Style) -> list[str]:
     for code in a.codes:
         tag = "DESTRUCTIVE" if code["destructive"] else "warning"
         out.append(style.paint(f"      {tag} {code['code']}: {code['message']}", "red" if code["destructive"] else "yellow"))
-    for i, sql in enumerate(a.sql):
-        out.append(f"      {sql};")
-        if i < len(a.params):
-            out.append(style.paint(f"        -- bound: {bound_text(a.params[i])}", "white"))
-    return out
+    out += [f"      {sql};" for sql in a.sql]
+    return out + [style.paint(f"        -- {line}", "white") for line in row_lines(a, verbose)]
+
+
+def row_lines(a, verbose: bool = False) -> list[str]:
+    """A row action's rows for review: the columns they bind, then each row (the first ones unless ``verbose``)."""
+    if not a.row_action or not a.rows:
+        return []
+    shown = a.rows if verbose else a.rows[:SAMPLE]
+    lines = [f"{len(a.rows)} row{'s' if len(a.rows) != 1 else ''} ({', '.join(a.columns)}):"]
+    lines += ["  " + _row_text(a, i, row) for i, row in enumerate(shown)]
+    if len(a.rows) > len(shown):
+        lines.append(f"  ... and {len(a.rows) - len(shown)} more (recon plan -v lists every row)")
+    return lines
+
+
+def _row_text(a, index: int, row) -> str:
+    if not a.was:
+        return bound_text(row)
+    changed = len(a.was[index])
+    key, new = row[:-changed], row[-changed:]
+    cols = a.columns[-changed:]
+    return bound_text(key) + ": " + ", ".join(f"{c} {bound_text([w])} -> {bound_text([n])}" for c, w, n in zip(cols, a.was[index], new))
 
 
 def bound_text(values) -> str:
-    """The values a statement binds, as SQL-ish literals for review (they are never pasted into SQL)."""
+    """Bound values as SQL-ish literals for review (they are never pasted into SQL)."""
     return ", ".join("NULL" if v is None else repr(v) if isinstance(v, str) else str(v).upper() if isinstance(v, bool) else str(v) for v in values)
 
 
@@ -229,8 +273,8 @@ def plan_markdown(plan) -> str:
             symbol = _SYMBOL[a.action][0] if a.status == "pending" else "="
             out.append(f"{symbol} {a.op} {a.object}  # {a.reason}" + "".join(f" [{c['code']}]" for c in a.codes))
         out += ["```", ""]
-        sql = [s + ";" + (f"  -- bound: {bound_text(a.params[i])}" if i < len(a.params) else "")
-               for a in plan.actions if a.unit == unit.id for i, s in enumerate(a.sql)]
+        sql = [line for a in plan.actions if a.unit == unit.id
+               for line in [s + ";" for s in a.sql] + [f"-- {r}" for r in row_lines(a)]]
         if sql:
             out += ["```sql"] + sql + ["```", ""]
     s = plan.summary()

@@ -78,19 +78,45 @@ def run_prepared(conn, sql: str, values=()):
     return conn.exec_driver_sql(sql, params(values))
 
 
+def driver_text(tree, dialect: str) -> str:
+    """Driver-ready text of a tree that binds nothing: a literal ``%`` doubled where the driver formats."""
+    text = render(tree, dialect)
+    return text if dialect == "sqlite" else text.replace("%", "%%")
+
+
+def run_driver(conn, sql: str, values=()):
+    """Execute driver-ready text (``driver_text``, ``rowsql``) with ``values`` bound by position."""
+    return conn.exec_driver_sql(sql, tuple(values))
+
+
 def read_rows(conn, sql: str, values=()) -> list:
-    """Rows of a rendered SELECT (``render``) with ``values`` bound, inside a savepoint where a
+    """Rows of a driver-ready SELECT with ``values`` bound by position, inside a savepoint where a
     transaction is open, so that a refused query (a value the column cannot hold) leaves it usable."""
     if not conn.in_transaction():
-        return run_text(conn, sql, values).fetchall()
+        return run_driver(conn, sql, values).fetchall()
     savepoint = conn.begin_nested()
     try:
-        rows = run_text(conn, sql, values).fetchall()
+        rows = run_driver(conn, sql, values).fetchall()
     except Exception:
         savepoint.rollback()
         raise
     savepoint.commit()
     return rows
+
+
+# Values one statement may bind: PostgreSQL's protocol counts them in 16 bits; PyMySQL formats
+# values into the text (the real bound there is max_allowed_packet, which apply checks in bytes).
+BIND_LIMITS = {"postgresql": 65535, "mysql": 65535}
+
+
+def bind_limit(conn) -> int:
+    """How many values one statement on ``conn`` may bind (SQLite: its SQLITE_MAX_VARIABLE_NUMBER)."""
+    dialect = dialect_of(conn)
+    if dialect == "sqlite":
+        import sqlite3
+
+        return conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return BIND_LIMITS[dialect]
 
 
 def execute(conn, tree, values=()):

@@ -86,23 +86,23 @@ def _validator(kind: str):
 
     from jsonschema._keywords import items as default_items
 
-    valid_shapes: dict[int, set[str]] = {}
+    valid_shapes: dict[int, set] = {}
 
     def items(validator, items_schema, instance, schema):
-        # Array items that differ only in the text of plain non-empty-string keys
-        # (a check's table or column name) validate alike: each shape is validated once.
-        free = _free_strings(items_schema)
-        if not free or not validator.is_type(instance, "array") or schema.get("prefixItems"):
+        # Array items with the same shape (see _shaper) validate alike: each shape is validated
+        # once, so a list of 50,000 grant names or 5,000 seed rows costs one validation per shape.
+        shape = _shaper(items_schema)
+        if shape is None or not validator.is_type(instance, "array") or schema.get("prefixItems"):
             yield from default_items(validator, items_schema, instance, schema)
             return
         seen = valid_shapes.setdefault(id(items_schema), set())
         for index, item in enumerate(instance):
-            shape = _shape(item, free)
-            if shape in seen:
+            key = shape(item)
+            if key in seen:
                 continue
             errors = list(validator.descend(item, items_schema, path=index))
-            if not errors and shape is not None:
-                seen.add(shape)
+            if not errors:
+                seen.add(key)
             yield from errors
 
     fast = validators.extend(Draft202012Validator, {"oneOf": one_of, "items": items})
@@ -110,32 +110,70 @@ def _validator(kind: str):
     return fast(_inline_refs(schema, schema.get("$defs", {})))
 
 
-# Keywords whose verdict depends on which keys an object has and on nothing in a
-# plain string's text; an items schema made only of these can share verdicts.
-_KEY_ONLY = {"type", "properties", "required", "additionalProperties", "oneOf", "anyOf", "dependentRequired",
-             "minProperties", "maxProperties", "description", "title", "$comment"}
-_PLAIN_STRING = ({"type": "string"}, {"type": "string", "minLength": 1})
+# Keywords whose verdict depends only on which keys an object has and on the JSON types of
+# its values (strings and lists: only whether they are empty), never on a value's text.
+_TYPE_ONLY = {"type", "properties", "additionalProperties", "required", "items", "oneOf", "anyOf",
+              "minLength", "minItems", "description", "title", "default", "$comment"}
+_ANNOTATIONS = {"description", "title", "default", "$comment"}
 
 
-def _free_strings(schema) -> frozenset[str]:
-    """Properties of an object items-schema whose only rule is "a (non-empty) string"."""
-    if not isinstance(schema, dict) or schema.get("type") != "object" or not set(schema) <= _KEY_ONLY:
-        return frozenset()
-    for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
-        if set(branch) != {"required"}:
-            return frozenset()
-    if schema.get("additionalProperties", False) is not False:
-        return frozenset()
-    plain = lambda sub: {k: v for k, v in sub.items() if k not in ("description", "title")} in _PLAIN_STRING  # noqa: E731
-    return frozenset(name for name, sub in schema.get("properties", {}).items() if isinstance(sub, dict) and plain(sub))
+def _type_only(schema) -> bool:
+    """Whether ``schema``'s verdict on a value depends on nothing but ``_type_sig`` of it."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or not set(schema) <= _TYPE_ONLY:
+        return False
+    if schema.get("minLength", 0) > 1 or schema.get("minItems", 0) > 1:
+        return False
+    if not all(set(b) == {"required"} for b in schema.get("oneOf", []) + schema.get("anyOf", [])):
+        return False
+    subs = list(schema.get("properties", {}).values()) + [schema.get("additionalProperties", True), schema.get("items", True)]
+    return all(_type_only(sub) for sub in subs)
 
 
-def _shape(item, free: frozenset[str]) -> str | None:
-    """``item`` with the text of its free strings blanked (non-empty ones), as a cache key."""
-    if not isinstance(item, dict):
-        return None
-    return json.dumps({k: ("<text>" if k in free and isinstance(v, str) and v else v) for k, v in item.items()},
-                      sort_keys=True, default=str)
+def _type_sig(value):
+    """A value's JSON types, recursively (plus whether strings and lists are empty), as a hashable key."""
+    if isinstance(value, str):
+        return "s" if value else "e"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, float):
+        return "i" if value.is_integer() else "f"
+    if isinstance(value, int):
+        return "i"
+    if isinstance(value, list):
+        return ("L", bool(value), frozenset(_type_sig(v) for v in value))
+    if isinstance(value, dict):
+        return ("D", tuple(sorted((str(k), _type_sig(v)) for k, v in value.items())))
+    return ("?", repr(value))
+
+
+def _exact(value):
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+_SHAPERS: dict[int, object] = {}
+
+
+def _shaper(schema):
+    """A function mapping an item to a key such that items with equal keys get the same verdict
+    from ``schema``, or None. A type-only schema keys items by their types; an object schema made of
+    key-only keywords keys them by their keys, each value by its type where its own subschema is
+    type-only and by its exact value otherwise (an enum, a pattern, a const)."""
+    if id(schema) in _SHAPERS:
+        return _SHAPERS[id(schema)]
+    shaper = None
+    if _type_only(schema):
+        shaper = _type_sig
+    elif isinstance(schema, dict) and schema.get("type") == "object" and set(schema) <= _TYPE_ONLY \
+            and all(set(b) == {"required"} for b in schema.get("oneOf", []) + schema.get("anyOf", [])) \
+            and schema.get("additionalProperties", False) is False:
+        typed = {k for k, sub in schema.get("properties", {}).items() if _type_only(sub)}
+        shaper = lambda item: (  # noqa: E731
+            tuple(sorted((k, _type_sig(v) if k in typed else _exact(v)) for k, v in item.items()))
+            if isinstance(item, dict) else _exact(item))
+    _SHAPERS[id(schema)] = shaper
+    return shaper
 
 
 def _inline_refs(node, defs):

@@ -26,3 +26,9 @@ def dialect_sql(db, script: str) -> str:
     """A setup script written with double-quoted identifiers, in ``db``'s quoting."""
     script = textwrap.dedent(script).strip()
     return script.replace('"', "`") if db.dialect == "mysql" else script
+
+
+def row_changes(plan: dict, unit: str | None = None) -> list[tuple]:
+    """Every row a plan's row actions change, in plan order: ``(op, table, row values)``."""
+    return [(a["op"], a["object"], tuple(r)) for a in plan["actions"]
+            if a.get("batch") and (unit is None or a["unit"] == unit) for r in a["rows"]]

@@ -54,9 +54,10 @@ def test_demo_reproduces_and_resolves_the_incident(tmp_path):
     assert re.search(r"rolled_back +TER-173-products-name-canonical", text)
     # act 3: drifted rows restored row by row, the operator's value kept
     assert "invariants 4/7 (failing: required-roles, rbac:core:roles-exist, rbac:core:critical-granted)" in text
-    assert "+ insert_row settings[key='currency']" in text and "+ grant role_permissions['admin' -> 'users.manage']" in text
+    assert "+ insert_rows settings  # 1 row is missing" in text and "--   'currency', 'EUR'" in text
+    assert "+ grant role_permissions  # 3 grants are missing" in text and "--   'admin', 'users.manage'" in text
     assert "theme" not in text.split("12. recon plan")[1].split("13. recon apply")[0]
-    assert "applied rbac:core (4 statements" in text and "invariants 4/7 -> 7/7" in text
+    assert "applied rbac:core (2 statements" in text and "invariants 4/7 -> 7/7" in text  # a role and three grants: two batches
     drift = json.loads((tmp_path / "drift-plan.json").read_text())
     assert [u["id"] for u in drift["units"]] == ["seed:default-settings", "rbac:core"]
     assert drift["summary"] == {"create": 5, "update": 0, "delete": 0}

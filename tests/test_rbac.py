@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from support import dialect_sql, plan_json, write
+from support import dialect_sql, plan_json, row_changes, write
 
 TABLES_UNIT = (Path(__file__).resolve().parent.parent / "specs" / "migrations" / "TER-100-rbac-tables.yaml").read_text(encoding="utf-8")
 
@@ -69,11 +69,16 @@ def test_roles_permissions_and_grants_on_tables_created_in_the_same_plan(recon, 
     write(specs, "rbac", RBAC)
     plan = plan_json(recon, specs, db)
     assert [u["id"] for u in plan["units"]] == ["TER-100-rbac-tables", "rbac:core"]
-    ops = [(a["op"], a["object"]) for a in plan["actions"] if a["unit"] == "rbac:core"]
-    assert ops[:6] == [("insert_row", "permissions[key='dashboard.view']"), ("insert_row", "permissions[key='reports.view']"),
-                       ("insert_row", "permissions[key='reports.export']"), ("insert_row", "roles[name='admin']"),
-                       ("insert_row", "roles[name='analyst']"), ("insert_row", "roles[name='viewer']")]
-    assert len(ops) == 6 + 3 + 3 + 1  # admin gets all three, analyst three, viewer one
+    ops = [(a["op"], a["object"], a["columns"]) for a in plan["actions"] if a["unit"] == "rbac:core"]
+    assert ops == [("insert_rows", "permissions", ["key", "description"]), ("insert_rows", "roles", ["name", "description"]),
+                   ("insert_rows", "roles", ["name"]), ("grant", "role_permissions", ["role", "permission"])]
+    assert row_changes(plan, "rbac:core") == [
+        ("insert_rows", "permissions", ("dashboard.view", "View dashboards")), ("insert_rows", "permissions", ("reports.view", "Read reports")),
+        ("insert_rows", "permissions", ("reports.export", "Export reports")),
+        ("insert_rows", "roles", ("admin", "Everything")), ("insert_rows", "roles", ("analyst", "Reads reports")), ("insert_rows", "roles", ("viewer",)),
+        *[("grant", "role_permissions", ("admin", p)) for p in ("dashboard.view", "reports.view", "reports.export")],  # "*"
+        *[("grant", "role_permissions", ("analyst", p)) for p in ("dashboard.view", "reports.view", "reports.export")],
+        ("grant", "role_permissions", ("viewer", "dashboard.view"))]
     code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
     assert "invariants 0/3 -> 3/3" in out  # the rbac spec's own invariants
@@ -89,10 +94,11 @@ def test_existing_rows_are_completed_and_corrected_and_kept_without_prune(recon,
     db.run(dialect_sql(db, EXISTING))
     write(specs, "rbac", RBAC)
     plan = plan_json(recon, specs, db)
-    ops = {(a["op"], a["object"]): a for a in plan["actions"]}
-    assert ("update_row", "roles[name='admin']") in ops
-    assert ops[("update_row", "roles[name='admin']")]["reason"] == "description is 'Old text', declared 'Everything'"
-    assert ("insert_row", "roles[name='admin']") not in ops and ("grant", "role_permissions['admin' -> 'dashboard.view']") not in ops
+    changes = row_changes(plan)
+    update = next(a for a in plan["actions"] if a["op"] == "update_rows")
+    assert (update["object"], update["reason"], update["rows"], update["was"]) == ("roles", "1 role differs in description", [["admin", "Everything"]], [["Old text"]])
+    assert not any(op == "insert_rows" and row[0] in ("admin", "dashboard.view") for op, _, row in changes)
+    assert ("grant", "role_permissions", ("admin", "dashboard.view")) not in changes
     assert not any(a["destructive"] for a in plan["actions"])
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
@@ -107,9 +113,10 @@ def test_prune_revokes_and_deletes_what_is_not_declared_only_when_allowed(recon,
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     plan = json.loads(path.read_text())
-    destructive = sorted((a["op"], a["object"]) for a in plan["actions"] if a["destructive"])
-    assert destructive == [("delete_row", "permissions[key='legacy.thing']"), ("delete_row", "roles[name='intern']"),
-                           ("revoke", "role_permissions['admin' -> 'legacy.thing']")]
+    destructive = [(a["op"], a["object"], a["rows"], a["affected"]) for a in plan["actions"] if a["destructive"]]
+    assert destructive == [("revoke", "role_permissions", [["admin", "legacy.thing"]], [1]),
+                           ("delete_rows", "roles", [["intern"]], [1, 1]),  # intern's one grant, then intern
+                           ("delete_rows", "permissions", [["legacy.thing"]], [0, 1])]  # its one grant was revoked above
     assert all(a["codes"][0]["code"] == "RC106" for a in plan["actions"] if a["destructive"])
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 3 and "RC106" in err
@@ -127,9 +134,9 @@ def test_generated_ids_are_left_to_the_database(recon, db, specs):
     db.run(dialect_sql(db, EXISTING.replace("id integer NOT NULL, name", f"id {identity}, name")))
     write(specs, "rbac", RBAC)
     plan = plan_json(recon, specs, db)
-    role_insert = next(a for a in plan["actions"] if a["object"] == "roles[name='analyst']")
-    assert "MAX(" not in role_insert["sql"][0] and role_insert["params"] == [["analyst", "Reads reports"]]
-    perm_insert = next(a for a in plan["actions"] if a["object"] == "permissions[key='reports.view']")
+    role_insert = next(a for a in plan["actions"] if a["object"] == "roles" and ["analyst", "Reads reports"] in a["rows"])
+    assert "MAX(" not in role_insert["sql"][0] and role_insert["rows"] == [["analyst", "Reads reports"]]
+    perm_insert = next(a for a in plan["actions"] if a["object"] == "permissions" and a["op"] == "insert_rows")
     # permissions.id has no default: recon numbers new rows, except on SQLite, where an
     # INTEGER primary key is the rowid and numbered by SQLite itself
     assert ("MAX(" in perm_insert["sql"][0]) == (db.dialect != "sqlite")
@@ -166,9 +173,9 @@ def test_grants_of_undeclared_roles_are_not_read_without_prune(recon, db, specs,
 
 def test_tables_recon_cannot_write_are_spec_errors(recon, db, specs):
     db.run(dialect_sql(db, """
-        CREATE TABLE roles (code varchar(20) NOT NULL, name varchar(100) NOT NULL, CONSTRAINT roles_pkey PRIMARY KEY (code));
-        CREATE TABLE permissions (id integer NOT NULL, "key" varchar(150) NOT NULL);
-        CREATE TABLE role_permissions (role_id varchar(20) NOT NULL, permission_id integer NOT NULL)
+        CREATE TABLE roles (code varchar(20) NOT NULL, name varchar(100) NOT NULL UNIQUE, CONSTRAINT roles_pkey PRIMARY KEY (code));
+        CREATE TABLE permissions (id integer NOT NULL, "key" varchar(150) NOT NULL UNIQUE);
+        CREATE TABLE role_permissions (role_id varchar(20) NOT NULL, permission_id integer NOT NULL, PRIMARY KEY (role_id, permission_id))
         """))
     write(specs, "rbac", RBAC.replace("description: description}", "}"))
     code, _, err = recon("plan", "--specs", specs, "--db", db.url)
@@ -185,7 +192,7 @@ def test_sqlite_without_rowid_ids_are_numbered_by_recon(recon, sqlite_db, specs)
     sqlite_db.run(EXISTING.replace("CONSTRAINT roles_name_key UNIQUE (name));", "CONSTRAINT roles_name_key UNIQUE (name)) WITHOUT ROWID;"))
     write(specs, "rbac", RBAC)
     plan = plan_json(recon, specs, sqlite_db)
-    assert "MAX(" in next(a for a in plan["actions"] if a["object"] == "roles[name='analyst']")["sql"][0]
+    assert "MAX(" in next(a for a in plan["actions"] if a["object"] == "roles" and a["op"] == "insert_rows")["sql"][0]
     code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 0, err
     assert plan_json(recon, specs, sqlite_db)["units"] == []
@@ -208,8 +215,8 @@ INSERT INTO auth.roles (id, name) VALUES (10, 'admin')""")
     write(specs, "rbac", RBAC.replace("{table: roles", "{table: auth.roles").replace("{table: permissions", "{table: auth.permissions")
           .replace("{table: role_permissions", "{table: auth.role_permissions"))
     plan = plan_json(recon, specs, postgres_db)
-    assert ("update_row", "auth.roles[name='admin']", "description is NULL, declared 'Everything'") in [
-        (a["op"], a["object"], a["reason"]) for a in plan["actions"]]
+    assert ("update_rows", "auth.roles", "1 role differs in description", [["admin", "Everything"]], [[None]]) in [
+        (a["op"], a["object"], a["reason"], a["rows"], a["was"]) for a in plan["actions"]]
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 0, err
     assert plan_json(recon, specs, postgres_db)["units"] == []
@@ -221,7 +228,7 @@ CREATE TABLE permissions (id serial PRIMARY KEY, "key" varchar(150) NOT NULL UNI
 CREATE TABLE role_permissions (role_id integer NOT NULL REFERENCES roles (id), permission_id integer NOT NULL REFERENCES permissions (id),
     PRIMARY KEY (role_id, permission_id))""")
     write(specs, "unit", "kind: migration\nid: R-1\nscope: schema\noperations:\n"
-                         "  - add_column: {table: roles, name: name, type: varchar(50), nullable: true}\n"
+                         "  - add_column: {table: roles, name: name, type: varchar(50), nullable: true, unique: true}\n"
                          "  - add_column: {table: roles, name: description, type: text}\n")
     write(specs, "rbac", RBAC)
     plan = plan_json(recon, specs, postgres_db)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 import engine
 from engine.target import make_target
-from support import dialect_sql, plan_json, write
+from support import dialect_sql, plan_json, row_changes, write
 
 SETTINGS = """
 CREATE TABLE settings (
@@ -56,15 +56,15 @@ def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, sp
     write(specs, "seed", SEED)
     plan = plan_json(recon, specs, db)
     assert [u["id"] for u in plan["units"]] == ["seed:defaults"]
-    got = {(a["op"], a["object"]) for a in plan["actions"]}
-    assert got == {
-        ("update_row", "settings[key='theme']"),     # value differs; 1.5 = 1.50 and the timestamp match
-        ("insert_row", "settings[key='currency']"),
-        ("delete_row", "settings[key='legacy']"),
-    }  # page_size matches: '50' = 50, true = 1, 2.00 = 2
-    update = next(a for a in plan["actions"] if a["op"] == "update_row")
-    assert update["reason"] == "value is 'light', declared 'dark'" and update["params"] == [["dark", "theme"]]
-    delete = next(a for a in plan["actions"] if a["op"] == "delete_row")
+    assert row_changes(plan) == [
+        ("insert_rows", "settings", ("currency", "50% off; DROP TABLE settings; --'\"", True)),
+        ("update_rows", "settings", ("theme", "dark")),     # value differs; 1.5 = 1.50 and the timestamp match
+        ("delete_rows", "settings", ("legacy",)),
+    ]  # page_size matches: '50' = 50, true = 1, 2.00 = 2
+    assert [(a["op"], a["object"]) for a in plan["actions"]] == [("insert_rows", "settings"), ("update_rows", "settings"), ("delete_rows", "settings")]
+    update = next(a for a in plan["actions"] if a["op"] == "update_rows")
+    assert update["reason"] == "1 row differs in value" and update["columns"] == ["key", "value"] and update["was"] == [["light"]]
+    delete = next(a for a in plan["actions"] if a["op"] == "delete_rows")
     assert delete["destructive"] and [c["code"] for c in delete["codes"]] == ["RC106"]
     assert plan["summary"] == {"create": 1, "update": 1, "delete": 1}
     assert all("DROP TABLE" not in sql for a in plan["actions"] for sql in a["sql"])  # values are bound, never pasted
@@ -93,7 +93,7 @@ def test_on_conflict_keep_inserts_only_and_prune_false_keeps_undeclared_rows(rec
     db.run(dialect_sql(db, SETTINGS))
     write(specs, "seed", SEED.replace("on_conflict: update", "on_conflict: keep").replace("prune: true", "prune: false"))
     plan = plan_json(recon, specs, db)
-    assert [(a["op"], a["object"]) for a in plan["actions"]] == [("insert_row", "settings[key='currency']")]
+    assert row_changes(plan) == [("insert_rows", "settings", ("currency", "50% off; DROP TABLE settings; --'\"", True))]
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
     got = {r[0]: r[1] for r in rows(db)}
@@ -192,8 +192,7 @@ def test_composite_keys_and_awkward_identifiers(recon, db, specs):
         on_conflict: update
         """)
     plan = plan_json(recon, specs, db)
-    assert [(a["op"], a["object"]) for a in plan["actions"]] == [
-        ("update_row", "Price List[region code='eu', select=1]"), ("insert_row", "Price List[region code='us', select=1]")]
+    assert row_changes(plan) == [("insert_rows", "Price List", ("us", 1, 30)), ("update_rows", "Price List", ("eu", 1, 11))]
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
     assert rows(db, "Price List", "amount;x") == [("eu", 1, 11), ("eu", 2, 20), ("us", 1, 30)]
@@ -235,7 +234,7 @@ def test_seed_reads_are_set_based(db, specs):
         write(specs, "seed", "kind: seed\nname: kv\ntable: kv\nkey: k\nrows:\n" + "".join(f"  - {{k: k{i}, v: {i}}}\n" for i in range(n)))
         target = make_target(db.url)
         plan = engine.plan(engine.load_specs(str(specs)), target)
-        assert len(plan.actions) == n
+        assert [len(a.rows) for a in plan.actions] == [n]  # one batch, whatever the number of rows
         counts.append(target.statements)
     assert counts[0] == counts[1]
 
@@ -264,8 +263,8 @@ def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
     mysql_db.run(dialect_sql(mysql_db, SETTINGS))
     write(specs, "seed", SEED.replace("key: theme", "key: Theme").replace("prune: true", "prune: false"))
     plan = plan_json(recon, specs, mysql_db)
-    assert ("update_row", "settings[key='Theme']") in [(a["op"], a["object"]) for a in plan["actions"]]
-    assert not any(a["op"] == "insert_row" and "heme" in a["object"] for a in plan["actions"])
+    assert ("update_rows", "settings", ("Theme", "dark")) in row_changes(plan)
+    assert not any(op == "insert_rows" and "heme" in row[0] for op, _, row in row_changes(plan))
     code, _, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
     assert code == 0, err
     assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]
@@ -323,10 +322,10 @@ def test_keys_of_another_type_than_their_column_match(recon, db, specs):
         on_conflict: update
         """)
     plan = plan_json(recon, specs, db)
-    expected = [("insert_row", "codes[code=500]")]
+    expected = [("insert_rows", "codes", ("500", "Server error"))]  # bound as text, as the column takes it
     if db.dialect == "sqlite":  # a SQLite timestamp is text, and its key is that text: 'T' is another key
-        expected.append(("insert_row", "events[at='2026-01-01T10:00:00']"))
-    assert [(a["op"], a["object"]) for a in plan["actions"]] == expected
+        expected.append(("insert_rows", "events", ("2026-01-01T10:00:00", "launch")))
+    assert row_changes(plan) == expected
     converges(recon, specs, db)
 
 
@@ -349,10 +348,11 @@ def test_typed_values_settle(recon, db, specs):
 
 
 def test_prune_deletes_a_row_whose_key_is_null(recon, sqlite_db, specs):
-    sqlite_db.run("CREATE TABLE t (k text, v text); INSERT INTO t VALUES (NULL, 'orphan'), ('a', 'x')")
+    sqlite_db.run("CREATE TABLE t (k text UNIQUE, v text); INSERT INTO t VALUES (NULL, 'orphan'), ('a', 'x')")
     write(specs, "seed", "kind: seed\nname: s\ntable: t\nkey: [k]\nrows: [{k: a, v: x}]\nprune: true\n")
     plan = plan_json(recon, specs, sqlite_db)
-    assert [(a["op"], a["object"], a["sql"]) for a in plan["actions"]] == [("delete_row", "t[k=NULL]", ['DELETE FROM "t" WHERE "k" IS NULL'])]
+    assert [(a["op"], a["reason"], a["sql"], a["affected"]) for a in plan["actions"]] == [
+        ("delete_rows", "1 row with k NULL is not declared (prune: true)", ['DELETE FROM "t" WHERE "k" IS NULL'], [1])]
     converges(recon, specs, sqlite_db)
     assert rows(sqlite_db, "t", "k") == [("a", "x")]
 
@@ -360,7 +360,7 @@ def test_prune_deletes_a_row_whose_key_is_null(recon, sqlite_db, specs):
 def test_seed_tables_in_another_schema(recon, postgres_db, specs):
     postgres_db.run("CREATE SCHEMA app;\nCREATE TABLE app.settings (key text PRIMARY KEY, value text)")
     write(specs, "seed", "kind: seed\nname: app\ntable: app.settings\nkey: [key]\nrows: [{key: theme, value: dark}]\n")
-    assert [(a["op"], a["object"]) for a in plan_json(recon, specs, postgres_db)["actions"]] == [("insert_row", "app.settings[key='theme']")]
+    assert row_changes(plan_json(recon, specs, postgres_db)) == [("insert_rows", "app.settings", ("theme", "dark"))]
     converges(recon, specs, postgres_db)
 
 
@@ -385,7 +385,8 @@ def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
         on_conflict: update
         """)
     plan = plan_json(recon, specs, db)
-    assert [(a["op"], a["reason"]) for a in plan["actions"] if a["unit"] == "seed:prefs"] == [("update_row", "category is NULL, declared 'ui'")]
+    assert [(a["op"], a["reason"], a["rows"], a["was"]) for a in plan["actions"] if a["unit"] == "seed:prefs"] == [
+        ("update_rows", "1 row differs in category", [["theme", "ui"]], [[None]])]
     converges(recon, specs, db)
 
 
@@ -533,7 +534,7 @@ def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
     assert any("seed prefs: key column key of prefs comes with a pending unit" in w for w in plan["warnings"])
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
-    assert [(a["op"], a["reason"]) for a in plan_json(recon, specs, db)["actions"]] == [("update_row", "value is 'light', declared 'dark'")]
+    assert row_changes(plan_json(recon, specs, db)) == [("update_rows", "prefs", ("theme", "dark"))]
     converges(recon, specs, db)
 
 
@@ -560,9 +561,9 @@ def test_an_edited_plan_file_is_refused(recon, db, specs, tmp_path):
     before = rows(db)
     edited = json.loads(path.read_text())
     for action in edited["actions"]:
-        if action["op"] == "delete_row":  # disguise a destructive statement as harmless
-            action.update(op="insert_row", action="create", destructive=False, codes=[],
-                          sql=['DELETE FROM "settings" WHERE "key" <> :__p0'.replace('"', "`" if db.dialect == "mysql" else '"')])
+        if action["op"] == "delete_rows":  # disguise a destructive statement as harmless
+            action.update(op="insert_rows", action="create", destructive=False, codes=[],
+                          sql=['DELETE FROM "settings" WHERE "key" <> ?'.replace('"', "`" if db.dialect == "mysql" else '"')])
     path.write_text(json.dumps(edited))
     code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
     assert code == 3 and "was changed after recon plan wrote it" in err and rows(db) == before
@@ -702,8 +703,8 @@ def test_prune_keeps_rows_the_database_finds_equal_to_a_declared_key(recon, mysq
     mysql_db.run(dialect_sql(mysql_db, SETTINGS))
     write(specs, "seed", SEED.replace("key: theme", "key: Theme"))
     plan = plan_json(recon, specs, mysql_db)
-    ops = [(a["op"], a["object"]) for a in plan["actions"]]
-    assert ("delete_row", "settings[key='legacy']") in ops and not any("heme" in o and op != "update_row" for op, o in ops)
+    ops = row_changes(plan)
+    assert ("delete_rows", "settings", ("legacy",)) in ops and not any("heme" in row[0] and op != "update_rows" for op, _, row in ops)
     converges(recon, specs, mysql_db)
     assert [r[:2] for r in rows(mysql_db) if r[0].lower() == "theme"] == [("theme", "dark")]
 

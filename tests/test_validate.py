@@ -31,7 +31,9 @@ def test_example_specs_are_valid():
     assert [f.name for f in specs.fingerprints] == ["startup"]
     assert len(specs.canaries) == 7
     assert {u.id for u in specs.units} >= {"TER-173-products-name-canonical"}
-    assert specs.rbac[0].roles[0].granted(specs.rbac[0].permissions)  # admin: "*"
+    rbac = specs.rbac[0]
+    admin = {k for r, k in rbac.wanted_grants() if r == "admin"}
+    assert admin == {p.key for p in rbac.permissions}  # admin: "*"
     assert specs.digest.startswith("sha256:")
 
 
@@ -359,3 +361,32 @@ def test_raw_sql_may_not_control_the_transaction(tmp_path):
     text = "\n".join(problems(tmp_path))
     assert "u.yaml:7: operations[0].sql.statements[1]: transaction control in a unit" in text
     assert "operations[0].sql.statements[2]: transaction control in a unit" in text
+
+
+def test_grant_patterns_expand_literals_and_globs_as_fnmatch_does():
+    import fnmatch
+
+    from engine.model import GrantPatterns
+
+    keys = ["a.view", "a.edit", "b.view", "c[1]", "x?y"]
+    patterns = GrantPatterns(keys)
+    for pattern in ("a.view", "a.*", "*.view", "*", "c[1]", "c[[]1]", "x?y", "?.view", "nope", "b.vie"):
+        assert patterns.expand(pattern) == tuple(k for k in keys if fnmatch.fnmatchcase(k, pattern))
+    assert patterns.expand("c[[]1]") == ("c[1]",) and patterns.expand("c[1]") == ()  # brackets are globs, as fnmatch reads them
+
+
+def test_wanted_grants_are_each_pair_once_in_declaration_order(tmp_path):
+    write(tmp_path, "r.yaml", """
+        kind: rbac
+        name: r
+        tables:
+          roles: {table: roles, key: name}
+          permissions: {table: permissions, key: key}
+          grants: {table: rp, role: role_id, permission: permission_id}
+        permissions: [{key: a.view}, {key: a.edit}, {key: b.view}]
+        roles:
+          - {name: one, grants: [b.view, "a.*", a.view]}
+          - {name: two, grants: ["*.view"]}
+        """)
+    rbac = engine.load_specs(tmp_path).rbac[0]
+    assert rbac.wanted_grants() == [("one", "b.view"), ("one", "a.view"), ("one", "a.edit"), ("two", "a.view"), ("two", "b.view")]

@@ -1,23 +1,21 @@
-"""Seed reconciliation: declared keyed rows against the live rows, row by row.
+"""Seed reconciliation: declared keyed rows against the live rows, set-based.
 
-Each seed spec reads the rows of its declared keys (and, when it prunes, every
-row of its table), compares the rows it finds with the rows it declares, and yields
-one ``RowChange`` per row to insert, correct (``on_conflict: update``) or
-delete (``prune: true``, destructive RC106). Reads are set-based: one SELECT
-per seed (chunked for very long key lists), never one per row.
+Each seed spec reads the rows of its declared keys (and, when it prunes, every row of its
+table), compares the rows it finds with the rows it declares, and yields row batches: the
+rows to insert, to correct (``on_conflict: update``) and to delete (``prune: true``,
+destructive RC106), each batch one statement however many rows it holds. Reads are
+set-based: one SELECT per seed, chunked to the driver's parameter limit, never one per row.
+The key must be one the database enforces (a primary key, unique constraint or unique
+index), else a batched update or delete by key could change more rows than it names.
 
-Statements are sqlglot trees with bound values. A row statement carries no
-guard of its own: the SELECTs it was planned from are kept in the plan
-(``SeedRead``) and apply runs them again under its lock; different rows make
-the plan stale and nothing runs.
+Statements are sqlglot trees whose values are bound. The SELECTs a plan was made from are
+kept in the plan; apply runs them again under its lock, and different rows make it stale.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
@@ -25,51 +23,14 @@ from sqlglot import exp
 from .. import sqlexec
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
-from ..model import ObjectRef, Seed, Source
+from ..model import Seed
+from .. import rowsql as row_sites
 from ..target import driver_message
 from . import values
-
-PRUNE_CODE = "RC106"
-CHUNK = 500  # parameters per SELECT: under every engine's limit (SQLite's was 999)
-
-
-@dataclass(frozen=True)
-class RowChange:
-    """One row to insert, correct or delete: the row-level member of the change vocabulary."""
-
-    op: str  # insert_row | update_row | delete_row; rbac also grant | revoke
-    action: str  # create | update | delete
-    object: str  # settings[key=theme]
-    reason: str
-    source: Source
-    statements: tuple[tuple[Any, tuple], ...]  # (sqlglot tree, bound values)
-
-    @property
-    def destructive(self) -> bool:
-        return self.action == "delete"
-
-
-@dataclass(frozen=True)
-class SeedRead:
-    """A SELECT a seed plan was made from; apply runs it again and compares the digest of its rows."""
-
-    sql: str
-    params: tuple
-    digest: str
-
-
-@dataclass(frozen=True)
-class SeedPlan:
-    """The row changes of one seed or rbac spec; an empty ``changes`` means its rows already match."""
-
-    id: str
-    checksum: str
-    source: Source
-    description: str | None
-    changes: tuple[RowChange, ...]
-    reads: tuple[SeedRead, ...] = ()  # what the changes were planned from
-    tables: tuple[tuple[str, str], ...] = ()  # (schema, table) it writes, for ordering by foreign keys
-    deferred: str | None = None  # why its rows cannot be planned before the pending units run
+from .rows import (
+    RowBatch, SeedPlan, Statement, as_declared, bindable, count, enforced_key, insert_batch, keyed_reads, table_node,
+    unenforced, update_batch,
+)
 
 
 def unit_id(seed: Seed) -> str:
@@ -83,19 +44,6 @@ def checksum(seed: Seed) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def recorded_read(conn, tree, bound, dialect: str) -> tuple[list, SeedRead]:
-    """Run a planning SELECT and keep it, with the digest of its rows, for apply to run again."""
-    sql = sqlexec.render(tree, dialect)
-    rows = sqlexec.read_rows(conn, sql, bound)
-    return rows, SeedRead(sql, tuple(bound), rows_digest(rows))
-
-
-def rows_digest(rows) -> str:
-    """Digest of rows as read, in a fixed order and independent of the session (time zone)."""
-    body = sorted(json.dumps([values.digest_form(v) for v in row], default=str) for row in rows)
-    return "sha256:" + hashlib.sha256("\n".join(body).encode()).hexdigest()
-
-
 class _Table:
     """A seeded table as planning needs it: each column's comparison rules, and which exist now."""
 
@@ -103,6 +51,7 @@ class _Table:
         after = sim.table(seed.table.schema, seed.table.table)
         now = live.table(seed.table.schema, seed.table.table)
         self.columns = {c: values.Column(after.column(c).type, sim.dialect) for c in _columns(seed)}
+        self.types = {c: after.column(c).type for c in _columns(seed)}
         self.exists = now is not None
         # a key column a pending unit adds or renames: the rows cannot be matched before it runs
         self.unkeyed = [k for k in seed.key if now is not None and now.column(k) is None]
@@ -118,57 +67,68 @@ class _Table:
         return values.to_bind(value, self.columns[column])
 
 
-def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState) -> list[SeedPlan]:
+def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState, limit: int | None = None) -> list[SeedPlan]:
     """Plan every seed against the live rows; ``sim`` is the schema after the pending units.
 
-    A seeded table or column that exists neither now nor after the pending units, a value
-    its column cannot hold, or keys the database refuses are problems of the spec: all of
-    them are raised together, with the seed's file and line.
+    A seeded table or column that exists neither now nor after the pending units, a key the
+    database does not enforce, a value its column cannot hold, or keys the database refuses
+    are problems of the spec: all of them are raised together, with the seed's file and line.
+    ``limit`` caps the values one SELECT binds (default: the driver's limit).
     """
     problems, plans = [], []
     for seed in seeds:
-        problem = _missing(seed, sim)
-        if problem:
-            problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: table", problem))
-            continue
-        table = _Table(seed, live, sim)
-        bad = _bad_values(seed, table)
-        if bad:
-            problems += bad
-            continue
-        if table.unkeyed:
-            plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, (), deferred=(
-                f"seed {seed.name}: key column {', '.join(table.unkeyed)} of {seed.table.table_text} comes with a pending unit;"
-                " its rows are planned once that unit is applied (run plan again)")))
-            continue
-        found: list = []
-        reads = []
-        everything: list = []
-        if table.exists:  # else a pending unit creates the table: nothing to read
-            # the declared keys' rows, as the database compares keys; with prune also every row
-            selects = [(tree, bound, found) for tree, bound in _selects(seed, table)]
-            if seed.prune:
-                selects.append((_base(seed, table), [], everything))
-            for tree, bound, into in selects:
-                try:
-                    rows, read = recorded_read(conn, tree, bound, live.dialect)
-                except DBAPIError as exc:
-                    problems.append(Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: key",
-                                               f"the database refused the declared keys: {driver_message(exc)}"))
-                    break
-                reads.append(read)
-                into += [dict(zip(table.read, row)) for row in rows]
-        declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
-        existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],
-                               [table.key(seed, k) for k in declared], by_database=True)
-        matched = {tuple(r[k] for k in seed.key) for r in found}
-        undeclared = [r for r in everything if tuple(r[k] for k in seed.key) not in matched]
-        ref = (seed.table.schema or sim.default_schema, seed.table.table)
-        plans.append(SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description,
-                              tuple(_changes(seed, table, existing, undeclared)), tuple(reads), (ref,)))
+        try:
+            plans.append(_plan_seed(seed, conn, live, sim, limit or sqlexec.bind_limit(conn)))
+        except SpecError as exc:
+            problems += exc.diagnostics
     if problems:
         raise SpecError(problems)
     return plans
+
+
+def _problem(seed: Seed, where: str, message: str) -> SpecError:
+    return SpecError([Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: {where}", message)])
+
+
+def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit: int) -> SeedPlan:
+    problem = _missing(seed, sim)
+    if problem:
+        raise _problem(seed, "table", problem)
+    if not enforced_key(sim, seed.table, seed.key):
+        raise _problem(seed, "key", unenforced("key", seed.table, seed.key))
+    table = _Table(seed, live, sim)
+    bad = _bad_values(seed, table)
+    if bad:
+        raise SpecError(bad)
+    if table.unkeyed:
+        return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, (), deferred=(
+            f"seed {seed.name}: key column {', '.join(table.unkeyed)} of {seed.table.table_text} comes with a pending unit;"
+            " its rows are planned once that unit is applied (run plan again)"))
+    found, everything, reads = _read(seed, table, conn, live.dialect, limit)
+    declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
+    existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],
+                           [table.key(seed, k) for k in declared], by_database=True)
+    matched = {tuple(r[k] for k in seed.key) for r in found}
+    undeclared = [r for r in everything if tuple(r[k] for k in seed.key) not in matched]
+    ref = (seed.table.schema or sim.default_schema, seed.table.table)
+    batches = [*_upserts(seed, table, existing, sim.dialect), *_deletes(seed, undeclared, table.types, sim.dialect)]
+    return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(batches), tuple(reads), (ref,))
+
+
+def _read(seed: Seed, table: _Table, conn, dialect: str, limit: int):
+    """The rows of the declared keys, as the database compares keys; with prune also every row."""
+    if not table.exists:  # a pending unit creates the table: nothing to read
+        return [], [], []
+    keys = [tuple(table.bind(k, row[k]) for k in seed.key) for row in seed.rows]
+    base = exp.select(*[sqlexec.column(c) for c in table.read]).from_(table_node(seed.table))
+    try:
+        found, reads = keyed_reads(conn, base, [sqlexec.column(k) for k in seed.key], keys, dialect, limit,
+                                   tuple(table.types[k] for k in seed.key))
+        everything, more = keyed_reads(conn, base, None, [], dialect, limit) if seed.prune else ([], [])
+    except DBAPIError as exc:
+        raise _problem(seed, "key", f"the database refused the declared keys: {driver_message(exc)}") from None
+    as_dicts = lambda rows: [dict(zip(table.read, row)) for row in rows]  # noqa: E731
+    return as_dicts(found), as_dicts(everything), reads + more
 
 
 def _bad_values(seed: Seed, table: _Table) -> list[Diagnostic]:
@@ -227,112 +187,46 @@ def _missing(seed: Seed, state: SchemaState) -> str | None:
 
 def _columns(seed: Seed) -> list[str]:
     """The key columns, then every other column some row declares, in first-seen order."""
-    out = list(seed.key)
+    out = dict.fromkeys(seed.key)
     for row in seed.rows:
-        out += [c for c in row if c not in out]
-    return out
+        out.update(dict.fromkeys(row))
+    return list(out)
 
 
-def _table(ref: ObjectRef):
-    return sqlexec.table(ref.table, ref.schema)
-
-
-def _key_test(columns, key_values, bound: list):
-    """``k1 = :p AND k2 IS NULL ...`` for one key; the non-NULL values are appended to ``bound``."""
-    tests = []
-    for col, value in zip(columns, key_values):
-        if value is None:
-            tests.append(exp.Is(this=sqlexec.column(col), expression=exp.Null()))
-        else:
-            tests.append(exp.EQ(this=sqlexec.column(col), expression=sqlexec.param(len(bound))))
-            bound.append(value)
-    return exp.and_(*tests) if len(tests) > 1 else tests[0]
-
-
-def _base(seed: Seed, table: _Table):
-    """``SELECT <columns read> FROM table``: every row."""
-    return exp.select(*[sqlexec.column(c) for c in table.read]).from_(_table(seed.table))
-
-
-def _selects(seed: Seed, table: _Table):
-    """(tree, values) SELECTs reading the rows of the declared keys, as the database compares keys."""
-    base = _base(seed, table)
-    keys = [tuple(table.bind(k, row[k]) for k in seed.key) for row in seed.rows]
-    size = max(1, CHUNK // len(seed.key))  # at most CHUNK parameters per SELECT
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
-        if len(seed.key) == 1:
-            test = exp.In(this=sqlexec.column(seed.key[0]), expressions=[sqlexec.param(i) for i in range(len(chunk))])
-            yield base.where(test), [k[0] for k in chunk]
-        else:
-            bound: list = []
-            tests = [_key_test(seed.key, key, bound) for key in chunk]
-            yield base.where(exp.or_(*tests)), bound
-
-
-def _changes(seed: Seed, table: _Table, existing: dict, undeclared: list):
-    for i, row in enumerate(seed.rows):
-        key = tuple(row[k] for k in seed.key)
-        found = existing.get(table.key(seed, key))
-        source = Source(seed.source.file, seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line)
-        name = _object(seed, key)
+def _upserts(seed: Seed, table: _Table, existing: dict, dialect: str):
+    """Batches of missing rows (by the columns they declare) and, with ``on_conflict: update``, of
+    rows to correct (by the columns that differ)."""
+    inserts: dict[tuple, list] = {}
+    updates: dict[tuple, list] = {}
+    for row in seed.rows:
+        found = existing.get(table.key(seed, [row[k] for k in seed.key]))
         if found is None:
-            cols = list(row)
-            tree = exp.insert(exp.values([tuple(sqlexec.param(j) for j in range(len(cols)))]),
-                              exp.Schema(this=_table(seed.table), expressions=[sqlexec.ident(c) for c in cols]))
-            yield RowChange("insert_row", "create", name, "row is missing", source, ((tree, tuple(table.bind(c, row[c]) for c in cols)),))
-            continue
-        if seed.on_conflict != "update":
-            continue
-        wrong = [c for c in row if c not in seed.key and not values.same(row[c], found.get(c), table.columns[c])]
-        if wrong:
-            sets = [exp.EQ(this=sqlexec.column(c), expression=sqlexec.param(j)) for j, c in enumerate(wrong)]
-            bound = [table.bind(c, row[c]) for c in wrong]
-            where = _key_test(seed.key, [table.bind(k, row[k]) for k in seed.key], bound)
-            tree = exp.Update(this=_table(seed.table), expressions=sets, where=exp.Where(this=where))
-            why = "; ".join(f"{c} is {show(found.get(c))}, declared {show(row[c])}" for c in wrong)
-            yield RowChange("update_row", "update", name, why, source, ((tree, tuple(bound)),))
-    for found in undeclared:  # prune: rows no declared key found
-        key = tuple(found[k] for k in seed.key)
-        bound: list = []
-        tree = exp.Delete(this=_table(seed.table), where=exp.Where(this=_key_test(seed.key, key, bound)))
-        yield RowChange("delete_row", "delete", _object(seed, key), "row is not declared (prune: true)", seed.source, ((tree, tuple(bound)),))
+            inserts.setdefault(tuple(row), []).append(tuple(table.bind(c, row[c]) for c in row))
+        elif seed.on_conflict == "update":
+            wrong = tuple(c for c in row if c not in seed.key and not values.same(row[c], found.get(c), table.columns[c]))
+            if wrong:
+                bound = tuple(table.bind(c, row[c]) for c in (*seed.key, *wrong))
+                updates.setdefault(wrong, []).append((bound, tuple(bindable(found.get(c)) for c in wrong)))
+    for columns, rows in inserts.items():
+        yield insert_batch(seed.table, columns, rows, table.types, dialect, seed.source)
+    for changed, pairs in updates.items():
+        yield update_batch(seed.table, seed.key, changed, pairs, table.types, dialect, seed.source)
 
 
-def _object(seed: Seed, key: tuple) -> str:
-    return f"{seed.table.table_text}[" + ", ".join(f"{k}={show(v)}" for k, v in zip(seed.key, key)) + "]"
-
-
-def show(value) -> str:
-    """A value in a plan line: text quoted, NULL as NULL, anything else as JSON."""
-    return "NULL" if value is None else json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
-
-
-# -- matching stored rows to declared keys --------------------------------------------------
-
-def as_declared(rows, declared: list[tuple], by_database: bool) -> dict:
-    """Stored ``(canonical key, row)`` pairs by the declared key each stands for; others by their own key.
-
-    With ``by_database`` the rows were selected by their declared keys, so a row spelled
-    differently from every declared key was still found equal by the database (a
-    case-insensitive MySQL collation, trailing spaces): it stands for the declared key it folds to.
-    """
-    exact = set(declared)
-    folded: dict = {}
-    for key in declared:
-        folded.setdefault(_fold(key), key)
-    out: dict = {}
-    for key, row in rows:
-        if key not in exact and by_database and _fold(key) in folded:
-            key = folded[_fold(key)]
-        out[key] = row
-    return out
-
-
-def _fold(key: tuple) -> tuple:
-    return tuple(v.casefold().rstrip(" ") if isinstance(v, str) else v for v in key)
-
-
-def key_of(values_) -> tuple:
-    """A key of text values (rbac names and permission keys) as a comparable tuple."""
-    return tuple(None if v is None else str(v) for v in values_)
+def _deletes(seed: Seed, undeclared: list, types: dict, dialect: str):
+    """prune: rows no declared key found, by their stored key; keys with NULL parts match with IS NULL."""
+    groups: dict[tuple, list] = {}
+    for found in undeclared:
+        key = tuple(bindable(found[k]) for k in seed.key)
+        groups.setdefault(tuple(v is None for v in key), []).append(tuple(v for v in key if v is not None))
+    for nulls, keys in groups.items():
+        present = tuple(k for k, null in zip(seed.key, nulls) if not null)
+        tests = [exp.Is(this=sqlexec.column(k), expression=exp.Null()) for k, null in zip(seed.key, nulls) if null]
+        site = row_sites.site(dialect, len(present), tuple(types.get(k) for k in present)) if present else None
+        if site is not None:
+            tests.append(site.in_([sqlexec.column(k) for k in present]))
+        tree = exp.Delete(this=table_node(seed.table), where=exp.Where(this=exp.and_(*tests)))
+        null_text = f" with {', '.join(k for k, n in zip(seed.key, nulls) if n)} NULL" if any(nulls) else ""
+        reason = f"{count(len(keys))}{null_text} {'is' if len(keys) == 1 else 'are'} not declared (prune: true)"
+        yield RowBatch("delete_rows", "delete", seed.table, reason, seed.source, present, tuple(keys) if present else (),
+                       (Statement(tree, site, len(keys)),))

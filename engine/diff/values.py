@@ -64,6 +64,8 @@ def to_bind(value, column: Column):
         return bool(value) if isinstance(value, (int, float)) and value in (0, 1) else value
     if family in ("integer", "numeric", "float") and isinstance(value, bool):
         return int(value)
+    if family == "integer" and isinstance(value, float):  # the integer the column would store (1.5 -> 2)
+        return int(_number(value, column))
     if family == "json" and not isinstance(value, str):
         return json.dumps(value)
     if family in ("timestamp", "timestamptz") and column.utc_datetime and isinstance(value, str):

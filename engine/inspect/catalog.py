@@ -62,16 +62,17 @@ def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
 
 
 def build_indexes(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Index]:
-    """Indexes from rows ``(schema, table, index, unique, primary, column)`` in key order."""
-    flags: dict[tuple[str, str, str], tuple[bool, bool]] = {}
+    """Indexes from rows ``(schema, table, index, unique, primary, column[, partial])`` in key order."""
+    flags: dict[tuple[str, str, str], tuple[bool, bool, bool]] = {}
     columns: dict[tuple[str, str, str], list[str]] = {}
-    for schema, table, name, unique, primary, column in rows:
+    for schema, table, name, unique, primary, column, *partial in rows:
         key = (schema, table, name)
         if key not in flags:
-            flags[key] = (bool(unique), bool(primary))
+            flags[key] = (bool(unique), bool(primary), bool(partial and partial[0]))
             columns[key] = []
         columns[key].append(column)
-    return {key: Index(*key, tuple(columns[key]), *flags[key]) for key in flags}
+    return {key: Index(*key, tuple(columns[key]), unique, primary, partial=partial)
+            for key, (unique, primary, partial) in flags.items()}
 
 
 def build_constraints(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Constraint]:

@@ -127,7 +127,7 @@ def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
 def _index_rows(rows: list, create_sql: dict):
     """Index rows in the shared shape; an expression key part is its text from CREATE INDEX."""
     parts: dict[tuple[str, str], list[str]] = {}
-    for schema, table, index, unique, origin, position, cid, name in rows:
+    for schema, table, index, unique, origin, position, cid, name, partial in rows:
         if cid == -2:
             key = (schema, index)
             if key not in parts:
@@ -136,7 +136,7 @@ def _index_rows(rows: list, create_sql: dict):
             name = found[position] if position < len(found) else "<expression>"
         elif cid == -1:
             name = "rowid"
-        yield schema, table, index, unique, origin == "pk", name
+        yield schema, table, index, unique, origin == "pk", name, partial
 
 
 def _constraints(tables, columns, index_rows, fk_rows, create_sql) -> dict[tuple[str, str, str], Constraint]:
@@ -168,7 +168,7 @@ def _facts(columns, index_rows, fk_rows) -> dict[tuple[str, str], dict]:
     for schema, table, name, _type, _nn, _default, pk, _hidden in columns:
         if pk:
             of(schema, table)["pk"].append((pk, name))
-    for schema, table, index, _unique, origin, _pos, _cid, name in index_rows:
+    for schema, table, index, _unique, origin, _pos, _cid, name, _partial in index_rows:
         if origin == "u":
             of(schema, table)["unique"].setdefault(index, []).append(name)
     for schema, table, fk_id, ref_table, name, ref_column, on_delete in fk_rows:

@@ -50,6 +50,7 @@ class Index:
     unique: bool
     primary: bool = False
     definition: str | None = None  # SQLite: the CREATE INDEX text, replayed when a table is rebuilt
+    partial: bool = False  # has a WHERE predicate: a unique partial index does not make its columns a key
 
 
 @dataclass(frozen=True)

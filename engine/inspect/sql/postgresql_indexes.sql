@@ -7,7 +7,8 @@ SELECT n.nspname AS schema_name,
        x.indisunique AS is_unique,
        x.indisprimary AS is_primary,
        CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true)
-            ELSE a.attname::text END AS column_name
+            ELSE a.attname::text END AS column_name,
+       x.indpred IS NOT NULL AS is_partial
 FROM pg_catalog.pg_index AS x
 JOIN pg_catalog.pg_class AS i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid

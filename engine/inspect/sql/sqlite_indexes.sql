@@ -7,7 +7,8 @@ SELECT {param} AS schema_name,
        il.origin AS origin,
        ii.seqno AS position,
        ii.cid AS cid,
-       ii.name AS column_name
+       ii.name AS column_name,
+       il.partial AS is_partial
 FROM {schema}.sqlite_master AS m
 JOIN pragma_index_list(m.name, {param}) AS il
 JOIN pragma_index_info(il.name, {param}) AS ii

@@ -1,3 +1,3 @@
-UPDATE `settings` SET `value` = :__p0 WHERE `key` = :__p1;
-INSERT INTO `settings` (`key`, `value`, `enabled`) VALUES (:__p0, :__p1, :__p2);
-DELETE FROM `settings` WHERE `key` = :__p0;
+INSERT INTO `settings` (`key`, `value`, `enabled`) VALUES (%s, %s, %s);
+UPDATE `settings` AS t JOIN (SELECT %s AS `key`, %s AS `value`) AS `v` ON TRUE SET t.`value` = `v`.`value` WHERE `t`.`key` = `v`.`key`;
+DELETE FROM `settings` WHERE `key` IN (%s);

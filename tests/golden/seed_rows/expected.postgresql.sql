@@ -1,3 +1,3 @@
-UPDATE "settings" SET "value" = %(__p0)s WHERE "key" = %(__p1)s;
-INSERT INTO "settings" ("key", "value", "enabled") VALUES (%(__p0)s, %(__p1)s, %(__p2)s);
-DELETE FROM "settings" WHERE "key" = %(__p0)s;
+INSERT INTO "settings" ("key", "value", "enabled") SELECT * FROM UNNEST(CAST(%s AS character varying(40)[]), CAST(%s AS text[]), CAST(%s AS boolean[]));
+UPDATE "settings" AS t SET "value" = "v"."value" FROM UNNEST(CAST(%s AS character varying(40)[]), CAST(%s AS text[])) AS "v"("key", "value") WHERE "t"."key" = "v"."key";
+DELETE FROM "settings" WHERE "key" IN (SELECT * FROM UNNEST(CAST(%s AS character varying(40)[])));

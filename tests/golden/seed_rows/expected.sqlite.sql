@@ -1,3 +1,3 @@
-UPDATE "settings" SET "value" = :__p0 WHERE "key" = :__p1;
-INSERT INTO "settings" ("key", "value", "enabled") VALUES (:__p0, :__p1, :__p2);
-DELETE FROM "settings" WHERE "key" = :__p0;
+INSERT INTO "settings" ("key", "value", "enabled") VALUES (?, ?, ?);
+UPDATE "settings" AS t SET "value" = "v"."value" FROM (SELECT "column1" AS "key", "column2" AS "value" FROM (VALUES (?, ?))) AS "v" WHERE "t"."key" = "v"."key";
+DELETE FROM "settings" WHERE "key" IN (?);
