@@ -112,13 +112,15 @@ def check_gates(plan: Plan, target: Target, *, mode: str, allow_destructive: boo
 
 
 def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_destructive: bool = False,
-          mode: str = "apply", environment=None, echo=lambda line: None, bind_limit: int | None = None) -> ApplyReport:
+          mode: str = "apply", environment=None, echo=lambda line: None, bind_limit: int | None = None,
+          packet_limit: int | None = None) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
     ``specs`` drive the audits before and after (and supply the environments);
     ``environment`` (a ``model.Environment``) adds its window, rollback-notes and
-    promotion gates. ``bind_limit`` caps the values one row statement binds (default:
-    the driver's limit; tests use small ones to cross chunk boundaries).
+    promotion gates. ``bind_limit`` caps the values one row statement binds, and on MySQL
+    ``packet_limit`` its bytes (defaults: the driver's limit and ``max_allowed_packet``;
+    tests use small ones to cross chunk boundaries).
     """
     from . import gates
 
@@ -128,7 +130,7 @@ def apply(plan: Plan, url: "str | Target", *, specs: Specs | None = None, allow_
     report = ApplyReport(plan.plan_id, target.display_url)
     if plan.empty:
         return report
-    executor = EXECUTORS[target.dialect](target, plan, bind_limit)
+    executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
     with executor.session():
         executor.verify_fresh(schemas_read(specs) if specs is not None else ())
         if specs is not None:  # the state just read under the lock is the "before"
@@ -197,12 +199,12 @@ class Executor:
     step_failure_note = ("; the unit ran outside a transaction (transactional: false): statements before the failing one"
                          " stay applied, and a new plan continues from the live state")
 
-    def __init__(self, target: Target, plan: Plan, bind_limit: int | None = None):
+    def __init__(self, target: Target, plan: Plan, limits: tuple = (None, None)):
         self.target = target
         self.plan = plan
         self.table = plan.ledger_table
         self.conn = None
-        self.bind_limit = bind_limit
+        self.asked_limits = limits  # (binds, packet bytes) a caller caps the row statements at
         self.stale: str | None = None  # why the row transaction found the plan stale
 
     # -- session and lock --------------------------------------------------------------
@@ -286,7 +288,7 @@ class Executor:
         if getattr(self, "_limits", None) is None:
             from .rowrun import Limits
 
-            self._limits = Limits.of(self.conn, self.bind_limit)
+            self._limits = Limits.of(self.conn, *self.asked_limits)
         return self._limits
 
     def ensure_ledger(self) -> None:

@@ -96,18 +96,28 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _construct(loader: _Loader, node: yaml.Node):
+    """``construct_object``, with a shortcut for a scalar of a known tag (most nodes of a large
+    spec): a scalar is immutable, so it needs none of the bookkeeping that anchors need."""
+    if node.__class__ is yaml.ScalarNode:
+        constructor = loader.yaml_constructors.get(node.tag)
+        if constructor is not None:
+            return constructor(loader, node)
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocDict:
     loader.flatten_mapping(node)
     result = LocDict()
     result.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(loader, key_node)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             key = str(key)
         line = key_node.start_mark.line + 1
         if key in result:
             loader.problems.append(Diagnostic(loader.file, line, str(key), f"duplicate key (first at line {result.key_lines[key]})"))
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _construct(loader, value_node)
         result.key_lines.setdefault(key, line)
         result.value_lines[key] = value_node.start_mark.line + 1
     return result
@@ -117,7 +127,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocList:
     result = LocList()
     result.line = node.start_mark.line + 1
     for item in node.value:
-        result.append(loader.construct_object(item, deep=True))
+        result.append(_construct(loader, item))
         result.item_lines.append(item.start_mark.line + 1)
     return result
 

@@ -30,13 +30,14 @@ class Limits:
     packet: int | None = None
 
     @classmethod
-    def of(cls, conn, binds: int | None = None) -> "Limits":
-        """The driver's limits on ``conn``; ``binds`` (a test's small limit) caps them."""
-        packet = None
+    def of(cls, conn, binds: int | None = None, packet: int | None = None) -> "Limits":
+        """The driver's limits on ``conn``; ``binds`` and ``packet`` (a test's small limits) cap them."""
+        server = None
         if sqlexec.dialect_of(conn) == "mysql":
-            packet = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar())
+            server = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar())
+            server = min(server, packet) if packet else server
         limit = sqlexec.bind_limit(conn)
-        return cls(min(limit, binds) if binds else limit, packet)
+        return cls(min(limit, binds) if binds else limit, server)
 
 
 class RowCountMismatch(Exception):

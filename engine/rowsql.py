@@ -5,13 +5,13 @@ sqlglot tree in which one node, the *rows site*, stands for the batch's rows: th
 VALUES list of an INSERT, the list of an IN, or a derived table with named columns
 to join. ``RowSite.template`` renders the tree once for the target dialect.
 
-On PostgreSQL the site is ``unnest(CAST(%s AS type[]), ...)``: each column of a chunk is
-bound as one array, so the statement is the same for one row or fifty thousand
+On PostgreSQL the site is ``unnest(CAST(%b AS type[]), ...)``: each column of a chunk is
+bound as one array (``%b``: psycopg sends it in binary), so the statement is the same for one row or fifty thousand
 (``RowTemplate.columnar``). On MySQL and SQLite the template is the statement for one
 row (what the plan shows) plus the fragment each further row adds, so apply extends the
 reviewed statement to a chunk of any size without building or parsing SQL per row. A
 row's fragment holds only placeholders: values are always bound, by position.
-Templates are driver-ready: ``%s`` with any other ``%`` doubled on PostgreSQL and
+Templates are driver-ready: ``%b``/``%s`` with any other ``%`` doubled on PostgreSQL and
 MySQL, ``?`` on SQLite.
 """
 
@@ -143,11 +143,12 @@ class RowSite:
 
 
 class PostgresRowSite(RowSite):
-    """Every site is ``unnest(CAST(%s AS type[]), ...)``: a chunk binds one array per column, cast to
+    """Every site is ``unnest(CAST(%b AS type[]), ...)``: a chunk binds one array per column, cast to
     the target column's type (text where it has none), so the statement never grows with its rows."""
 
     dialect = "postgresql"
     columnar = True
+    placeholder = "%b"  # psycopg sends the array in binary: no text escaping of 50,000 values
 
     def _unnest(self, alias: str | None = None) -> exp.Unnest:
         types = self.types or (None,) * self.width

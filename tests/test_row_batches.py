@@ -99,23 +99,24 @@ def grants(db) -> list[tuple]:
     return rows(db, 'SELECT r.name, p."key" FROM role_permissions g JOIN roles r ON r.id = g.role_id JOIN permissions p ON p.id = g.permission_id')
 
 
-@pytest.mark.parametrize("count", [2, 3])  # 4 grants of 2 values: at the boundary of 4 binds; 9: past it
+@pytest.mark.parametrize("count", [2, 3])  # with 2 binds a statement: 2 roles are one chunk, 3 one past it
 def test_rbac_batches_are_chunked_at_the_bind_limit(db, specs, count):
     db.run(dialect_sql(db, RBAC_TABLES))
     perms = [f"p{i}" for i in range(count)]
     rbac(specs, {f"r{i}": perms for i in range(count)}, perms)
-    # permissions and roles bind 1 value a row (4 a statement: one chunk); the count^2 grants bind 2
-    grants_statements = -(-count * count // 2)
-    assert applied(db, specs, limit=4) == {"rbac:core": 1 + 1 + grants_statements}
+    # permissions and roles bind 1 value a row (2 a statement); each of the count^2 grants binds 2
+    chunks = -(-count // 2)
+    assert applied(db, specs, limit=2) == {"rbac:core": chunks + chunks + count * count}
     assert grants(db) == sorted((f"r{i}", p) for i in range(count) for p in perms)
-    assert rows(db, "SELECT id FROM roles") == [(i,) for i in range(1, count + 1)]  # numbered after MAX(id), chunk after chunk
+    # numbered after MAX(id) where the id has no default (PostgreSQL, MariaDB here), chunk after chunk
+    assert rows(db, "SELECT id, name FROM roles") == [(i + 1, f"r{i}") for i in range(count)]
+    assert rows(db, 'SELECT id, "key" FROM permissions') == [(i + 1, f"p{i}") for i in range(count)]
 
-    keep = perms[:1]
-    rbac(specs, {f"r{i}": keep for i in range(count)}, perms[:1] + ["extra"], prune=True)
-    # the new permission (1 statement), the revokes (2 values a row: one a statement), the deleted
-    # permissions (1 value a row: two a statement, once for their grants and once for themselves)
+    rbac(specs, {f"r{i}": perms[:1] for i in range(count)}, perms[:1] + ["extra"], prune=True)
+    # with 1 bind a statement: the new permission, each revoke, and each deleted permission twice
+    # (its grants, then itself): 1 deleted is at the boundary, 2 one past it
     revoked, deleted = count * (count - 1), count - 1
-    assert applied(db, specs, limit=2) == {"rbac:core": 1 + revoked + 2 * -(-deleted // 2)}
+    assert applied(db, specs, limit=1) == {"rbac:core": 1 + revoked + 2 * deleted}
     assert grants(db) == sorted((f"r{i}", "p0") for i in range(count))
     assert rows(db, 'SELECT "key" FROM permissions') == [("extra",), ("p0",)]
 
@@ -320,3 +321,28 @@ def test_a_row_changed_while_apply_waits_for_it_makes_the_plan_stale(db, specs, 
     assert "plan is stale: the rows of seed:kv changed since the plan was made" in err
     assert rows(db, "SELECT k, v FROM kv") == [("a", 5)]  # the writer's value; b was not inserted
     assert rows(db, "SELECT unit, status FROM recon_ledger") == [("seed:kv", "failed")]
+
+
+def test_mysql_chunks_stay_under_the_packet_limit(mysql_db, specs):
+    """PyMySQL writes values into the statement's text: a chunk is cut by bytes as well as by binds."""
+    from engine.rowrun import PACKET_MARGIN
+
+    mysql_db.run("CREATE TABLE doc (k varchar(10) NOT NULL PRIMARY KEY, body text)")
+    body = "x'\\" * 300  # 900 characters, each of which PyMySQL may escape: counted as 2 bytes, + 2 quotes
+    write(specs, "doc", "kind: seed\nname: doc\ntable: doc\nkey: [k]\nrows:\n" + "".join(
+        f"  - {{k: d{i}, body: {json.dumps(body)}}}\n" for i in range(5)))
+    loaded = engine.load_specs(str(specs))
+    per_row = 2 * len(body) + 2 + 2 * 2 + 2 + len(", (%s, %s)")
+    report = engine.apply(engine.plan(loaded, mysql_db.url), mysql_db.url, specs=loaded, packet_limit=PACKET_MARGIN + 2 * per_row)
+    assert [(o.unit, o.statements) for o in report.outcomes] == [("seed:doc", 3)]  # 2 + 2 + 1 rows
+    assert rows(mysql_db, "SELECT k, body FROM doc") == [(f"d{i}", body) for i in range(5)]
+
+
+def test_chunks_are_cut_by_binds_and_by_bytes():
+    from engine.rowrun import PACKET_MARGIN, Limits, chunks
+
+    rows_ = tuple((f"k{i}", "v" * 10) for i in range(7))
+    assert [len(c) for c in chunks(rows_, 2, Limits(binds=6))] == [3, 3, 1]
+    cost = 2 * 2 + 2 + 2 * 10 + 2  # two values, every character counted escaped, plus quotes
+    assert [len(c) for c in chunks(rows_, 2, Limits(binds=100, packet=PACKET_MARGIN + 2 * cost))] == [2, 2, 2, 1]
+    assert [len(c) for c in chunks(rows_, 2, Limits(binds=100, packet=PACKET_MARGIN + 1))] == [1] * 7  # one row at least

@@ -132,7 +132,8 @@ def keyed_reads(conn, base: exp.Select, columns: list | None, keys: list[tuple],
 
 def rows_digest(rows) -> str:
     """Digest of rows as read, in a fixed order and independent of the session (time zone)."""
-    body = sorted(json.dumps([values.digest_form(v) for v in row], default=str) for row in rows)
+    form = values.digest_form
+    body = sorted(repr(tuple(map(form, row))) for row in rows)
     return "sha256:" + hashlib.sha256("\n".join(body).encode()).hexdigest()
 
 

@@ -50,14 +50,15 @@ class _Table:
     def __init__(self, seed: Seed, live: SchemaState, sim: SchemaState):
         after = sim.table(seed.table.schema, seed.table.table)
         now = live.table(seed.table.schema, seed.table.table)
-        self.columns = {c: values.Column(after.column(c).type, sim.dialect) for c in _columns(seed)}
-        self.types = {c: after.column(c).type for c in _columns(seed)}
+        declared = _columns(seed)
+        self.types = {c: after.column(c).type for c in declared}
+        self.columns = {c: values.Column(t, sim.dialect) for c, t in self.types.items()}
         self.exists = now is not None
         # a key column a pending unit adds or renames: the rows cannot be matched before it runs
         self.unkeyed = [k for k in seed.key if now is not None and now.column(k) is None]
         # what to read: the keys, and with on_conflict: update the declared columns that exist now
         # (a column a pending unit adds reads as NULL)
-        wanted = _columns(seed) if seed.on_conflict == "update" else list(seed.key)
+        wanted = declared if seed.on_conflict == "update" else list(seed.key)
         self.read = [c for c in wanted if now is not None and now.column(c) is not None]
 
     def key(self, seed: Seed, key_values) -> tuple:
