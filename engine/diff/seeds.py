@@ -106,13 +106,12 @@ def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit: int
             f"seed {seed.name}: key column {', '.join(table.unkeyed)} of {seed.table.table_text} comes with a pending unit;"
             " its rows are planned once that unit is applied (run plan again)"))
     found, everything, reads = _read(seed, table, conn, live.dialect, limit)
-    declared = [tuple(row[k] for k in seed.key) for row in seed.rows]
-    existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found],
-                           [table.key(seed, k) for k in declared], by_database=True)
+    declared = [table.key(seed, [row[k] for k in seed.key]) for row in seed.rows]  # canonical, row by row
+    existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found], declared, by_database=True)
     matched = {tuple(r[k] for k in seed.key) for r in found}
     undeclared = [r for r in everything if tuple(r[k] for k in seed.key) not in matched]
     ref = (seed.table.schema or sim.default_schema, seed.table.table)
-    batches = [*_upserts(seed, table, existing, sim.dialect), *_deletes(seed, undeclared, table.types, sim.dialect)]
+    batches = [*_upserts(seed, table, existing, declared, sim.dialect), *_deletes(seed, undeclared, table.types, sim.dialect)]
     return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(batches), tuple(reads), (ref,))
 
 
@@ -194,13 +193,13 @@ def _columns(seed: Seed) -> list[str]:
     return list(out)
 
 
-def _upserts(seed: Seed, table: _Table, existing: dict, dialect: str):
+def _upserts(seed: Seed, table: _Table, existing: dict, keys: list, dialect: str):
     """Batches of missing rows (by the columns they declare) and, with ``on_conflict: update``, of
-    rows to correct (by the columns that differ)."""
+    rows to correct (by the columns that differ); ``keys`` are the rows' canonical keys."""
     inserts: dict[tuple, list] = {}
     updates: dict[tuple, list] = {}
-    for row in seed.rows:
-        found = existing.get(table.key(seed, [row[k] for k in seed.key]))
+    for row, key in zip(seed.rows, keys):
+        found = existing.get(key)
         if found is None:
             inserts.setdefault(tuple(row), []).append(tuple(table.bind(c, row[c]) for c in row))
         elif seed.on_conflict == "update":
