@@ -478,7 +478,7 @@ def main(argv=None) -> int:
             url = server.url(db)
             run_plan = workdir / f"plan-apply-{i}.json"
             make_plan_file(recon, specs_n, url, run_plan)
-            timed("recon apply", [recon, "apply", str(run_plan), "--specs", str(specs_n), "--db", url], apply_m, args.runs)
+            timed("recon apply", [recon, "apply", str(run_plan), "--db", url], apply_m, args.runs)
             verified["recon"] = verify_applied(url, tables, with_ledger=True)
             server.drop_database(db)
 

@@ -73,7 +73,7 @@ def measure_rbac(recon: str, dbs: Databases, specs: Path, work: Path, runs: int,
     for i in range(runs):
         url = dbs.create(ddl)
         ok(run_process([recon, "plan", "--specs", str(specs), "--db", url, "--out", str(plan_file)]), "plan")
-        applies.append(ok(run_process([recon, "apply", str(plan_file), "--specs", str(specs), "--db", url]), "apply"))
+        applies.append(ok(run_process([recon, "apply", str(plan_file), "--db", url]), "apply"))
         if grants_in(url) != grants:
             raise RuntimeError(f"apply left {grants_in(url)} grants, expected {grants}")
         replans.append(ok(run_process([recon, "plan", "--specs", str(specs), "--db", url, "--detailed-exitcode"]), "re-plan (not empty)"))
@@ -118,7 +118,7 @@ def measure_seed(recon: str, dbs: Databases, work: Path) -> dict:
     url = dbs.create(seed_rows_sql(dbs.dialect))
     plan_file = work / f"seed-plan-{dbs.dialect}.json"
     plan = ok(run_process([recon, "plan", "--specs", str(specs), "--db", url, "--out", str(plan_file)]), "seed plan")
-    apply = ok(run_process([recon, "apply", str(plan_file), "--specs", str(specs), "--db", url, "--allow-destructive"]), "seed apply")
+    apply = ok(run_process([recon, "apply", str(plan_file), "--db", url, "--allow-destructive"]), "seed apply")
     ok(run_process([recon, "plan", "--specs", str(specs), "--db", url, "--detailed-exitcode"]), "seed re-plan (not empty)")
     summary_ = json.loads(plan_file.read_text())["summary"]
     return {"plan": round(plan.seconds, 3), "apply": round(apply.seconds, 3), "total": round(plan.seconds + apply.seconds, 3), "summary": summary_}

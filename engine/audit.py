@@ -10,10 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from typing import TYPE_CHECKING
+
 from . import checks, invariants as inv
-from .errors import UsageError
 from .model import Specs
 from .target import Target, make_target, read_only_connection
+
+if TYPE_CHECKING:
+    from .auditset import AuditSet
 
 AUDIT_FORMAT = "recon.audit/v1"
 
@@ -113,49 +117,38 @@ class AuditReport:
         }
 
 
-def _select_canaries(specs: Specs, fingerprint: str | None):
-    if fingerprint is None:
-        return specs.canaries, tuple(f.name for f in specs.fingerprints)
-    fp = specs.fingerprint(fingerprint)
-    if fp is None:
-        known = ", ".join(f.name for f in specs.fingerprints) or "none declared"
-        raise UsageError(f"unknown fingerprint {fingerprint!r} (declared: {known})")
-    return fp.checks, (fp.name,)
-
-
-def _invariants(specs: Specs, run_invariants: bool) -> list:
-    return list(specs.invariants) + [i for r in specs.rbac for i in inv.from_rbac(r)] if run_invariants else []
-
-
 def schemas_read(specs: Specs) -> set[str]:
     """The non-default schemas an audit of ``specs`` must inspect."""
-    return checks.referenced_schemas(specs.canaries, [i.table for i in _invariants(specs, True) if i.table is not None])
+    from .auditset import AuditSet
+
+    return AuditSet.of(specs).schemas()
 
 
-def audit(specs: Specs, url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
+def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
           state=None) -> AuditReport:
-    """Audit ``url`` against ``specs`` read-only: every canary (or those of one fingerprint) and every invariant.
+    """Audit ``url`` read-only: every canary (or those of one fingerprint) and every invariant of
+    ``specs`` (a spec set, or the ``AuditSet`` a plan carries).
 
     ``state`` is a schema already inspected on this target (apply passes the one it read
     under its lock); without it the schema is inspected here.
     """
+    from .auditset import AuditSet
     from .inspect import inspect_schema
 
+    checks_ = specs if isinstance(specs, AuditSet) else AuditSet.of(specs, fingerprint, run_invariants)
     target = url if isinstance(url, Target) else make_target(url)
-    canaries, names = _select_canaries(specs, fingerprint)
-    invariant_list = _invariants(specs, run_invariants)
     with read_only_connection(target) as conn:
         if state is None:
-            state = inspect_schema(conn, sorted(schemas_read(specs)))
-        canary_results = tuple(checks.evaluate(c, state) for c in canaries)
-        invariant_results = tuple(inv.run(invariant_list, conn, state, specs.rbac))
+            state = inspect_schema(conn, sorted(checks_.schemas()))
+        canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
+        invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables))
     return AuditReport(
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         target=TargetInfo(target.dialect, target.display_url, state.server_version),
-        specs_digest=specs.digest,
+        specs_digest=checks_.specs_digest,
         fingerprint=FingerprintResult(canary_results),
         invariants=InvariantsResult(invariant_results),
         catalog_queries=state.queries,
         statements=target.statements,
-        fingerprint_names=names,
+        fingerprint_names=checks_.fingerprint_names,
     )

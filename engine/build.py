@@ -173,6 +173,7 @@ def environments(doc: Document) -> list[Environment]:
             ledger_table=e.get("ledger_table"),
             lock_timeout=e.get("lock_timeout"),
             description=e.get("description"),
+            plan_max_age=e.get("plan_max_age"),
         )
         for i, e in enumerate(envs)
     ]

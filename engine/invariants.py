@@ -51,10 +51,10 @@ def from_rbac(rbac: Rbac) -> list[Invariant]:
     return out
 
 
-def run(invariants, conn, state: SchemaState, rbacs=()) -> list["InvariantResult"]:
-    """Evaluate every invariant; missing tables fail without querying."""
-    by_name = {r.name: r for r in rbacs}
-    return [_RUNNERS[i.kind](i, conn, state, by_name) for i in invariants]
+def run(invariants, conn, state: SchemaState, rbac_tables=None) -> list["InvariantResult"]:
+    """Evaluate every invariant; missing tables fail without querying. ``rbac_tables`` maps an rbac
+    spec's name to its tables, for the invariants it implies."""
+    return [_RUNNERS[i.kind](i, conn, state, rbac_tables or {}) for i in invariants]
 
 
 def _missing(inv: Invariant, state: SchemaState, *refs: ObjectRef) -> InvariantResult | None:
@@ -146,8 +146,7 @@ def _rows_exist(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
 def _rbac_granted(inv: Invariant, conn, state, rbacs) -> InvariantResult:
     from sqlglot import exp
 
-    rbac = rbacs[inv.rbac]
-    t = rbac.tables
+    t = rbacs[inv.rbac]
     missing = _missing(inv, state, ObjectRef(t.permissions.schema, t.permissions.table, t.permission_key), ObjectRef(t.grants.schema, t.grants.table, t.grant_permission))
     if missing:
         return missing

@@ -9,6 +9,7 @@ trees with bound values.
 from __future__ import annotations
 
 import getpass
+import os
 import socket
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -26,6 +27,8 @@ COLUMNS = (
     ("seq", "INTEGER"), ("unit", "VARCHAR(255)"), ("checksum", "VARCHAR(80)"), ("scope", "VARCHAR(16)"),
     ("status", "VARCHAR(16)"), ("plan_id", "VARCHAR(64)"), ("started_at", "VARCHAR(40)"), ("finished_at", "VARCHAR(40)"),
     ("actor", "VARCHAR(255)"), ("engine_version", "VARCHAR(40)"), ("statements", "INTEGER"), ("error", "TEXT"),
+    # added later: apply adds them to an older ledger under its lock; readers take them as empty
+    ("override", "VARCHAR(40)"), ("reason", "TEXT"),
 )
 
 
@@ -45,6 +48,8 @@ class LedgerRow:
     engine_version: str | None = None
     statements: int = 0
     error: str | None = None
+    override: str | None = None  # a gate the operator overrode for this run (``window``)
+    reason: str | None = None  # why, as given with the override
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -54,9 +59,13 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-@lru_cache(maxsize=1)
 def actor() -> str:
-    """``user@host`` of whoever runs apply."""
+    """Who runs apply: ``RECON_ACTOR`` (a CI job names who approved the run), else ``user@host``."""
+    return os.environ.get("RECON_ACTOR") or _login()
+
+
+@lru_cache(maxsize=1)
+def _login() -> str:
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
@@ -69,22 +78,39 @@ def exists(state: SchemaState, table: str) -> bool:
 
 
 def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE) -> list[LedgerRow]:
-    """Every ledger row in order, or [] when the ledger does not exist yet.
+    """Every ledger row in order, or [] when the ledger does not exist yet. A ledger of an
+    earlier shape is read as it is: the columns it lacks read as empty (nothing is written).
 
     With an inspected ``state`` that is one query; without one (``recon history``,
-    which needs nothing else of the schema) the table's existence costs one more.
+    which needs nothing else of the schema) the table's columns cost one more.
     """
-    present = exists(state, table) if state is not None else _has_table(conn, table)
+    present = columns_of(conn, state, table)
     if not present:
         return []
-    tree = exp.select(*[sqlexec.column(name) for name, _ in COLUMNS]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
-    return [LedgerRow(*row) for row in sqlexec.execute(conn, tree)]
+    names = [name for name, _ in COLUMNS if name in present]
+    tree = exp.select(*[sqlexec.column(name) for name in names]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
+    return [LedgerRow(**dict(zip(names, row))) for row in sqlexec.execute(conn, tree)]
 
 
-def _has_table(conn, table: str) -> bool:
+def columns_of(conn, state: SchemaState | None, table: str) -> set[str]:
+    """The ledger's columns as they are (empty: no ledger)."""
+    if state is not None:
+        found = state.table(None, table)
+        return {c.name for c in found.columns} if found is not None else set()
     from sqlalchemy import inspect
 
-    return inspect(conn).has_table(table)
+    inspector = inspect(conn)
+    return {c["name"] for c in inspector.get_columns(table)} if inspector.has_table(table) else set()
+
+
+def upgrade_statements(present: set[str], table: str, dialect: str) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN`` for each column a ledger of an earlier shape lacks."""
+    out = []
+    for name, kind in COLUMNS:
+        if name not in present:
+            column = exp.ColumnDef(this=sqlexec.ident(name), kind=exp.DataType.build(kind))
+            out.append(sqlexec.render(exp.Alter(this=sqlexec.table(table), kind="TABLE", actions=[column]), dialect))
+    return out
 
 
 def current(rows: list[LedgerRow]) -> dict[str, LedgerRow]:

@@ -290,6 +290,7 @@ class Environment:
     ledger_table: str | None = None
     lock_timeout: str | None = None
     description: str | None = None
+    plan_max_age: str | None = None  # a plan made for it older than this is refused (None: 24h)
 
 
 @dataclass(frozen=True)

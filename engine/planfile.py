@@ -12,9 +12,11 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .audit import TargetInfo
+from .auditset import AuditSet
 from .diff.migrations import PENDING
 from .diff.rows import SeedRead
 from .errors import ReportError, SafetyRefusal
+from .gates import Gates
 from .rowsql import RowTemplate
 
 PLAN_FORMAT = "recon.plan/v1"
@@ -25,7 +27,7 @@ class PlanUnit:
     """What apply needs to know of a unit besides its SQL (no spec is read at apply)."""
 
     id: str
-    kind: str  # apply | rollback
+    kind: str  # apply | rollback | seed (a seed or rbac spec's rows)
     scope: str
     checksum: str
     transactional: bool = True
@@ -94,6 +96,10 @@ class Plan:
     expected: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     reads: tuple[SeedRead, ...] = ()  # the seed SELECTs the plan was made from, run again by apply
+    state_parts: dict = field(default_factory=dict)  # digest per table, ledger and spec's rows: says what went stale
+    gates: Gates = field(default_factory=Gates)  # the environment it was made for, whose gates apply checks
+    audit: AuditSet = field(default_factory=AuditSet)  # the canaries and invariants apply runs before and after
+    gate_notes: tuple[str, ...] = ()  # the gates' state when the plan was made: for the reviewer only
 
     @property
     def pending(self) -> tuple[PlanAction, ...]:
@@ -132,6 +138,10 @@ class Plan:
             "actions": [asdict(a) for a in self.actions],
             "touched": [list(t) for t in self.touched],
             "reads": [asdict(r) for r in self.reads],
+            "state_parts": self.state_parts,
+            "environment": self.gates.to_dict(),
+            "gate_notes": list(self.gate_notes),
+            "audit": self.audit.to_dict(),
             "summary": self.summary(),
             "expected": self.expected,
             "warnings": list(self.warnings),
@@ -156,6 +166,9 @@ class Plan:
                 touched=tuple(tuple(t) for t in data["touched"]), expected=data.get("expected", {}),
                 warnings=tuple(data.get("warnings", ())),
                 reads=tuple(SeedRead(r["sql"], tuple(r["params"]), r["digest"], r["lock_sql"], r["unit"]) for r in data.get("reads", ())),
+                state_parts=data.get("state_parts", {}), gates=Gates.from_dict(data.get("environment")),
+                audit=AuditSet.from_dict(data["audit"]) if "audit" in data else AuditSet(),
+                gate_notes=tuple(data.get("gate_notes", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None

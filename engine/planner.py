@@ -3,9 +3,10 @@
 ``make_plan`` inspects the target read-only, reads the ledger, plans every
 pending unit and records ``state_digest``: a digest of exactly the inspected
 state the plan depends on (the tables its changes touch, with their columns,
-indexes and constraints, and the ledger rows). ``apply`` recomputes it under
-the lock and refuses a stale plan. ``to_dict``/``from_dict`` are the
-``recon.plan/v1`` file format.
+indexes and constraints, the ledger rows, and the rows seed and rbac specs read),
+part by part in ``state_parts``, so that apply, which recomputes it under the
+lock, can say what went stale. The plan also carries what apply needs besides
+the database: the environment's gates, the audits, the server's identity.
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import asdict, replace
 
 from . import checks, ledger, sqlexec
 from .audit import TargetInfo
+from .auditset import AuditSet
 from .diff.migrations import UnitPlan, order_units, plan_units
 from .diff.rbac import plan_rbac
 from .diff.seeds import by_references, plan_seeds
 from .errors import Diagnostic, SpecError, UsageError
+from . import gates as gate_checks
+from .gates import Gates, describe
+from .identity import server_identity
 from .inspect.state import SchemaState
-from .model import Specs, Unit
+from .model import Environment, Specs, Unit
 from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest, load_plan  # noqa: F401 - the plan's types live there
 from .rowplan import seed_actions
 from .target import Target, make_target, read_only_connection
@@ -32,16 +35,14 @@ from .target import Target, make_target, read_only_connection
 SCOPES = ("schema", "seed", "all")
 
 
-def target_id(target: Target) -> str:
-    """Identifies the database itself (not the credentials used to reach it)."""
-    url = target.url
-    where = str(Path(target.sqlite_path).resolve()) if target.sqlite_path else url.database or ""
-    return f"{target.dialect}://{url.host or ''}:{url.port or ''}/{where}"
+def _sha(value) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> str:
-    """sha256 over the touched tables (columns, indexes, constraints), the ledger rows and
-    the digests of the seed rows read (``reads``)."""
+def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> dict[str, str]:
+    """A digest per part of the state a plan depends on: each touched table (columns, indexes,
+    constraints) as ``table <schema>.<name>``, ``ledger``, and ``rows <unit>`` for the rows a
+    seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
     keys = sorted({tuple(t) for t in touched})
     wanted = set(keys)
     by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
@@ -49,19 +50,29 @@ def state_digest(state: SchemaState, touched, rows: list[ledger.LedgerRow], read
         for k, obj in getattr(state, bucket).items():
             if k[:2] in wanted:
                 by_table[k[:2]][bucket].append(json.dumps(asdict(obj), sort_keys=True))
-    parts = []
+    parts = {}
     for key in keys:
         table = state.tables.get(key)
-        parts.append({
-            "table": list(key),
-            "columns": [asdict(c) for c in table.columns] if table else None,
-            "indexes": sorted(by_table[key]["indexes"]),
-            "constraints": sorted(by_table[key]["constraints"]),
-        })
-    parts.append({"ledger": [[r.seq, r.unit, r.checksum, r.status] for r in rows]})
-    if reads:
-        parts.append({"seed_rows": list(reads)})
-    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+        parts[f"table {key[0]}.{key[1]}"] = _sha({"columns": [asdict(c) for c in table.columns] if table else None,
+                                                  "indexes": sorted(by_table[key]["indexes"]),
+                                                  "constraints": sorted(by_table[key]["constraints"])})
+    parts["ledger"] = _sha([[r.seq, r.unit, r.checksum, r.status] for r in rows])
+    for read in reads:
+        parts.setdefault(f"rows {read.unit}", [])
+        parts[f"rows {read.unit}"].append(read.digest)
+    return {k: v if isinstance(v, str) else _sha(v) for k, v in parts.items()}
+
+
+def state_digest(parts: dict[str, str]) -> str:
+    """The one digest over ``state_parts``."""
+    return _sha(parts)
+
+
+def stale_parts(planned: dict[str, str], now: dict[str, str]) -> list[str]:
+    """What changed between two ``state_parts``, in words."""
+    words = {"ledger": "the ledger (a unit was applied, failed or rolled back since)"}
+    changed = [k for k in sorted(planned.keys() | now.keys()) if planned.get(k) != now.get(k)]
+    return [words.get(k, k.replace("rows ", "the rows of ", 1) if k.startswith("rows ") else k) for k in changed]
 
 
 def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tuple[list[Unit], list[str]]:
@@ -82,22 +93,32 @@ def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tu
 
 
 def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
-              ledger_table: str = ledger.DEFAULT_TABLE, mode: str = "apply",
-              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None, bind_limit: int | None = None) -> Plan:
+              ledger_table: str | None = None, mode: str = "apply",
+              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None, bind_limit: int | None = None,
+              environment: "str | Environment | None" = None, no_env: bool = False) -> Plan:
     """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only.
 
-    ``lock_timeout`` is the environment's default for units that set none; ``bind_limit`` caps
-    the values one planning SELECT binds (default: the driver's limit; tests use small ones).
+    Where the specs declare environments, the plan is made for ``environment`` (its gates,
+    mode, ledger table and lock timeout go into the plan) or, with ``no_env``, outside every
+    environment, which the plan records; neither is a ``UsageError``. ``lock_timeout`` is a
+    default for units that set none; ``bind_limit`` caps the values one planning SELECT
+    binds (default: the driver's limit; tests use small ones).
     """
     from .inspect import inspect_schema
     from .render import renderer_for
 
+    env = _environment(specs, environment, no_env)
+    gates = Gates.of(env, specs.environments, no_env)
+    mode = "detect-only" if "detect-only" in (mode, gates.mode) else mode
+    ledger_table = ledger_table or gates.ledger_table or ledger.DEFAULT_TABLE
+    lock_timeout = lock_timeout or gates.lock_timeout
     target = url if isinstance(url, Target) else make_target(url)
     tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
     row_tables = [s.table for s in specs.seeds] + [ref for r in specs.rbac for ref in (r.tables.roles, r.tables.permissions, r.tables.grants)]
     extra = checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
     with read_only_connection(target) as conn:
         state = inspect_schema(conn, sorted(extra))
+        identity = server_identity(conn, target, state.server_version)
         rows = ledger.read(conn, state, ledger_table)
         if rollback:
             todo, warnings = [(u, "rollback") for u in rollback], []
@@ -111,7 +132,30 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         if not rollback and scope in ("seed", "all"):
             found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
             seeds = by_references(found, sim)
-    return _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
+    made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
+    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs))
+    return replace(made, gate_notes=tuple(describe(made)))
+
+
+def _environment(specs: Specs, environment, no_env: bool) -> "Environment | None":
+    """The environment a plan is made for; where the specs declare any, one must be chosen or --no-env."""
+    from .model import Environment
+
+    if isinstance(environment, Environment):
+        return environment
+    if environment is not None:
+        if no_env:
+            raise UsageError("--env and --no-env exclude each other: a plan is made for one environment, or for none")
+        found = next((e for e in specs.environments if e.name == environment), None)
+        if found is None:
+            known = ", ".join(e.name for e in specs.environments) or "none declared"
+            raise UsageError(f"unknown environment {environment!r} (declared: {known})")
+        return found
+    if specs.environments and not no_env:
+        names = ", ".join(e.name for e in specs.environments)
+        raise UsageError(f"the specs declare environments ({names}): plan for one with --env NAME, whose gates apply will check, "
+                         "or pass --no-env to plan outside every environment (the plan says so to its reviewer)")
+    return None
 
 
 def _schema_ref(text: str):
@@ -180,9 +224,10 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
                                 "fixed": [r.name for r, b in zip(after, before) if r.passed and not b.passed],
                                 "broken": [r.name for r, b in zip(after, before) if b.passed and not r.passed]}}
     return Plan(
-        plan_id=str(uuid.uuid4()), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id=target_id(target),
-        specs_digest=specs.digest, state_digest=state_digest(state, touched, rows, [r.digest for r in reads]), mode=mode, scope=scope,
+        plan_id=str(uuid.uuid4()), created_at=gate_checks.clock().isoformat(timespec="seconds"),
+        target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id="",
+        specs_digest=specs.digest, state_digest=state_digest(parts := state_parts(state, touched, rows, reads)), state_parts=parts,
+        mode=mode, scope=scope,
         ledger_table=ledger_table, units=units, actions=tuple(actions), touched=tuple(sorted(touched)),
         expected=expected, warnings=tuple(warnings), reads=tuple(reads),
     )

@@ -94,9 +94,19 @@ def _md(text: str) -> str:
 
 # -- compare -----------------------------------------------------------------------------
 
+# (before, after) -> what the change is; None is a check absent from that report
+_KINDS = {("pass", "fail"): "regression", (None, "fail"): "regression", ("fail", "pass"): "fixed", (None, "pass"): "added",
+          ("pass", None): "removed", ("fail", None): "resolved or removed"}
+
+
 @dataclass(frozen=True)
 class Change:
-    """One check whose status differs between two audit reports (``None``: absent)."""
+    """One check whose status differs between two audit reports (``None``: absent).
+
+    A regression is a check that passed before and fails after, or one absent before that
+    fails after (the failing check may have been renamed); a check that disappeared is
+    ``removed`` (it passed) or ``resolved or removed`` (it failed), never a regression.
+    """
 
     section: str
     name: str
@@ -104,11 +114,16 @@ class Change:
     after: str | None
 
     @property
+    def kind(self) -> str:
+        return _KINDS.get((self.before, self.after), "changed")
+
+    @property
     def regression(self) -> bool:
-        return self.before == "pass" and self.after == "fail"
+        return self.kind == "regression"
 
     def to_dict(self) -> dict:
-        return {"section": self.section, "name": self.name, "before": self.before, "after": self.after, "regression": self.regression}
+        return {"section": self.section, "name": self.name, "before": self.before, "after": self.after,
+                "kind": self.kind, "regression": self.regression}
 
 
 @dataclass(frozen=True)
@@ -171,11 +186,12 @@ def compare_text(cmp: Comparison, style: Style = Style()) -> str:
     tb, ta = _totals(cmp.before), _totals(cmp.after)
     lines = [f"{s} {tb[s]['passed']}/{tb[s]['total']} -> {ta[s]['passed']}/{ta[s]['total']}" for s in ("fingerprint", "invariants")]
     for c in cmp.changes:
-        text = f"  {c.section}: {c.name}: {c.before or 'absent'} -> {c.after or 'absent'}"
-        lines.append(style.paint(text + "  (regression)", "red", bold=True) if c.regression else (style.paint(text, "green") if c.after == "pass" else text))
+        text = f"  {c.section}: {c.name}: {c.before or 'absent'} -> {c.after or 'absent'}  ({c.kind})"
+        lines.append(style.paint(text, "red", bold=True) if c.regression else (style.paint(text, "green") if c.after == "pass" else text))
     if not cmp.changes:
         lines.append("  no check changed status")
-    lines.append(f"regressions: {len(cmp.regressions)}")
+    names = [c.name for c in cmp.regressions]
+    lines.append(f"regressions: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -186,7 +202,7 @@ def compare_markdown(cmp: Comparison) -> str:
     out += [f"| {s} | {tb[s]['passed']}/{tb[s]['total']} | {ta[s]['passed']}/{ta[s]['total']} |" for s in ("fingerprint", "invariants")]
     if cmp.changes:
         out += ["", "| check | before | after |", "|---|---|---|"]
-        out += [f"| `{_md(c.name)}` | {c.before or '—'} | {c.after or '—'}{' ⚠️ regression' if c.regression else ''} |" for c in cmp.changes]
+        out += [f"| `{_md(c.name)}` | {c.before or '—'} | {c.after or '—'} {'⚠️ ' if c.regression else ''}{c.kind} |" for c in cmp.changes]
     return "\n".join(out) + "\n"
 
 
@@ -221,7 +237,32 @@ def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
         lines.append(f"fingerprint {fp['before']['passed']}/{fp['before']['total']} -> {fp['passed']}/{fp['total']}"
                      + (f" (fixes: {', '.join(fp['fixed'])})" if fp.get("fixed") else "")
                      + (f" (breaks: {', '.join(fp['broken'])})" if fp.get("broken") else ""))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + gate_lines(plan, style)) + "\n"
+
+
+def gate_lines(plan, style: Style = Style()) -> list[str]:
+    """The gates apply will check, with their state when the plan was made."""
+    notes = list(getattr(plan, "gate_notes", ()))
+    if not notes:
+        return []
+    if not plan.gates.environment:
+        return ["", style.paint(notes[0][0].upper() + notes[0][1:] + ".", "yellow")]
+    return ["", style.paint(f"Gates apply checks, {notes[0]}:", "cyan", bold=True)] + [f"  {n}" for n in notes[1:]]
+
+
+def next_step(plan, out_file: str, url_given: bool) -> str:
+    """The closing hint of ``recon plan --out``: the whole command that applies this plan, or why none does."""
+    import shlex
+
+    saved = f"Saved the plan to {out_file}."
+    if plan.mode == "detect-only":
+        return f"{saved} It was made in detect-only mode: it is for review only, and apply refuses it."
+    command = f"recon apply {shlex.quote(out_file)}"
+    if plan.gates.environment:
+        return f"{saved} Apply exactly this plan with: {command} --env {plan.gates.environment}  (the URL from ${plan.gates.database_url_env})"
+    if url_given:
+        return f"{saved} Apply exactly this plan with: {command} --db {shlex.quote(plan.target.url)}"
+    return f"{saved} Apply exactly this plan with: {command}  (with $RECON_DATABASE_URL set)"
 
 
 def _action_lines(a, style: Style, verbose: bool = False) -> list[str]:
@@ -311,6 +352,8 @@ def history_text(rows) -> str:
     lines = [f"{'#':>4}  {'status':<15} {'unit':<40} {'finished':<29} {'stmts':>5}  actor"]
     for r in rows:
         lines.append(f"{r.seq:>4}  {r.status:<15} {r.unit:<40} {r.finished_at or '':<29} {r.statements or 0:>5}  {r.actor or ''}")
+        if r.override:
+            lines.append(f"      override: {r.override} ({r.reason})")
         if r.error:
             lines.append(f"      error: {r.error}")
     return "\n".join(lines) + "\n"
@@ -320,4 +363,5 @@ def history_json(rows) -> list[dict]:
     """The contract's history form: ``{unit, checksum, scope, status, applied_at, plan_id}`` plus details."""
     return [{"unit": r.unit, "checksum": r.checksum, "scope": r.scope, "status": r.status, "applied_at": r.finished_at,
              "plan_id": r.plan_id, "seq": r.seq, "started_at": r.started_at, "actor": r.actor,
-             "engine_version": r.engine_version, "statements": r.statements, "error": r.error} for r in rows]
+             "engine_version": r.engine_version, "statements": r.statements, "error": r.error,
+             "override": r.override, "reason": r.reason} for r in rows]

@@ -107,7 +107,7 @@ def run_rows(executor, units: list, actions: list) -> list:
     Returns one outcome per unit; on any failure nothing stays and each unit is recorded as
     failed (the one whose statement failed with its error, the others as rolled back with it).
     """
-    from .applier import UnitOutcome
+    from .executor import UnitOutcome
 
     started, clock, seq = ledger.now(), time.monotonic(), executor.seq
     sent = {u.id: 0 for u in units}

@@ -233,7 +233,7 @@ def test_plan_is_read_only_and_writes_a_complete_plan_file(recon, ws):
     assert data["summary"] == {"create": 3, "update": 0, "delete": 0}
     assert data["expected"]["fingerprint"]["passed"] == 2 and data["expected"]["fingerprint"]["total"] == 2
 
-    code, _, err = recon("apply", out_file, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", out_file, "--db", ws.url)
     assert code == 0, err
     after = ws.snapshot()
     code, out, _ = recon("plan", "--specs", ws.specs, "--db", ws.url, "--detailed-exitcode")
@@ -251,7 +251,7 @@ def test_plan_file_carries_no_password(recon, postgres_db, tmp_path):
     assert "s3cret-pw" not in text + out + err
     assert "***" in json.loads(text)["target"]["url"]
     # the target is the database, not the credentials: the same plan applies without the password
-    code, out, err = recon("apply", out_file, "--specs", ws.specs, "--db", ws.url)
+    code, out, err = recon("apply", out_file, "--db", ws.url)
     assert code == 0, err
     assert "s3cret-pw" not in out + err
     assert "s3cret-pw" not in json.dumps(history(recon, ws))
@@ -271,7 +271,7 @@ def test_apply_executes_exactly_the_saved_plan(recon, ws):
         operations:
           - create_table: {table: late, columns: [{name: id, type: integer, primary_key: true}]}
     """)
-    code, out, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+    code, out, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 0, err
     assert "applied U1-items-note (1 statement" in out and "applied U2-tags (2 statements" in out
     assert "note" in ws.columns("items") and "tags" in ws.tables() and "late" not in ws.tables()
@@ -317,7 +317,7 @@ def test_stale_plan_after_a_schema_change_runs_nothing(recon, ws):
     plan_file = save_plan(recon, ws)
     ws.db.run(f"ALTER TABLE items ADD COLUMN {ws.q('extra')} integer")
     before = ws.snapshot()
-    code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 3
     assert "plan is stale" in err and "nothing was executed" in err
     assert ws.snapshot() == before and "recon_ledger" not in ws.tables()
@@ -327,7 +327,7 @@ def test_stale_plan_when_an_object_it_creates_appeared(recon, ws):
     plan_file = save_plan(recon, ws)
     ws.db.run("CREATE TABLE tags (id integer NOT NULL, CONSTRAINT tags_pkey PRIMARY KEY (id))")
     before = ws.snapshot()
-    code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 3 and "plan is stale" in err
     assert ws.snapshot() == before
 
@@ -335,21 +335,21 @@ def test_stale_plan_when_an_object_it_creates_appeared(recon, ws):
 def test_stale_plan_after_the_ledger_changed(recon, ws):
     first = save_plan(recon, ws, "first.json")
     second = save_plan(recon, ws, "second.json")
-    code, _, err = recon("apply", second, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", second, "--db", ws.url)
     assert code == 0, err
     rows, schema = history(recon, ws), ws.snapshot()
-    code, _, err = recon("apply", first, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", first, "--db", ws.url)
     assert code == 3 and "plan is stale" in err
     # the same plan cannot run twice either
-    code, _, err = recon("apply", second, "--specs", ws.specs, "--db", ws.url)
-    assert code == 3 and "plan is stale" in err
+    code, _, err = recon("apply", second, "--db", ws.url)
+    assert code == 3 and "is already applied" in err  # the ledger holds its plan id
     assert history(recon, ws) == rows and ws.snapshot() == schema
 
 
 def test_a_change_the_plan_does_not_depend_on_leaves_it_fresh(recon, ws):
     plan_file = save_plan(recon, ws)
     ws.db.run("CREATE TABLE unrelated (id integer NOT NULL)")
-    code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 0, err
     assert "note" in ws.columns("items")
 
@@ -389,7 +389,7 @@ def test_plan_made_for_another_target_is_refused(recon, ws, db, tmp_path):
     try:
         other.run(BASE_SCHEMA.strip().replace('"', "`") if db.dialect == "mysql" else BASE_SCHEMA.strip())
         before = snapshot(other.url)
-        code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", other.url)
+        code, _, err = recon("apply", plan_file, "--db", other.url)
         assert code == 3 and "was made for" in err and "make a plan for this target" in err
         assert snapshot(other.url) == before
     finally:
@@ -433,12 +433,12 @@ def test_apply_is_refused_while_another_process_holds_the_lock(recon, ws):
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = ws.snapshot()
-        code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+        code, _, err = recon("apply", plan_file, "--db", ws.url)
         assert code == 3 and "lock held" in err
         assert ws.snapshot() == before
     finally:
         holder.communicate("\n", timeout=10)
-    code, _, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 0, err
     assert [r["status"] for r in history(recon, ws)] == ["applied", "applied"]
 
@@ -458,7 +458,7 @@ def test_second_apply_process_is_refused_while_the_first_runs(recon, request, tm
     blocker = blocker_engine.connect()
     try:
         blocker.exec_driver_sql("SELECT * FROM items").fetchall()  # holds a shared lock until the transaction ends
-        first = recon_process("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+        first = recon_process("apply", plan_file, "--db", ws.url)
         watcher = db.engine()
         try:
             with watcher.connect() as conn:
@@ -468,7 +468,7 @@ def test_second_apply_process_is_refused_while_the_first_runs(recon, request, tm
         finally:
             watcher.dispose()
         assert first.poll() is None, first.communicate()
-        second = recon_process("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+        second = recon_process("apply", plan_file, "--db", ws.url)
         out, err = second.communicate(timeout=30)
         assert second.returncode == 3, out + err
         assert "lock held" in err and "another recon apply is running" in err
@@ -495,26 +495,28 @@ def test_detect_only_refuses_apply_and_rollback(recon, ws, monkeypatch):
             mode: detect-only
     """)
     monkeypatch.setenv("RECON_TEST_PROD_URL", ws.url)
-    plan_file = save_plan(recon, ws)
+    plan_file = save_plan(recon, ws, "plan.json", "--no-env")
+    production = save_plan(recon, ws, "production.json", "--env", "production")  # made in its detect-only mode
     before = ws.snapshot()
-    common = ("--specs", ws.specs, "--db", ws.url)
+    common = ("--specs", ws.specs, "--db", ws.url, "--no-env")
     attempts = [
-        ("apply", plan_file, *common, "--mode", "detect-only"),
+        ("apply", plan_file, "--db", ws.url, "--mode", "detect-only"),
         ("apply", *common, "--mode", "detect-only", "--auto-approve"),
-        ("apply", plan_file, "--specs", ws.specs, "--env", "production"),
+        ("apply", production),  # the URL from the plan's environment
+        ("apply", production, "--db", ws.url),  # its gates however the URL is given
         ("apply", "--specs", ws.specs, "--env", "production", "--auto-approve"),
     ]
     for args in attempts:
         code, _, err = recon(*args)
         assert code == 3 and "detect-only" in err, args
     monkeypatch.setenv("RECON_MODE", "detect-only")
-    for args in [("apply", plan_file, *common), ("apply", *common, "--auto-approve")]:
+    for args in [("apply", plan_file, "--db", ws.url), ("apply", *common, "--auto-approve")]:
         code, _, err = recon(*args)
         assert code == 3 and "detect-only" in err, args
     assert ws.snapshot() == before and "recon_ledger" not in ws.tables()
 
     monkeypatch.delenv("RECON_MODE")
-    code, _, err = recon("apply", plan_file, *common)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 0, err
     applied, rows = ws.snapshot(), history(recon, ws)
     rollback = ("--auto-approve", "--allow-destructive")
@@ -550,7 +552,7 @@ def test_destructive_changes_are_refused_unless_allowed_by_code(recon, db, tmp_p
     common = ("--specs", ws.specs, "--db", ws.url)
     plan_file = save_plan(recon, ws)
     assert json.loads(plan_file.read_text())["actions"][0]["destructive"] is True
-    for args in [("apply", plan_file, *common), ("apply", *common, "--auto-approve")]:
+    for args in [("apply", plan_file, "--db", ws.url), ("apply", *common, "--auto-approve")]:
         code, _, err = recon(*args)
         assert code == 3, err
         assert "D1-drop-legacy: RC102 drop_column items.legacy" in err and "--allow-destructive" in err
@@ -571,7 +573,7 @@ def test_destructive_changes_are_refused_unless_allowed_by_code(recon, db, tmp_p
 
     ws.write("01-unit", DROP_LEGACY.format(allow="allow: [RC102]"))
     plan_file = save_plan(recon, ws, "allowed.json")
-    code, _, err = recon("apply", plan_file, *common)
+    code, _, err = recon("apply", plan_file, "--db", ws.url)
     assert code == 0, err
     assert "legacy" not in ws.columns("items")
     assert [(r["unit"], r["status"]) for r in history(recon, ws)] == [
@@ -786,7 +788,7 @@ def test_postgres_lock_timeout_fails_fast_and_rolls_back(recon, postgres_db, tmp
     try:
         blocker.exec_driver_sql("SELECT * FROM items").fetchall()  # ACCESS SHARE until rollback
         started = time.monotonic()
-        code, out, err = recon("apply", plan_file, "--specs", ws.specs, "--db", ws.url)
+        code, out, err = recon("apply", plan_file, "--db", ws.url)
         elapsed = time.monotonic() - started
     finally:
         blocker.rollback()

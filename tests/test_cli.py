@@ -203,8 +203,9 @@ def test_a_password_in_the_query_string_never_shows(recon, postgres_db, tmp_path
         (specs / "u.yaml").write_text("kind: migration\nid: U1\nscope: schema\noperations:\n"
                                       "  - create_table: {table: t, columns: [{name: id, type: integer}]}\n")
         outputs = []
-        for args in (("audit",), ("audit", "--format", "json"), ("plan", "--out", tmp_path / "p.json"), ("apply", tmp_path / "p.json")):
-            code, out, err = recon(*args, "--specs", specs, "--db", url)
+        for args in (("audit", "--specs", specs), ("audit", "--format", "json", "--specs", specs),
+                     ("plan", "--out", tmp_path / "p.json", "--specs", specs), ("apply", tmp_path / "p.json")):
+            code, out, err = recon(*args, "--db", url)
             assert code in (0, 2), err
             outputs.append(out + err)
         outputs.append((tmp_path / "p.json").read_text())

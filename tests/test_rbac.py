@@ -118,9 +118,9 @@ def test_prune_revokes_and_deletes_what_is_not_declared_only_when_allowed(recon,
                            ("delete_rows", "roles", [["intern"]], [1, 1]),  # intern's one grant, then intern
                            ("delete_rows", "permissions", [["legacy.thing"]], [0, 1])]  # its one grant was revoked above
     assert all(a["codes"][0]["code"] == "RC106" for a in plan["actions"] if a["destructive"])
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "RC106" in err
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url, "--allow-destructive")
+    code, _, err = recon("apply", path, "--db", db.url, "--allow-destructive")
     assert code == 0, err
     assert sorted(query(db, "SELECT name FROM roles")) == [("admin",), ("analyst",), ("viewer",)]
     assert sorted(query(db, 'SELECT "key" FROM permissions')) == [("dashboard.view",), ("reports.export",), ("reports.view",)]
@@ -157,7 +157,7 @@ def test_a_grant_or_role_changed_after_planning_makes_the_plan_stale(recon, db, 
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     db.run(dialect_sql(db, change))
     before = grants(db)
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "plan is stale" in err and grants(db) == before
 
 
@@ -167,7 +167,7 @@ def test_grants_of_undeclared_roles_are_not_read_without_prune(recon, db, specs,
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     db.run(dialect_sql(db, "INSERT INTO role_permissions (role_id, permission_id) VALUES (11, 21)"))  # intern is not declared
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
 
 

@@ -264,9 +264,9 @@ def test_prune_deletes_grants_whose_role_or_permission_is_gone(recon, db, specs,
     dangling = [a for a in plan["actions"] if a["destructive"]]
     assert [(a["op"], a["object"], sorted(map(tuple, a["rows"])), a["affected"], [c["code"] for c in a["codes"]]) for a in dangling] == [
         ("delete_rows", "role_permissions", [(1, 99), (7, 10)], [2], ["RC106"])]
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "RC106" in err and len(rows(db, "SELECT role_id FROM role_permissions")) == 3
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url, "--allow-destructive")
+    code, _, err = recon("apply", path, "--db", db.url, "--allow-destructive")
     assert code == 0, err
     assert rows(db, "SELECT role_id, permission_id FROM role_permissions") == [(1, 10)]
     assert plan_json(recon, specs, db)["units"] == []
@@ -299,7 +299,7 @@ def test_a_row_changed_while_apply_waits_for_it_makes_the_plan_stale(db, specs, 
         with writer.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             conn.exec_driver_sql("UPDATE kv SET v = 5 WHERE k = 'a'")
-            done = subprocess.run([installed_recon(), "apply", str(path), "--specs", str(specs), "--db", db.url],
+            done = subprocess.run([installed_recon(), "apply", str(path), "--db", db.url],
                                   capture_output=True, text=True, env=env, timeout=60)
             conn.exec_driver_sql("COMMIT")
         writer.dispose()
@@ -308,7 +308,7 @@ def test_a_row_changed_while_apply_waits_for_it_makes_the_plan_stale(db, specs, 
         return
     with writer.connect() as conn, writer.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
         conn.exec_driver_sql(dialect_sql(db, "UPDATE kv SET v = 5 WHERE k = 'a'"))  # uncommitted: holds the row
-        proc = subprocess.Popen([installed_recon(), "apply", str(path), "--specs", str(specs), "--db", db.url],
+        proc = subprocess.Popen([installed_recon(), "apply", str(path), "--db", db.url],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.monotonic() + 20
         while not _waiting(db, watch) and time.monotonic() < deadline and proc.poll() is None:

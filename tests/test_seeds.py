@@ -72,10 +72,10 @@ def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, sp
 
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "RC106" in err and rows(db) == before  # prune is destructive: refused, nothing ran
 
-    code, out, err = recon("apply", path, "--specs", specs, "--db", db.url, "--allow-destructive")
+    code, out, err = recon("apply", path, "--db", db.url, "--allow-destructive")
     assert code == 0, err
     assert "applied seed:defaults (3 statements" in out
     got = {r[0]: r[1:] for r in rows(db)}
@@ -108,7 +108,7 @@ def test_a_seed_row_changed_after_planning_makes_the_plan_stale(recon, db, specs
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))
     before = rows(db)
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "plan is stale" in err
     assert rows(db) == before
 
@@ -119,7 +119,7 @@ def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     db.run(dialect_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
 
 
@@ -408,7 +408,7 @@ def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs,
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", db.url, "--out", path)[0] == 0
     db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
 
 
@@ -419,7 +419,7 @@ def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, sp
     monkeypatch.setenv("PGTZ", "UTC")
     assert recon("plan", "--specs", specs, "--db", postgres_db.url, "--out", path)[0] == 0
     monkeypatch.setenv("PGTZ", "Asia/Tokyo")
-    code, _, err = recon("apply", path, "--specs", specs, "--db", postgres_db.url)
+    code, _, err = recon("apply", path, "--db", postgres_db.url)
     assert code == 0, err
 
 
@@ -565,11 +565,11 @@ def test_an_edited_plan_file_is_refused(recon, db, specs, tmp_path):
             action.update(op="insert_rows", action="create", destructive=False, codes=[],
                           sql=['DELETE FROM "settings" WHERE "key" <> ?'.replace('"', "`" if db.dialect == "mysql" else '"')])
     path.write_text(json.dumps(edited))
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "was changed after recon plan wrote it" in err and rows(db) == before
     original.pop("plan_digest")
     path.write_text(json.dumps(original))
-    code, _, err = recon("apply", path, "--specs", specs, "--db", db.url)
+    code, _, err = recon("apply", path, "--db", db.url)
     assert code == 3 and "has no plan_digest" in err and rows(db) == before
 
 
@@ -597,7 +597,7 @@ def test_mysql_seed_rows_wait_no_longer_than_the_lock_timeout(recon, mysql_db, s
     with holder.connect() as conn:
         conn.exec_driver_sql("SELECT * FROM lk WHERE k = 1 FOR UPDATE").fetchall()  # holds the row until rollback
         started = time.monotonic()
-        code, _, err = recon("apply", path, "--specs", specs, "--db", mysql_db.url)
+        code, _, err = recon("apply", path, "--db", mysql_db.url)
         waited = time.monotonic() - started
         conn.rollback()
     holder.dispose()
@@ -615,7 +615,7 @@ def test_sqlite_apply_whose_commit_readers_block_applies_nothing(recon, sqlite_d
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM settings").fetchall()  # a reader that outlasts the busy timeout
     try:
-        code, out, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url)
+        code, out, err = recon("apply", path, "--db", sqlite_db.url)
     finally:
         reader.execute("COMMIT")
         reader.close()
@@ -640,7 +640,7 @@ def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
-    code, _, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--ledger-table", "my_ledger")
+    code, _, err = recon("apply", path, "--db", sqlite_db.url, "--ledger-table", "my_ledger")
     assert code == 1 and "records its run in recon_ledger, not my_ledger" in err
 
 
@@ -651,7 +651,7 @@ def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path
     monkeypatch.setenv("RECON_MODE", "detect-only")
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
     monkeypatch.delenv("RECON_MODE")
-    code, _, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--mode", "apply")
+    code, _, err = recon("apply", path, "--db", sqlite_db.url, "--mode", "apply")
     assert code == 3 and "was made in detect-only mode, for review only: make the plan again where apply is allowed" in err
 
 
@@ -689,7 +689,7 @@ def test_sqlite_commit_failure_keeps_each_units_own_error(recon, sqlite_db, spec
     reader.execute("BEGIN")
     reader.execute("SELECT * FROM z").fetchall()
     try:
-        code, out, err = recon("apply", path, "--specs", specs, "--db", sqlite_db.url, "--format", "json")
+        code, out, err = recon("apply", path, "--db", sqlite_db.url, "--format", "json")
     finally:
         reader.execute("COMMIT")
         reader.close()

@@ -165,27 +165,27 @@ def _act_two(demo: _Demo) -> bool:
     start = audit(specs, url)
     demo.show(start.fingerprint.summary())
 
-    demo.step("6. recon plan", " --out plan.json")
-    planned = make_plan(specs, url)
+    demo.step("6. recon plan", " --no-env --out plan.json")
+    planned = make_plan(specs, url, no_env=True)  # throwaway files: outside every environment
     if planned.empty:
         raise ReconError(f"the example specs in {example_specs_dir()} plan nothing: is the package installed with its specs/migrations?")
     plan_file = demo.save("plan.json", planned.to_dict())
     demo.show(views.plan_text(planned, demo.style))
 
     demo.step("7. recon apply", " plan.json")
-    applied = apply(load_plan(str(plan_file)), url, specs=specs)
+    applied = apply(load_plan(str(plan_file)), url)
     demo.save("release-after.json", applied.after.to_dict())
     demo.show(views.apply_text(applied, demo.style))
 
     demo.step("8. recon plan", " again")
-    again = make_plan(specs, url)
+    again = make_plan(specs, url, no_env=True)
     demo.show(views.plan_text(again, demo.style).split("\n", 1)[1])
 
-    demo.step("9. recon rollback", f" {UNIT} --allow-destructive")
+    demo.step("9. recon rollback", f" {UNIT} --no-env --allow-destructive")
     unit = next(u for u in specs.units if u.id == UNIT)
-    undo_plan = make_plan(specs, url, rollback=(unit,))
+    undo_plan = make_plan(specs, url, rollback=(unit,), no_env=True)
     demo.show(views.plan_text(undo_plan, demo.style).split("\n", 1)[1] + f"rollback notes: {unit.rollback_notes}")
-    undo = apply(undo_plan, url, specs=specs, allow_destructive=True)
+    undo = apply(undo_plan, url, allow_destructive=True)
     demo.show(views.apply_text(undo, demo.style))
 
     demo.step("10. recon history")
@@ -207,17 +207,17 @@ def _act_three(demo: _Demo) -> bool:
     start = audit(specs, url)
     demo.show(views.audit_text(start, demo.style))
 
-    demo.step("12. recon plan", " --scope seed --out drift-plan.json")
-    planned = make_plan(specs, url, scope="seed")
+    demo.step("12. recon plan", " --no-env --scope seed --out drift-plan.json")
+    planned = make_plan(specs, url, scope="seed", no_env=True)
     plan_file = demo.save("drift-plan.json", planned.to_dict())
     demo.show(views.plan_text(planned, demo.style))
 
     demo.step("13. recon apply", " drift-plan.json")
-    applied = apply(load_plan(str(plan_file)), url, specs=specs)
+    applied = apply(load_plan(str(plan_file)), url)
     demo.show(views.apply_text(applied, demo.style))
 
     demo.step("14. recon plan", " --scope seed again")
-    again = make_plan(specs, url, scope="seed")
+    again = make_plan(specs, url, scope="seed", no_env=True)
     demo.show(views.plan_text(again, demo.style).split("\n", 1)[1])
     with sqlite3.connect(db_path) as conn:
         theme = conn.execute("SELECT value FROM settings WHERE key = 'theme'").fetchone()

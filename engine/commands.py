@@ -1,0 +1,275 @@
+"""The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``history``.
+
+Thin click commands over the API (registered on ``cli.cli``). A saved plan is the whole input
+of ``apply PLANFILE``: no spec folder is read, the URL comes from ``--db``,
+``RECON_DATABASE_URL`` or the plan's environment, and the gates are the plan's.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+from . import report as views
+from .cli import Options, _emit, cli, common_options
+from .errors import SafetyRefusal, UsageError
+from .files import write_text
+
+
+def change_options(fn):
+    """Options shared by the commands that plan or change the database."""
+
+    @click.option("--mode", type=click.Choice(["apply", "detect-only"]), default=None, help="detect-only refuses apply and rollback (else $RECON_MODE, else the environment's mode).")
+    @click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
+    @functools.wraps(fn)
+    def wrapper(*args, mode, ledger_table, **kwargs):
+        return fn(*args, mode_option=mode, ledger_option=ledger_table, **kwargs)
+
+    return wrapper
+
+
+def apply_options(fn):
+    """Options of the commands that apply: approval, destructive codes, the window override, the actor."""
+
+    @click.option("--auto-approve", is_flag=True, help="Apply without asking (a saved plan is never asked about).")
+    @click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
+    @click.option("--override-window", is_flag=True, help="Apply outside the environment's window (needs --reason; recorded in the ledger).")
+    @click.option("--reason", default=None, help="Why the window is overridden (recorded in the ledger).")
+    @click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who runs this, for the ledger (else $RECON_ACTOR, else user@host).")
+    @functools.wraps(fn)
+    def wrapper(*args, override_window, reason, **kwargs):
+        if override_window and not (reason or "").strip():
+            raise UsageError("--override-window needs --reason TEXT: the ledger records why the window was overridden")
+        if reason and not override_window:
+            raise UsageError("--reason goes with --override-window")
+        return fn(*args, override=reason if override_window else None, **kwargs)
+
+    return wrapper
+
+
+def _mode(option: str | None) -> str:
+    """``--mode``, else ``RECON_MODE``, the stricter of the two (the environment's mode is the plan's)."""
+    asked = [m for m in (option, os.environ.get("RECON_MODE")) if m]
+    mode = "detect-only" if "detect-only" in asked else (asked[0] if asked else "apply")
+    if mode not in ("apply", "detect-only"):
+        raise UsageError(f"unknown mode {mode!r} (apply or detect-only)")
+    return mode
+
+
+def _skip_seeding(flag: bool) -> bool:
+    return flag or os.environ.get("RECON_SKIP_SEEDING", "").lower() in ("1", "true", "yes")
+
+
+def _specs_and_url(opts: Options):
+    from . import load_specs
+    from .target import resolve_url
+
+    specs = load_specs(opts.specs)
+    return specs, resolve_url(opts.db, opts.env, specs.environments)
+
+
+@cli.command()
+@common_options
+@change_options
+@click.option("--no-env", is_flag=True, help="Plan outside every environment (where the specs declare some); the plan says so.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the plan file (recon.plan/v1) for `recon apply FILE`.")
+@click.option("--scope", type=click.Choice(["schema", "seed", "all"]), default="all", show_default=True)
+@click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
+@click.option("--strict", is_flag=True, help="An applied unit whose spec changed is an error, not a warning.")
+@click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
+def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
+    """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""
+    from .planner import make_plan
+
+    specs, url = _specs_and_url(opts)
+    if _skip_seeding(skip_seeding):
+        if scope == "seed":
+            raise UsageError("--scope seed with seeding skipped plans nothing: drop one of them")
+        scope = "schema"
+    result = make_plan(specs, url, scope=scope, strict=strict, ledger_table=ledger_option, mode=_mode(mode_option),
+                       environment=opts.env, no_env=no_env)
+    _show_plan(opts, result, verbose)
+    if out_file:
+        write_text(out_file, views.to_json(result.to_dict()))
+        if opts.format == "text":
+            _emit("\n" + views.next_step(result, out_file, url_given=bool(opts.db)) + "\n")
+    return 2 if detailed_exitcode and not result.empty else 0
+
+
+def _show_plan(opts: Options, result, verbose: bool = False) -> None:
+    if opts.format == "json":
+        _emit(views.to_json(result.to_dict()))
+    elif opts.format == "markdown":
+        _emit(views.plan_markdown(result))
+    else:
+        _emit(views.plan_text(result, views.Style(opts.color), verbose))
+
+
+def _confirm(auto_approve: bool, what: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        hint = " or save a plan with `recon plan --out FILE` and apply that file" if what.startswith("apply") else ""
+        raise SafetyRefusal(f"{what} needs confirmation and there is no terminal: pass --auto-approve{hint}")
+    if not click.confirm(f"Do you want to {what}?", default=False):
+        raise SafetyRefusal(f"{what}: not confirmed, nothing was executed")
+
+
+def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
+               actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
+    """Gates first (so nobody confirms what will be refused), then confirmation, then apply."""
+    from .applier import ApplyError, apply as run_apply, check_gates
+
+    check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
+    if confirm:
+        _confirm(auto_approve, confirm)
+    style = views.Style(opts.color)
+    echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))
+    try:
+        report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
+                           override_reason=override, actor=actor)
+    except ApplyError as exc:
+        _emit(views.to_json(exc.report.to_dict()) if opts.format == "json" else views.apply_text(exc.report, style, units=False))
+        raise
+    _emit(views.to_json(report.to_dict()) if opts.format == "json" else views.apply_text(report, style, units=False))
+    return 0
+
+
+def _plan_url(opts: Options, the_plan, planfile: str) -> str:
+    """``--db``, else ``RECON_DATABASE_URL``, else the plan's environment's variable."""
+    from .target import resolve_url
+
+    if opts.db or os.environ.get("RECON_DATABASE_URL"):
+        return resolve_url(opts.db)
+    var = the_plan.gates.database_url_env
+    if var and os.environ.get(var):
+        return os.environ[var]
+    where = f"${var} (environment {the_plan.gates.environment}) is not set" if var else "the plan names no environment"
+    raise UsageError(f"no target database for {planfile}: {where}; give --db URL or set RECON_DATABASE_URL")
+
+
+def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: bool, **kwargs) -> int:
+    from .planner import load_plan
+
+    if click.get_current_context().get_parameter_source("specs") == click.core.ParameterSource.COMMANDLINE:
+        raise UsageError(f"{planfile} carries its specs (its audits and gates): apply reads no spec folder, drop --specs")
+    the_plan = load_plan(planfile)
+    if skip and any(u.scope == "seed" for u in the_plan.units):
+        raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
+    if ledger_option and ledger_option != the_plan.ledger_table:
+        raise UsageError(f"{planfile} records its run in {the_plan.ledger_table}, not {ledger_option}: make the plan with --ledger-table {ledger_option}")
+    from .applier import check_gates
+
+    mode = _mode(mode_option)
+    check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
+                override_reason=kwargs["override"])  # a refusal needs no URL
+    return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, **kwargs)
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@common_options
+@change_options
+@apply_options
+@click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
+@click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding):
+    """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
+    from .planner import make_plan
+
+    skip = _skip_seeding(skip_seeding)
+    common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
+    if planfile:
+        return _apply_file(opts, planfile, mode_option, ledger_option, skip, **common)
+    specs, url = _specs_and_url(opts)
+    mode = _mode(mode_option)
+    the_plan = make_plan(specs, url, ledger_table=ledger_option, mode=mode, environment=opts.env, no_env=no_env,
+                         scope="schema" if skip else "all")
+    if opts.format != "json":  # with json, stdout holds one document: the apply report (it names the plan)
+        _show_plan(opts, the_plan)
+    if the_plan.empty:
+        if opts.format == "json":
+            from .applier import ApplyReport
+            from .target import make_target
+
+            _emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(url).display_url).to_dict()))
+        return 0
+    return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm="apply this plan", auto_approve=auto_approve, **common)
+
+
+@cli.command()
+@click.argument("unit_id", required=False)
+@common_options
+@change_options
+@apply_options
+@click.option("--last", is_flag=True, help="Roll back the most recently applied unit.")
+@click.option("--no-env", is_flag=True, help="Plan the rollback outside every environment.")
+def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_approve, allow_destructive, override, actor, no_env):
+    """Plan a unit's rollback operations, show them, and apply them under the same gates."""
+    from .planner import make_plan
+
+    specs, url = _specs_and_url(opts)
+    env = next((e for e in specs.environments if e.name == opts.env), None)
+    table = ledger_option or (env.ledger_table if env is not None and env.ledger_table else None)
+    unit = _rollback_unit(specs, url, table, unit_id, last)
+    mode = _mode(mode_option)
+    the_plan = make_plan(specs, url, ledger_table=table, mode=mode, rollback=(unit,), environment=opts.env, no_env=no_env)
+    if opts.format != "json":  # with json, stdout holds one document: the apply report
+        _show_plan(opts, the_plan)
+    if unit.rollback_notes and opts.format == "text":
+        _emit(f"\nrollback notes: {unit.rollback_notes}\n")
+    return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm=f"roll back {unit.id}", auto_approve=auto_approve,
+                      allow_destructive=allow_destructive, override=override, actor=actor)
+
+
+def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last: bool):
+    """The unit to roll back, refusing what has no rollback or what applied units depend on."""
+    from .history import history
+    from .ledger import DEFAULT_TABLE, SPEC_RUN_PREFIXES, applied
+
+    rows = history(url, table or DEFAULT_TABLE)
+    done = {u: r for u, r in applied(rows).items() if not u.startswith(SPEC_RUN_PREFIXES)}  # seed and rbac runs have no rollback
+    if last == bool(unit_id):
+        raise UsageError("name one unit to roll back, or pass --last")
+    if last:
+        if not done:
+            raise UsageError("nothing to roll back: no unit is applied")
+        unit_id = max(done.values(), key=lambda r: r.seq).unit
+    unit = next((u for u in specs.units if u.id == unit_id), None)
+    if unit is None and unit_id.startswith(SPEC_RUN_PREFIXES):
+        raise UsageError(f"{unit_id} is a {unit_id.split(':')[0]} spec: it has no rollback. Change its rows in the spec and apply again")
+    if unit is None:
+        raise UsageError(f"unknown unit {unit_id!r}")
+    if unit_id not in done:
+        raise UsageError(f"unit {unit_id} is not applied (ledger: {rows and next((r.status for r in reversed(rows) if r.unit == unit_id), 'never applied') or 'empty'})")
+    if not unit.rollback:
+        raise UsageError(f"unit {unit_id} declares no rollback operations")
+    dependents = [u.id for u in specs.units if unit_id in u.depends_on and u.id in done]
+    if dependents:
+        raise SafetyRefusal(f"cannot roll back {unit_id}: applied units depend on it: {', '.join(dependents)} (roll those back first)")
+    return unit
+
+
+@cli.command()
+@common_options
+@click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
+def history(opts: Options, ledger_option):
+    """List the ledger: applied, failed and rolled-back units (read-only; needs no specs unless --env)."""
+    from .history import history as read_history
+    from .ledger import DEFAULT_TABLE
+    from .target import resolve_url
+
+    table = ledger_option
+    if opts.env:
+        specs, url = _specs_and_url(opts)
+        env = next((e for e in specs.environments if e.name == opts.env), None)
+        table = table or (env.ledger_table if env is not None else None)
+    else:
+        url = resolve_url(opts.db)
+    rows = read_history(url, table or DEFAULT_TABLE)
+    _emit(views.to_json(views.history_json(rows)) if opts.format == "json" else views.history_text(rows))
+    return 0
