@@ -134,8 +134,7 @@ class Executor:
         """Refuse a database other than the one the plan was made for (by what the server reports)."""
         from .identity import server_identity
 
-        version = self.conn.dialect.server_version_info if self.target.dialect != "mysql" else self.conn.exec_driver_sql("SELECT VERSION()").scalar()
-        found = server_identity(self.conn, self.target, str(version))
+        found = server_identity(self.conn, self.target, self.plan.target.server_version)  # another server: another identity
         if found != self.plan.target_id:
             raise SafetyRefusal(f"plan {self.plan.plan_id} was made for {self.plan.target.url} ({self.plan.target_id}), and "
                                 f"{self.target.display_url} is another database ({found}): make a plan for this target")

@@ -320,6 +320,11 @@ def plan_markdown(plan) -> str:
             out += ["```sql"] + sql + ["```", ""]
     s = plan.summary()
     out.append(f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete.")
+    notes = list(plan.gate_notes)
+    if notes and plan.gates.environment:
+        out += ["", f"**Gates apply checks**, {notes[0]}:", ""] + [f"- {_md(n)}" for n in notes[1:]]
+    elif notes:
+        out += ["", f"_{_md(notes[0])}_"]
     return "\n".join(out) + "\n"
 
 

@@ -170,6 +170,9 @@ def test_a_closed_window_refuses_and_an_override_with_a_reason_is_recorded(proje
     assert "Gates apply checks, environment production (URL from $PRODUCTION_URL):" in out
     assert "window: closed (tue,thu 22:00-23:30 UTC); it is now Wed 12:00 UTC; the next window opens Thu 2026-11-26 22:00 UTC" in out
     assert "Apply exactly this plan with: recon apply" in out and "prod.json --env production" in out
+    code, out, _ = recon("plan", "--env", "production", "--format", "markdown")
+    assert "**Gates apply checks**, environment production (URL from $PRODUCTION_URL):" in out
+    assert "- window: closed (tue,thu 22:00-23:30 UTC)" in out
     code, _, err = recon("apply", tmp / "prod.json")
     assert code == 3 and "window gate of environment 'production': outside the apply window" in err
     assert "things" not in tables("production")
