@@ -109,7 +109,7 @@ def _matching(conn, tree, column, values, type_: str | None) -> set[str]:
     """The first column of ``tree``'s rows where ``column`` is one of ``values`` (batched, bound), as text."""
     from . import rowsql
 
-    keyed = rowsql.keyed(tree, [column], [(v,) for v in values], sqlexec.dialect_of(conn), sqlexec.bind_limit(conn), (type_,))
+    keyed = rowsql.keyed(tree, [column], [(v,) for v in values], sqlexec.dialect_of(conn), rowsql.Limits.of(conn), (type_,))
     return {str(row[0]) for sql, _, bound in keyed for row in sqlexec.run_driver(conn, sql, bound)}
 
 

@@ -7,6 +7,7 @@ asked for it.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -171,25 +172,36 @@ _GLOB = re.compile(r"[*?\[]")
 
 
 class GrantPatterns:
-    """Resolves grant patterns against declared permission keys in time linear in keys + patterns.
+    """Resolves grant patterns against declared permission keys without pairing every grant
+    with every key.
 
-    A literal key is a dictionary lookup; each distinct glob (``*``, ``?``, ``[...]``, as
-    ``fnmatch.fnmatchcase`` reads them) is compiled once and matched once per key, then cached.
+    A literal key is a dictionary lookup. Each distinct glob (``*``, ``?``, ``[...]``, as
+    ``fnmatch.fnmatchcase`` reads them) is compiled once and matched only against the keys
+    that share its literal prefix (``reports.*``: the keys from ``reports.`` on, found by
+    bisection in the sorted keys), then cached; only a glob that starts with a wildcard
+    (``*.view``) reads every key.
     """
 
     def __init__(self, keys):
         self.keys = list(keys)
         self.known = set(self.keys)
+        self._sorted = sorted((k, i) for i, k in enumerate(self.keys))
+        self._names = [k for k, _ in self._sorted]
         self._globs: dict[str, tuple[str, ...]] = {}
 
     def expand(self, pattern: str) -> tuple[str, ...]:
-        """The declared keys ``pattern`` names: itself when declared, or every key its glob matches."""
-        if not _GLOB.search(pattern):
+        """The declared keys ``pattern`` names: itself when declared, or every key its glob
+        matches, in declaration order."""
+        wildcard = _GLOB.search(pattern)
+        if not wildcard:
             return (pattern,) if pattern in self.known else ()
         found = self._globs.get(pattern)
         if found is None:
+            prefix = pattern[: wildcard.start()]
+            low = bisect.bisect_left(self._names, prefix)
+            high = bisect.bisect_left(self._names, prefix + "\U0010ffff") if prefix else len(self._names)
             match = re.compile(fnmatch.translate(pattern)).match
-            found = self._globs[pattern] = tuple(k for k in self.keys if match(k))
+            found = self._globs[pattern] = tuple(k for _, k in sorted((i, k) for k, i in self._sorted[low:high] if match(k)))
         return found
 
 

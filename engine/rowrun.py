@@ -13,62 +13,22 @@ plan says, or the transaction is rolled back.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from . import ledger, sqlexec
 from .diff.rows import rows_digest
+from .rowsql import PACKET_MARGIN, Limits, chunks  # noqa: F401 - the limits of one statement live with the statements
 from .target import driver_message
-
-PACKET_MARGIN = 4096  # bytes of a MySQL packet left for the statement's own text and the protocol
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How large one statement may be: values it binds, and (MySQL) bytes it takes."""
-
-    binds: int
-    packet: int | None = None
-
-    @classmethod
-    def of(cls, conn, binds: int | None = None, packet: int | None = None) -> "Limits":
-        """The driver's limits on ``conn``; ``binds`` and ``packet`` (a test's small limits) cap them."""
-        server = None
-        if sqlexec.dialect_of(conn) == "mysql":
-            server = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar())
-            server = min(server, packet) if packet else server
-        limit = sqlexec.bind_limit(conn)
-        return cls(min(limit, binds) if binds else limit, server)
-
 
 class RowCountMismatch(Exception):
     """A statement affected other rows than the plan says: the row transaction is rolled back."""
 
 
 class StaleRows(Exception):
-    """Rows the plan read changed before the row transaction locked them."""
+    """Rows the plan read changed before the row transaction locked them (``unit``: whose)."""
 
-
-def chunks(rows: tuple, width: int, limits: Limits, tail: str = ""):
-    """Consecutive slices of ``rows`` that fit one statement each."""
-    size = max(1, limits.binds // max(1, width))
-    if limits.packet is None:
-        for start in range(0, len(rows), size):
-            yield rows[start : start + size]
-        return
-    budget, start, used = limits.packet - PACKET_MARGIN, 0, 0
-    for i, row in enumerate(rows):
-        cost = len(tail) + sum(_literal_bytes(v) for v in row)
-        if i > start and (i - start >= size or used + cost > budget):
-            yield rows[start:i]
-            start, used = i, 0
-        used += cost
-    if start < len(rows):
-        yield rows[start:]
-
-
-def _literal_bytes(value) -> int:
-    """An upper bound of the bytes PyMySQL writes for ``value`` (every character escaped, quotes)."""
-    return 2 * len(value.encode()) + 2 if isinstance(value, str) else 32
+    def __init__(self, message: str, unit: str):
+        super().__init__(message)
+        self.unit = unit
 
 
 def run_action(conn, action, limits: Limits) -> int:
@@ -98,7 +58,7 @@ def verify_locked(conn, reads) -> None:
         rows = sqlexec.run_driver(conn, read.lock_sql or read.sql, read.params).fetchall()
         if rows_digest(rows) != read.digest:
             raise StaleRows(f"plan is stale: the rows of {read.unit} changed since the plan was made (another writer); "
-                            "no row change was applied. Run `recon plan` again, review, then apply the new plan.")
+                            "no row change was applied. Run `recon plan` again, review, then apply the new plan.", read.unit)
 
 
 def run_rows(executor, units: list, actions: list) -> list:
@@ -126,7 +86,7 @@ def run_rows(executor, units: list, actions: list) -> list:
         executor.rollback()
         executor.seq = seq
         if isinstance(exc, StaleRows):
-            executor.stale = str(exc)
+            executor.stale, current = str(exc), exc.unit
         error = str(exc) if isinstance(exc, (StaleRows, RowCountMismatch)) else where + executor.target.scrub(driver_message(exc))
         out = []
         for unit in units:

@@ -17,12 +17,14 @@ MySQL, ``?`` on SQLite.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from sqlglot import exp
 
-from .sqlexec import SQLGLOT_DIALECT, ident
+from .sqlexec import SQLGLOT_DIALECT, bind_limit, dialect_of, ident
 
+_UNION_HEAD = re.compile(r"SELECT %s AS `(?:[^`]|``)+`(?:, %s AS `(?:[^`]|``)+`)*")
 ROWS = "__recon_rows__"    # stands for the rows of a batch while a tree is rendered
 VALUE = "__recon_value__"  # stands for one bound value in a row's fragment
 
@@ -59,10 +61,22 @@ class RowTemplate:
 
     @property
     def consistent(self) -> bool:
-        """Whether ``head`` stands at ``at`` in ``sql`` (a plan file read back is checked with this)."""
+        """Whether this is a template recon makes: ``head`` stands at ``at`` in ``sql``, and ``tail``
+        and ``head`` are placeholders and punctuation only (a plan file read back is checked with
+        this, so that a chunk runs nothing but the reviewed ``sql`` with more rows of values)."""
         if self.columnar:
             return self.at == -1 and not self.head and not self.tail
-        return self.at >= 0 and self.sql[self.at : self.at + len(self.head)] == self.head
+        if self.at < 0 or self.sql[self.at : self.at + len(self.head)] != self.head:
+            return False
+        for p in ("%s", "?"):
+            values = ", ".join([p] * self.width)
+            rows = {f", {p}": p} if self.width == 1 else {}
+            rows[f", ({values})"] = f"({values})"
+            if rows.get(self.tail) == self.head:
+                return True
+            if self.tail == f" UNION ALL SELECT {values}" and _UNION_HEAD.fullmatch(self.head) and self.head.count(p) == self.width:
+                return True
+        return False
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k != "sql"}
@@ -152,7 +166,7 @@ class PostgresRowSite(RowSite):
 
     def _unnest(self, alias: str | None = None) -> exp.Unnest:
         types = self.types or (None,) * self.width
-        arrays = [exp.Cast(this=exp.var(VALUE), to=exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=f"{t or 'text'}[]"))
+        arrays = [exp.Cast(this=exp.var(VALUE), to=exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=f"{_unbounded(t)}[]"))
                   for t in types]
         named = exp.TableAlias(this=ident(alias), columns=[ident(n) for n in self.names]) if alias else None
         return exp.Unnest(expressions=arrays, alias=named)
@@ -209,18 +223,76 @@ def site(dialect: str, width: int, types: tuple[str | None, ...] = ()) -> RowSit
     return SITES[dialect](width, types)
 
 
-def keyed(tree: exp.Select, columns: list, keys: list[tuple], dialect: str, limit: int, types: tuple = ()):
+def keyed(tree: exp.Select, columns: list, keys: list[tuple], dialect: str, limits: "Limits", types: tuple = ()):
     """``(sql, locking sql, values)`` per chunk of ``keys``: ``tree`` restricted to the rows whose
-    ``columns`` (of the catalog ``types``) hold one of the keys, in chunks that bind at most ``limit``
-    values. The locking form adds ``FOR UPDATE`` (SQLite, which has none, repeats the SELECT)."""
+    ``columns`` (of the catalog ``types``) hold one of the keys, in chunks within ``limits``.
+    The locking form adds ``FOR UPDATE`` (SQLite, which has none, repeats the SELECT)."""
     at = site(dialect, len(columns), types)
     where = tree.where(at.in_(columns))
     plain = at.template(where)
     locking = at.template(where.lock(update=True)) if dialect != "sqlite" else plain
-    size = max(1, limit // len(columns))
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
+    for chunk in chunks(keys, len(columns), limits, plain.tail):
         yield plain.statement(len(chunk)), locking.statement(len(chunk)), plain.bind(chunk)
+
+
+PACKET_MARGIN = 4096  # bytes of a MySQL packet left for the statement's own text and the protocol
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large one statement may be: values it binds, and (MySQL) bytes it takes."""
+
+    binds: int
+    packet: int | None = None
+
+    @classmethod
+    def of(cls, conn, binds: int | None = None, packet: int | None = None) -> "Limits":
+        """The driver's limits on ``conn`` (read once per connection); ``binds`` and ``packet``
+        (a test's small limits) cap them."""
+        found = conn.info.get("recon_limits")
+        if found is None:
+            server = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar()) if dialect_of(conn) == "mysql" else None
+            found = conn.info["recon_limits"] = cls(bind_limit(conn), server)
+        return cls(min(found.binds, binds) if binds else found.binds,
+                   min(found.packet, packet) if packet and found.packet else found.packet)
+
+
+def chunks(rows: tuple, width: int, limits: Limits, tail: str = ""):
+    """Consecutive slices of ``rows`` that fit one statement each."""
+    size = max(1, limits.binds // max(1, width))
+    if limits.packet is None:
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+        return
+    budget, start, used = limits.packet - PACKET_MARGIN, 0, 0
+    for i, row in enumerate(rows):
+        cost = len(tail) + sum(_literal_bytes(v) for v in row)
+        if i > start and (i - start >= size or used + cost > budget):
+            yield rows[start:i]
+            start, used = i, 0
+        used += cost
+    if start < len(rows):
+        yield rows[start:]
+
+
+def _literal_bytes(value) -> int:
+    """An upper bound of the bytes PyMySQL writes for ``value`` (every character escaped, quotes)."""
+    return 2 * len(value.encode()) + 2 if isinstance(value, str) else 32
+
+
+
+_BOUNDED = re.compile(r"^(character varying|varchar|character|char|bpchar|bit varying|varbit|bit)\s*\(\s*\d+\s*\)(.*)$", re.IGNORECASE)
+_UNBOUNDED = {"character varying": "varchar", "varchar": "varchar", "character": "bpchar", "char": "bpchar", "bpchar": "bpchar",
+              "bit varying": "varbit", "varbit": "varbit", "bit": "varbit"}
+
+
+def _unbounded(type_text: str | None) -> str:
+    """A column's type without the length of a character or bit type: an explicit cast to
+    ``varchar(5)`` would cut a longer value silently, where the write itself refuses it."""
+    if not type_text:
+        return "text"
+    found = _BOUNDED.match(type_text.strip())
+    return _UNBOUNDED[found.group(1).lower()] + found.group(2) if found else type_text
 
 
 def _text(value) -> str:

@@ -16,7 +16,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 import engine
@@ -79,7 +78,7 @@ def test_a_stale_plan_names_what_changed(recon, db, specs, tmp_path):
     db.run(dialect_sql(db, "ALTER TABLE items ADD COLUMN other integer"))
     code, _, err = recon("apply", path, "--db", db.url)
     schema = {"sqlite": "main", "postgresql": "public", "mysql": db.url.rsplit("/", 1)[-1]}[db.dialect]
-    assert code == 3 and f"plan is stale: the database changed since plan" in err and f"table {schema}.items changed" in err
+    assert code == 3 and "plan is stale: the database changed since plan" in err and f"table {schema}.items changed" in err
     assert "the ledger" not in err
 
 

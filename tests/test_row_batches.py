@@ -281,8 +281,10 @@ def installed_recon() -> str:
 
 def _waiting(db, conn) -> bool:
     """Whether another session is in apply's locking re-read (it cannot finish while the writer holds the row)."""
-    sql = {"postgresql": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%'",
-           "mysql": "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%%FOR UPDATE%%' AND ID <> CONNECTION_ID()"}[db.dialect]
+    sql = {"postgresql": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%' "
+                         "AND datname = current_database()",
+           "mysql": "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%%FOR UPDATE%%' AND ID <> CONNECTION_ID() "
+                    "AND DB = DATABASE()"}[db.dialect]
     return conn.exec_driver_sql(sql).scalar() > 0
 
 
@@ -346,3 +348,130 @@ def test_chunks_are_cut_by_binds_and_by_bytes():
     cost = 2 * 2 + 2 + 2 * 10 + 2  # two values, every character counted escaped, plus quotes
     assert [len(c) for c in chunks(rows_, 2, Limits(binds=100, packet=PACKET_MARGIN + 2 * cost))] == [2, 2, 2, 1]
     assert [len(c) for c in chunks(rows_, 2, Limits(binds=100, packet=PACKET_MARGIN + 1))] == [1] * 7  # one row at least
+
+
+def test_rows_of_a_table_that_references_itself_are_inserted_in_declared_order(recon, db, specs):
+    db.run(dialect_sql(db, """CREATE TABLE nodes (id integer NOT NULL PRIMARY KEY, parent_id integer, label text,
+        CONSTRAINT nodes_parent FOREIGN KEY (parent_id) REFERENCES nodes (id))"""))
+    write(specs, "s", "kind: seed\nname: nodes\ntable: nodes\nkey: [id]\nrows:\n"
+                      "  - {id: 1, parent_id: null}\n  - {id: 2, parent_id: 1, label: b}\n  - {id: 3, parent_id: 2}\n")
+    plan = plan_json(recon, specs, db)
+    assert [(a["columns"], a["rows"]) for a in plan["actions"]] == [  # runs of rows, in the order declared
+        (["id", "parent_id"], [[1, None]]), (["id", "parent_id", "label"], [[2, 1, "b"]]), (["id", "parent_id"], [[3, 2]])]
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    assert rows(db, "SELECT id, parent_id FROM nodes") == [(1, None), (2, 1), (3, 2)]
+    assert plan_json(recon, specs, db)["units"] == []
+
+
+def test_a_value_longer_than_its_column_is_a_spec_error_not_cut(recon, db, specs):
+    db.run(dialect_sql(db, "CREATE TABLE codes (k varchar(5) NOT NULL PRIMARY KEY, v char(3))"))
+    write(specs, "s", "kind: seed\nname: codes\ntable: codes\nkey: [k]\nrows:\n  - {k: abcdefgh, v: toolong}\n  - {k: ok, v: fit}\n")
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    if db.dialect == "sqlite":  # SQLite keeps text of any length whatever the declared type
+        assert code == 0, err
+        return
+    assert code == 1
+    assert "s.yaml:6: rows[0].k: 'abcdefgh' is longer than the 5 characters the column holds for codes.k" in err
+    assert "rows[0].v: 'toolong' is longer than the 3 characters the column holds" in err
+
+
+def test_postgres_casts_keep_no_length_that_would_cut_a_value(postgres_db):
+    from engine.rowsql import site
+    from sqlglot import exp
+
+    from engine import sqlexec
+
+    at = site("postgresql", 2, ("character varying(5)", "character(3)"))
+    sql = at.template(exp.select("*").from_(at.relation("v", ("a", "b")))).sql
+    assert "CAST(%b AS varchar[])" in sql and "CAST(%b AS bpchar[])" in sql
+    eng = sa.create_engine(postgres_db.url, poolclass=sa.pool.NullPool)
+    with eng.connect() as conn:
+        assert sqlexec.run_driver(conn, sql, [["abcdefgh"], ["toolong"]]).fetchall() == [("abcdefgh", "toolong")]
+    eng.dispose()
+
+
+def test_mysql_numeric_keys_are_bound_as_the_column_rounds_them(recon, mysql_db, specs):
+    mysql_db.run("CREATE TABLE prices (k numeric(10,2) NOT NULL PRIMARY KEY, label text);\nINSERT INTO prices VALUES (1.01, 'a')")
+    write(specs, "s", "kind: seed\nname: prices\ntable: prices\nkey: [k]\non_conflict: update\nprune: true\nrows: [{k: 1.005, label: a}]\n")
+    assert plan_json(recon, specs, mysql_db)["units"] == []  # 1.005 is the stored 1.01: nothing to insert or prune
+
+
+def test_a_plan_whose_row_templates_were_edited_is_refused(sqlite_db, specs, tmp_path):
+    """A hand-edited plan with a recomputed digest (the digest is no signature) still cannot smuggle
+    SQL into the part of a statement apply repeats per row."""
+    from engine.planfile import content_digest
+    from engine.errors import ReportError
+
+    sqlite_db.run(KV + ";\nINSERT INTO kv (k, v) VALUES ('a', 1), ('b', 2)")
+    seed(specs, [("c", 3)], prune=True)
+    plan = engine.plan(engine.load_specs(str(specs)), sqlite_db.url).to_dict()
+    delete = next(a for a in plan["actions"] if a["op"] == "delete_rows")
+    delete["batch"][0]["tail"] = ") OR (1=1"
+    body = {k: v for k, v in plan.items() if k != "plan_digest"}
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps({**body, "plan_digest": content_digest(body)}))
+    with pytest.raises(ReportError, match="do not fit their SQL"):
+        engine.load_plan(str(path))
+
+
+def test_mysql_limits_come_from_the_server(mysql_db):
+    from engine.rowsql import Limits
+
+    eng = sa.create_engine(mysql_db.url, poolclass=sa.pool.NullPool)
+    with eng.connect() as conn:
+        server = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar())
+        assert Limits.of(conn) == Limits(65535, server)
+        assert Limits.of(conn, binds=10, packet=server * 2) == Limits(10, server)  # a caller only lowers them
+        assert Limits.of(conn, packet=5000).packet == 5000
+    eng.dispose()
+
+
+def test_mysql_planning_reads_are_cut_by_the_packet_limit(mysql_db, specs, monkeypatch):
+    from engine import rowsql
+
+    mysql_db.run("CREATE TABLE big (k varchar(200) NOT NULL PRIMARY KEY, v integer)")
+    keys = [f"{i:04d}" + "k" * 150 for i in range(40)]
+    write(specs, "s", "kind: seed\nname: big\ntable: big\nkey: [k]\nrows:\n" + "".join(f"  - {{k: {k}, v: 1}}\n" for k in keys))
+    real = rowsql.Limits.of
+    monkeypatch.setattr(rowsql.Limits, "of", classmethod(lambda cls, conn, binds=None, packet=None: real.__func__(cls, conn, binds, rowsql.PACKET_MARGIN + 3300)))
+    plan = engine.plan(engine.load_specs(str(specs)), mysql_db.url)
+    assert len(plan.reads) == 4  # 10 keys of 314 bytes (escaped, quoted, with the separator) fit a 3,300-byte budget
+    assert [len(r.params) for r in plan.reads] == [10, 10, 10, 10]
+
+
+def test_prune_counts_a_grant_between_an_undeclared_role_and_an_undeclared_permission(recon, db, specs):
+    db.run(dialect_sql(db, RBAC_TABLES + """;
+        INSERT INTO roles (id, name) VALUES (1, 'admin'), (2, 'gone');
+        INSERT INTO permissions (id, "key") VALUES (10, 'p1'), (20, 'old');
+        INSERT INTO role_permissions (role_id, permission_id) VALUES (1, 10), (2, 20), (2, 10), (1, 20)
+        """))
+    rbac(specs, {"admin": ["p1"]}, ["p1"], prune=True)
+    plan = plan_json(recon, specs, db)
+    assert [(a["op"], a["object"], a["rows"], a["affected"]) for a in plan["actions"] if a["destructive"]] == [
+        ("revoke", "role_permissions", [["admin", "old"]], [1]),
+        ("delete_rows", "roles", [["gone"]], [2, 1]),  # gone's grants of old and p1
+        ("delete_rows", "permissions", [["old"]], [0, 1])]  # old's grants are gone already
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve", "--allow-destructive")
+    assert code == 0, err
+    assert grants(db) == [("admin", "p1")]
+
+
+def test_a_grants_table_named_like_the_probes_alias_prunes_dangling_rows(recon, postgres_db, specs):
+    postgres_db.run(RBAC_TABLES.replace("role_permissions", "x").replace(",\n    CONSTRAINT rp_role_fkey FOREIGN KEY (role_id) REFERENCES roles (id),\n"
+                                        "    CONSTRAINT rp_permission_fkey FOREIGN KEY (permission_id) REFERENCES permissions (id)", "")
+                    + ";\nINSERT INTO roles (id, name) VALUES (1, 'admin');\nINSERT INTO permissions (id, key) VALUES (10, 'p1');\n"
+                      "INSERT INTO x (role_id, permission_id) VALUES (1, 10), (7, 10)")
+    rbac(specs, {"admin": ["p1"]}, ["p1"], prune=True)
+    (specs / "rbac.yaml").write_text((specs / "rbac.yaml").read_text().replace("table: role_permissions", "table: x"))
+    code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve", "--allow-destructive")
+    assert code == 0, err
+    assert rows(postgres_db, "SELECT role_id FROM x") == [(1,)]
+
+
+def test_declared_keys_the_column_stores_alike_are_one_row(recon, postgres_db, specs):
+    postgres_db.run("CREATE TABLE tokens (id uuid PRIMARY KEY, label text)")
+    write(specs, "s", "kind: seed\nname: t\ntable: tokens\nkey: [id]\nrows:\n"
+                      "  - {id: 6F1C0000-0000-0000-0000-00000000ABCD, label: a}\n  - {id: 6f1c0000-0000-0000-0000-00000000abcd, label: b}\n")
+    code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
+    assert code == 1 and "s.yaml:7: rows[1]: its key is the key of the row at line 6 as tokens stores it" in err

@@ -27,6 +27,7 @@ from .. import sqlexec, types
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import ObjectRef, Rbac
+from ..rowsql import Limits
 from ..target import driver_message
 from . import rbac_sql as sql
 from . import values
@@ -53,7 +54,7 @@ def plan_rbac(rbacs, conn, live: SchemaState, sim: SchemaState, limit: int | Non
     problems, plans = [], []
     for rbac in rbacs:
         try:
-            plans.append(_plan(rbac, conn, live, sim, limit or sqlexec.bind_limit(conn)))
+            plans.append(_plan(rbac, conn, live, sim, Limits.of(conn, limit)))
         except SpecError as exc:
             problems += exc.diagnostics
     if problems:
@@ -65,7 +66,7 @@ def _refuse(rbac: Rbac, problems: list[str]) -> SpecError:
     return SpecError([Diagnostic(rbac.source.file, rbac.source.line, f"rbac {rbac.name}: tables", p) for p in problems])
 
 
-def _plan(rbac: Rbac, conn, live: SchemaState, sim: SchemaState, limit: int) -> SeedPlan:
+def _plan(rbac: Rbac, conn, live: SchemaState, sim: SchemaState, limit: Limits) -> SeedPlan:
     t = rbac.tables
     roles, perms, found = _entities(rbac, sim)
     if found:
@@ -88,7 +89,7 @@ def _plan(rbac: Rbac, conn, live: SchemaState, sim: SchemaState, limit: int) -> 
 class _Reader:
     """Runs the planning reads of one spec, keeping them; a table that does not exist yet reads as empty."""
 
-    def __init__(self, conn, live: SchemaState, limit: int):
+    def __init__(self, conn, live: SchemaState, limit: Limits):
         self.conn, self.live, self.limit, self.reads = conn, live, limit, []
 
     def __call__(self, base: exp.Select, refs, columns=None, keys=(), key_type: str | None = None) -> list:

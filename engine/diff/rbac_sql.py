@@ -100,9 +100,11 @@ def entity_delete(t: RbacTables, e: Entity, rows: list, grants: int, dialect: st
 
 def dangling_condition(t: RbacTables, roles: Entity, perms: Entity) -> exp.Expression:
     """A grant row whose role or permission row does not exist (what the inner joins of the reads hide)."""
+    inner = "x" if t.grants.table != "x" else "y"  # the grants table is named as itself in the probe
+
     def exists(e: Entity, column: str) -> exp.Expression:
-        probe = exp.select(exp.Literal.number(1)).from_(table_node(e.table, "x")).where(
-            exp.EQ(this=_col(e.id, "x"), expression=_col(column, t.grants.table)))
+        probe = exp.select(exp.Literal.number(1)).from_(table_node(e.table, inner)).where(
+            exp.EQ(this=_col(e.id, inner), expression=_col(column, t.grants.table)))
         return exp.Not(this=exp.Exists(this=probe))
 
     return exp.or_(exists(roles, t.grant_role), exists(perms, t.grant_permission))

@@ -112,10 +112,10 @@ def recorded_read(conn, sql: str, lock_sql: str, params) -> tuple[list, Recorded
     return rows, Recorded(sql, lock_sql, tuple(params), rows)
 
 
-def keyed_reads(conn, base: exp.Select, columns: list | None, keys: list[tuple], dialect: str, limit: int,
+def keyed_reads(conn, base: exp.Select, columns: list | None, keys: list[tuple], dialect: str, limits,
                 types: tuple = ()) -> tuple[list, list]:
     """The rows of ``base`` whose ``columns`` (of the catalog ``types``) hold one of ``keys`` (every row
-    when ``columns`` is None), in as few SELECTs as the driver's parameter ``limit`` allows, and the
+    when ``columns`` is None), in as few SELECTs as the driver's ``limits`` allow, and the
     reads as recorded."""
     if columns is None:
         sql = sqlexec.driver_text(base, dialect)
@@ -123,7 +123,7 @@ def keyed_reads(conn, base: exp.Select, columns: list | None, keys: list[tuple],
         rows, read = recorded_read(conn, sql, lock_sql, ())
         return rows, [read]
     found, reads = [], []
-    for sql, lock_sql, bound in row_sites.keyed(base, columns, keys, dialect, limit, types):
+    for sql, lock_sql, bound in row_sites.keyed(base, columns, keys, dialect, limits, types):
         rows, read = recorded_read(conn, sql, lock_sql, bound)
         found += rows
         reads.append(read)

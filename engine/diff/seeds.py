@@ -79,7 +79,7 @@ def plan_seeds(seeds, conn, live: SchemaState, sim: SchemaState, limit: int | No
     problems, plans = [], []
     for seed in seeds:
         try:
-            plans.append(_plan_seed(seed, conn, live, sim, limit or sqlexec.bind_limit(conn)))
+            plans.append(_plan_seed(seed, conn, live, sim, row_sites.Limits.of(conn, limit)))
         except SpecError as exc:
             problems += exc.diagnostics
     if problems:
@@ -91,7 +91,7 @@ def _problem(seed: Seed, where: str, message: str) -> SpecError:
     return SpecError([Diagnostic(seed.source.file, seed.source.line, f"seed {seed.name}: {where}", message)])
 
 
-def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit: int) -> SeedPlan:
+def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit) -> SeedPlan:
     problem = _missing(seed, sim)
     if problem:
         raise _problem(seed, "table", problem)
@@ -107,15 +107,17 @@ def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit: int
             " its rows are planned once that unit is applied (run plan again)"))
     found, everything, reads = _read(seed, table, conn, live.dialect, limit)
     declared = [table.key(seed, [row[k] for k in seed.key]) for row in seed.rows]  # canonical, row by row
+    _refuse_equal_keys(seed, declared)
     existing = as_declared([(table.key(seed, [r[k] for k in seed.key]), r) for r in found], declared, by_database=True)
     matched = {tuple(r[k] for k in seed.key) for r in found}
     undeclared = [r for r in everything if tuple(r[k] for k in seed.key) not in matched]
     ref = (seed.table.schema or sim.default_schema, seed.table.table)
-    batches = [*_upserts(seed, table, existing, declared, sim.dialect), *_deletes(seed, undeclared, table.types, sim.dialect)]
+    ordered = _references_itself(seed, sim)
+    batches = [*_upserts(seed, table, existing, declared, sim.dialect, ordered), *_deletes(seed, undeclared, table.types, sim.dialect)]
     return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(batches), tuple(reads), (ref,))
 
 
-def _read(seed: Seed, table: _Table, conn, dialect: str, limit: int):
+def _read(seed: Seed, table: _Table, conn, dialect: str, limit):
     """The rows of the declared keys, as the database compares keys; with prune also every row."""
     if not table.exists:  # a pending unit creates the table: nothing to read
         return [], [], []
@@ -129,6 +131,21 @@ def _read(seed: Seed, table: _Table, conn, dialect: str, limit: int):
         raise _problem(seed, "key", f"the database refused the declared keys: {driver_message(exc)}") from None
     as_dicts = lambda rows: [dict(zip(table.read, row)) for row in rows]  # noqa: E731
     return as_dicts(found), as_dicts(everything), reads + more
+
+
+def _refuse_equal_keys(seed: Seed, keys: list) -> None:
+    """Two declared rows whose keys the column stores alike (``ABC`` and ``abc`` as UUIDs) are one row."""
+    first: dict = {}
+    problems = []
+    for i, key in enumerate(keys):
+        line = seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line
+        if key in first:
+            problems.append(Diagnostic(seed.source.file, line, f"rows[{i}]",
+                                       f"its key is the key of the row at line {first[key]} as {seed.table.table_text} stores it: declare the row once"))
+        else:
+            first[key] = line
+    if problems:
+        raise SpecError(problems)
 
 
 def _bad_values(seed: Seed, table: _Table) -> list[Diagnostic]:
@@ -193,21 +210,37 @@ def _columns(seed: Seed) -> list[str]:
     return list(out)
 
 
-def _upserts(seed: Seed, table: _Table, existing: dict, keys: list, dialect: str):
+def _references_itself(seed: Seed, state: SchemaState) -> bool:
+    """Whether the seeded table has a foreign key to itself (a row may need one declared before it)."""
+    key = (seed.table.schema or state.default_schema, seed.table.table)
+    return any(c.kind == "foreign_key" and (c.schema, c.table) == key and (c.ref_schema or c.schema, c.ref_table) == key
+               for c in state.constraints.values())
+
+
+def _upserts(seed: Seed, table: _Table, existing: dict, keys: list, dialect: str, ordered: bool = False):
     """Batches of missing rows (by the columns they declare) and, with ``on_conflict: update``, of
-    rows to correct (by the columns that differ); ``keys`` are the rows' canonical keys."""
+    rows to correct (by the columns that differ); ``keys`` are the rows' canonical keys. Where
+    the table references itself (``ordered``), inserts keep the declared order: a batch holds
+    consecutive rows only, so a row never comes before the one it references."""
     inserts: dict[tuple, list] = {}
+    runs: list[tuple[tuple, list]] = []  # ordered: (columns, rows) of consecutive rows
     updates: dict[tuple, list] = {}
     for row, key in zip(seed.rows, keys):
         found = existing.get(key)
         if found is None:
-            inserts.setdefault(tuple(row), []).append(tuple(table.bind(c, row[c]) for c in row))
+            columns, bound = tuple(row), tuple(table.bind(c, row[c]) for c in row)
+            if not ordered:
+                inserts.setdefault(columns, []).append(bound)
+            elif runs and runs[-1][0] == columns:
+                runs[-1][1].append(bound)
+            else:
+                runs.append((columns, [bound]))
         elif seed.on_conflict == "update":
             wrong = tuple(c for c in row if c not in seed.key and not values.same(row[c], found.get(c), table.columns[c]))
             if wrong:
                 bound = tuple(table.bind(c, row[c]) for c in (*seed.key, *wrong))
                 updates.setdefault(wrong, []).append((bound, tuple(bindable(found.get(c)) for c in wrong)))
-    for columns, rows in inserts.items():
+    for columns, rows in runs or inserts.items():
         yield insert_batch(seed.table, columns, rows, table.types, dialect, seed.source)
     for changed, pairs in updates.items():
         yield update_batch(seed.table, seed.key, changed, pairs, table.types, dialect, seed.source)

@@ -44,6 +44,8 @@ class Column:
             0 if dialect == "mysql" else 6)
         self.truncates = dialect == "mysql"  # MariaDB/MySQL cut extra fractional seconds, PostgreSQL rounds
         self.padded = bool(re.match(r"^(char|character|nchar|bpchar)\b(?!\s+varying)", text))
+        # characters a text column holds at most (PostgreSQL and MySQL refuse more; SQLite keeps them)
+        self.length = int(digits.group(1)) if digits and self.family == "text" and dialect in ("postgresql", "mysql") else None
         # MySQL DATETIME holds no zone: a declared offset is stored as its UTC instant. A TIMESTAMP
         # converts from the session's zone, which recon does not set: an offset there is refused.
         self.utc_datetime = dialect == "mysql" and text.startswith("datetime")
@@ -66,6 +68,9 @@ def to_bind(value, column: Column):
         return int(value)
     if family == "integer" and isinstance(value, float):  # the integer the column would store (1.5 -> 2)
         return int(_number(value, column))
+    if family == "numeric" and column.scale is not None and isinstance(value, float):
+        stored = _number(value, column)  # 1.005 in a numeric(10,2) is 1.01: bound as that, a key matches it
+        return format(stored, "f") if stored != Decimal(str(value)) else value
     if family == "json" and not isinstance(value, str):
         return json.dumps(value)
     if family in ("timestamp", "timestamptz") and column.utc_datetime and isinstance(value, str):
@@ -107,7 +112,10 @@ def same(declared, stored, column: Column) -> bool:
 
 
 def problem(value, column: Column) -> str | None:
-    """Why ``value`` cannot be stored in ``column`` (a number column given ``x1``), or None."""
+    """Why ``value`` cannot be stored in ``column`` (a number column given ``x1``, six characters
+    for a ``varchar(5)``), or None."""
+    if value is not None and column.length is not None and len(_text(value, column)) > column.length:
+        return f"{value!r} is longer than the {column.length} characters the column holds"
     if value is None or column.family not in ("integer", "numeric", "float", "boolean", "date", "time", "timestamp", "timestamptz", "json"):
         return None
     form = canonical(value, column)
