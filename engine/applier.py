@@ -119,23 +119,30 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     executor.override = ("window", override_reason) if closed and override_reason else None
     executor.actor = actor
     with executor.session():
-        executor.verify_target()
-        executor.verify_fresh(plan.audit.schemas())
-        report.before = audit(plan.audit, target, state=executor.state)  # the state just read under the lock
-        executor.ensure_ledger()
-        note = _run_units(executor, report, echo)
-        failed = executor.finish(report.outcomes)
-        if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
-            report.outcomes = [o if o.status == "failed" else UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed)
-                               for o in report.outcomes]
-            report.error, note = f"the run was not committed: {failed}", "; nothing was applied"
-        if executor.commits_at_end:
-            for outcome in report.outcomes:
-                echo(outcome)
+        note, failed = _locked_run(executor, report, echo)
     report.after = audit(plan.audit, target)
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
     return report
+
+
+def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str | None]:
+    """Under the lock: identity, staleness, the audit before, the ledger, the units. Returns what a
+    failure left behind, and the error of a run that could not be committed (SQLite)."""
+    executor.verify_target()
+    executor.verify_fresh(executor.plan.audit.schemas())
+    report.before = audit(executor.plan.audit, executor.target, state=executor.state)  # the state just read under the lock
+    executor.ensure_ledger()
+    note = _run_units(executor, report, echo)
+    failed = executor.finish(report.outcomes)
+    if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
+        report.outcomes = [o if o.status == "failed" else UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed)
+                           for o in report.outcomes]
+        report.error, note = f"the run was not committed: {failed}", "; nothing was applied"
+    if executor.commits_at_end:
+        for outcome in report.outcomes:
+            echo(outcome)
+    return note, failed
 
 
 def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:

@@ -107,17 +107,12 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
     from .inspect import inspect_schema
     from .render import renderer_for
 
-    env = _environment(specs, environment, no_env)
-    gates = Gates.of(env, specs.environments, no_env)
+    gates = Gates.of(_environment(specs, environment, no_env), specs.environments, no_env)
     mode = "detect-only" if "detect-only" in (mode, gates.mode) else mode
-    ledger_table = ledger_table or gates.ledger_table or ledger.DEFAULT_TABLE
-    lock_timeout = lock_timeout or gates.lock_timeout
+    ledger_table, lock_timeout = ledger_table or gates.ledger_table or ledger.DEFAULT_TABLE, lock_timeout or gates.lock_timeout
     target = url if isinstance(url, Target) else make_target(url)
-    tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
-    row_tables = [s.table for s in specs.seeds] + [ref for r in specs.rbac for ref in (r.tables.roles, r.tables.permissions, r.tables.grants)]
-    extra = checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
     with read_only_connection(target) as conn:
-        state = inspect_schema(conn, sorted(extra))
+        state = inspect_schema(conn, sorted(_schemas(specs)))
         identity = server_identity(conn, target, state.server_version)
         rows = ledger.read(conn, state, ledger_table)
         if rollback:
@@ -135,6 +130,13 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
     made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
     made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs))
     return replace(made, gate_notes=tuple(describe(made)))
+
+
+def _schemas(specs: Specs) -> set[str]:
+    """The non-default schemas a plan of ``specs`` reads: of canaries, units' tables and row tables."""
+    tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
+    row_tables = [s.table for s in specs.seeds] + [ref for r in specs.rbac for ref in (r.tables.roles, r.tables.permissions, r.tables.grants)]
+    return checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
 
 
 def _environment(specs: Specs, environment, no_env: bool) -> "Environment | None":
