@@ -12,7 +12,7 @@ One run of ``python bench/plan_apply_bench.py [--tables 1000] [--units 50] [--pg
 3. counts the statements an in-process ``make_plan`` sends at ``--ref-tables``
    (100) and at N tables (they should be equal),
 4. apply versus psql, each run on a fresh clone of the base (``CREATE DATABASE
-   x TEMPLATE base``): ``recon apply plan.json --specs DIR --db URL`` (the plan
+   x TEMPLATE base``): ``recon apply plan.json --db URL`` (the plan
    made for that clone beforehand, untimed) against ``psql -q -v
    ON_ERROR_STOP=1 -f file`` running the plan's SQL (``actions[].sql`` of the
    pending actions, in order) from one file; interleaved, best of ``--runs``;

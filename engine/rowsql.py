@@ -74,7 +74,7 @@ class RowTemplate:
             rows[f", ({values})"] = f"({values})"
             if rows.get(self.tail) == self.head:
                 return True
-            if self.tail == f" UNION ALL SELECT {values}" and _UNION_HEAD.fullmatch(self.head) and self.head.count(p) == self.width:
+            if self.tail == " UNION ALL SELECT " + values and _UNION_HEAD.fullmatch(self.head) and self.head.count(p) == self.width:
                 return True
         return False
 
