@@ -121,11 +121,12 @@ def _confirm(auto_approve: bool, what: str) -> None:
 
 def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
                actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
-    """Gates first (so nobody confirms what will be refused), then confirmation, then apply."""
+    """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
+    which checks the gates itself."""
     from .applier import ApplyError, apply as run_apply, check_gates
 
-    check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
     if confirm:
+        check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
         _confirm(auto_approve, confirm)
     style = views.Style(opts.color)
     echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))

@@ -16,7 +16,7 @@ import time
 
 from . import ledger, sqlexec
 from .diff.rows import rows_digest
-from .rowsql import PACKET_MARGIN, Limits, chunks  # noqa: F401 - the limits of one statement live with the statements
+from .rowsql import Limits, chunks
 from .target import driver_message
 
 class RowCountMismatch(Exception):

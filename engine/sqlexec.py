@@ -124,11 +124,9 @@ def execute(conn, tree, values=()):
     return run_prepared(conn, prepare(tree, dialect_of(conn)), values)
 
 
-def run_text(conn, sql: str, values=None):
-    """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver),
-    with ``values`` bound to its ``param`` placeholders when it has them."""
-    driver_sql = to_driver(sql, dialect_of(conn))
-    return conn.exec_driver_sql(driver_sql) if values is None else conn.exec_driver_sql(driver_sql, params(values))
+def run_text(conn, sql: str):
+    """Execute declared or planned SQL text as written (a literal ``%`` escaped for the driver)."""
+    return conn.exec_driver_sql(to_driver(sql, dialect_of(conn)))
 
 
 def guard_holds(conn, query: str, source_dialect: str) -> bool:

@@ -327,7 +327,7 @@ def test_a_row_changed_while_apply_waits_for_it_makes_the_plan_stale(db, specs, 
 
 def test_mysql_chunks_stay_under_the_packet_limit(mysql_db, specs):
     """PyMySQL writes values into the statement's text: a chunk is cut by bytes as well as by binds."""
-    from engine.rowrun import PACKET_MARGIN
+    from engine.rowsql import PACKET_MARGIN
 
     mysql_db.run("CREATE TABLE doc (k varchar(10) NOT NULL PRIMARY KEY, body text)")
     body = "x'\\" * 300  # 900 characters, each of which PyMySQL may escape: counted as 2 bytes, + 2 quotes
@@ -341,7 +341,7 @@ def test_mysql_chunks_stay_under_the_packet_limit(mysql_db, specs):
 
 
 def test_chunks_are_cut_by_binds_and_by_bytes():
-    from engine.rowrun import PACKET_MARGIN, Limits, chunks
+    from engine.rowsql import PACKET_MARGIN, Limits, chunks
 
     rows_ = tuple((f"k{i}", "v" * 10) for i in range(7))
     assert [len(c) for c in chunks(rows_, 2, Limits(binds=6))] == [3, 3, 1]

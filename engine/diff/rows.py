@@ -137,12 +137,6 @@ def rows_digest(rows) -> str:
     return "sha256:" + hashlib.sha256("\n".join(body).encode()).hexdigest()
 
 
-def chunks(items: list, size: int):
-    """``items`` in consecutive slices of at most ``size``."""
-    for start in range(0, len(items), max(1, size)):
-        yield items[start : start + size]
-
-
 # -- keys ----------------------------------------------------------------------------------
 
 def enforced_key(state: SchemaState, ref: ObjectRef, columns) -> bool:
