@@ -15,6 +15,7 @@ from ..changes import Change, RawSQL, from_operation
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
 from ..model import Unit
+from ..refusals import refusal
 from ..render import Renderer
 from ..safety import Finding, analyze
 
@@ -77,7 +78,8 @@ SqlGuard = Callable[[str, str], bool]
 def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Renderer, sql_guard: SqlGuard) -> tuple[list[UnitPlan], SchemaState]:
     """Plan ``(unit, kind)`` pairs against ``state``; returns the plans and the simulated end state.
 
-    A change whose prerequisites do not exist (a column on a missing table) is a
+    A change whose prerequisites do not exist (a column on a missing table), or that
+    the server would refuse for a reason the catalog tells (``refusals``), is a
     problem of the spec: all of them are raised together, pointing at their lines.
     """
     sim = state.copy()
@@ -100,9 +102,9 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
             return Action(unit.id, unit.scope, change, GUARD_FALSE, why, tuple(renderer.render(change, sim)))
     elif change.present(sim):
         return Action(unit.id, unit.scope, change, PRESENT, "already present")
-    elif change.missing(sim):
+    elif why := refusal(change, sim):
         where = change.source
-        problems.append(Diagnostic(where.file, where.line, f"{unit.id}: {change.op}", f"cannot plan: {change.missing(sim)}"))
+        problems.append(Diagnostic(where.file, where.line, f"{unit.id}: {change.op}", f"cannot plan: {why}"))
         return Action(unit.id, unit.scope, change, PRESENT, "not planned")
     else:
         why = change.reason(sim)

@@ -45,20 +45,23 @@ def schema_list(default: str, extra: Iterable[str]) -> list[str]:
 
 
 def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
-    """Tables from rows ``(schema, table, kind, column, type, nullable, default, generated, computed)`` in column order.
+    """Tables from rows ``(schema, table, kind, column, type, nullable, default, generated, computed[, partition_key])``
+    in column order.
 
     A table without columns comes as one row whose column fields are NULL.
     """
     kinds: dict[tuple[str, str], str] = {}
     columns: dict[tuple[str, str], list[Column]] = {}
-    for schema, table, kind, name, type_, nullable, default, generated, computed in rows:
+    keys: dict[tuple[str, str], list[str]] = {}
+    for schema, table, kind, name, type_, nullable, default, generated, computed, *partition in rows:
         key = (schema, table)
         if key not in kinds:
-            kinds[key] = kind
-            columns[key] = []
+            kinds[key], columns[key], keys[key] = kind, [], []
         if name is not None:
             columns[key].append(Column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed)))
-    return {key: Table(key[0], key[1], tuple(columns[key]), kind) for key, kind in kinds.items()}
+            if partition and partition[0]:
+                keys[key].append(name)
+    return {key: Table(key[0], key[1], tuple(columns[key]), kind, tuple(keys[key])) for key, kind in kinds.items()}
 
 
 def build_indexes(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Index]:

@@ -24,12 +24,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table (or view, when ``kind == "view"``) with its columns in ordinal order."""
+    """A table with its columns in ordinal order; ``kind`` is ``table``, ``view`` (views and
+    materialized views), ``partitioned`` (a partitioned parent table) or ``foreign``.
+    ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL)."""
 
     schema: str
     name: str
     columns: tuple[Column, ...]
     kind: str = "table"
+    partition_key: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""

@@ -6,7 +6,8 @@
 SELECT t.TABLE_SCHEMA AS schema_name,
        t.TABLE_NAME AS table_name,
        0 AS position,
-       CASE WHEN t.TABLE_TYPE = 'VIEW' THEN 'view' ELSE 'table' END AS kind,
+       CASE WHEN t.TABLE_TYPE = 'VIEW' THEN 'view'
+            WHEN t.CREATE_OPTIONS LIKE '%partitioned%' THEN 'partitioned' ELSE 'table' END AS kind,
        NULL AS column_name,
        NULL AS column_type,
        NULL AS nullable,

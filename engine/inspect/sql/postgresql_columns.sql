@@ -1,22 +1,27 @@
 -- Tables, views and their columns, one row per column in ordinal order.
 -- A table without columns yields one row whose column fields are NULL.
 -- A generated column's expression is not a default, so it is left out; an identity
--- column is flagged as generated (its sequence is not a default either).
+-- column is flagged as generated (its sequence is not a default either). A partitioned
+-- table's partitioning columns are flagged (an expression in the key is not read).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
-       CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS kind,
+       CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'p' THEN 'partitioned'
+            WHEN c.relkind = 'f' THEN 'foreign' ELSE 'table' END AS kind,
        a.attname AS column_name,
        format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default,
        a.attidentity <> '' AS generated,
-       a.attgenerated <> '' OR a.attidentity = 'a' AS computed
+       a.attgenerated <> '' OR a.attidentity = 'a' AS computed,
+       COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a
        ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_catalog.pg_attrdef AS d
        ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_partitioned_table AS pt
+       ON pt.partrelid = c.oid
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname = ANY(:schemas)
 ORDER BY n.nspname, c.relname, a.attnum
