@@ -372,3 +372,39 @@ def _other_side(state: SchemaState, fk: Constraint, table: Table, column: str) -
         return other.column(fk.ref_columns[fk.columns.index(column)]) if other else None
     other = state.tables.get((fk.schema, fk.table))
     return other.column(fk.columns[fk.ref_columns.index(column)]) if other else None
+
+
+# -- views that read what a change removes ---------------------------------------------------------
+
+def _views_reading(state: SchemaState, ref: ObjectRef, column: str | None = None) -> list[str]:
+    """Views that read table ``ref`` (as a whole when ``column`` is None, else that column)."""
+    reads = state.view_reads.get(_key(state, ref), ())
+    return list(dict.fromkeys(view for view, col in reads if column is None or col == column))
+
+
+@rule(DropColumn)
+def _drop_column_a_view_reads(change: DropColumn, state: SchemaState) -> str | None:
+    if state.dialect == "mysql":
+        return None  # MySQL drops it and leaves the view invalid, to fail when read
+    readers = _views_reading(state, change.table, change.name)
+    if readers:
+        return f"{change.table}.{change.name} is read by view {readers[0]}: change or drop the view first (a sql operation)"
+    return None
+
+
+@rule(DropTable)
+def _drop_table_a_view_reads(change: DropTable, state: SchemaState) -> str | None:
+    readers = _views_reading(state, change.table) if state.dialect == "postgresql" and not change.cascade else []
+    if readers:
+        return f"{change.table} is read by view {readers[0]}: drop the view first (or declare cascade: true, which drops it too)"
+    return None
+
+
+@rule(AlterColumn)
+def _alter_type_a_view_reads(change: AlterColumn, state: SchemaState) -> str | None:
+    if state.dialect != "postgresql" or change.type is None or not change.needs(state)["type"]:
+        return None
+    readers = _views_reading(state, change.table, change.name)
+    if readers:
+        return f"{change.table}.{change.name} is read by view {readers[0]}: PostgreSQL cannot change the type of a column a view reads"
+    return None

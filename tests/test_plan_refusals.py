@@ -217,3 +217,33 @@ def test_mysql_partitioned_tables_take_no_foreign_key(recon, specs, mysql_db):
     err = refused(recon, specs, db, "add_constraint: {name: visits_org_fkey, table: visits, type: foreign_key, columns: [org_id], "
                                     "references: {table: organizations, columns: [id]}}")
     assert "foreign key visits_org_fkey: MySQL has no foreign keys on partitioned tables" in err
+
+
+def test_a_column_a_view_reads(recon, specs, db):
+    db.run(BASE + ";\nCREATE VIEW member_emails AS SELECT m.id, email FROM members AS m")
+    drop = "drop_column: {table: members, name: email}"
+    if db.dialect == "mysql":  # MySQL drops the column and leaves the view to fail when read
+        assert planned(recon, specs, db, drop)["actions"][0]["status"] == "pending"
+        return
+    err = refused(recon, specs, db, drop)
+    assert "members.email is read by view member_emails: change or drop the view first" in err
+    if db.dialect == "postgresql":
+        err = refused(recon, specs, db, "alter_column: {table: members, name: email, type: text}")
+        assert "PostgreSQL cannot change the type of a column a view reads" in err
+        assert "members is read by view member_emails: drop the view first" in refused(
+            recon, specs, db, "drop_constraint: {name: members_org_fkey, table: members}", "drop_table: {table: members}")
+
+
+def test_sqlite_rebuilds_a_table_views_read(recon, specs, sqlite_db):
+    """SQLite checks every view while renaming the rebuilt table; the legacy rename lets it through."""
+    db = sqlite_db
+    db.run(BASE + ";\nCREATE VIEW member_emails AS SELECT id, email FROM members;\n"
+           "INSERT INTO organizations (id, name) VALUES (1, 'acme');\nINSERT INTO members (id, org_id, email) VALUES (7, 1, 'a@x.io')")
+    plan = planned(recon, specs, db, "alter_column: {table: members, name: email, nullable: false}")
+    sql = "\n".join(plan["actions"][0]["sql"])
+    assert "PRAGMA legacy_alter_table = ON" in sql and sql.index("legacy_alter_table = OFF") > sql.index("RENAME TO")
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    assert db.scalar("SELECT email FROM member_emails WHERE id = 7") == "a@x.io"
+    assert db.scalar("SELECT \"notnull\" FROM pragma_table_info('members') WHERE name = 'email'") == 1
+    assert plan_json(recon, specs, db)["actions"] == []

@@ -1,13 +1,14 @@
-"""PostgreSQL catalog reader: four queries over pg_catalog, whatever the number of tables.
+"""PostgreSQL catalog reader: five queries over pg_catalog, whatever the number of tables.
 
 The version and current schema come first; tables with their columns,
-indexes and constraints then come in one query each, filtered with
+indexes, constraints and the columns views read then come in one query each, filtered with
 ``nspname = ANY(:schemas)``.
 """
 
 from __future__ import annotations
 
 from .catalog import build_constraints, build_indexes, build_tables, fetch, load_sql, schema_list
+from . import views
 from .state import SchemaState
 
 
@@ -21,4 +22,5 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     state.tables = build_tables(fetch(conn, state, load_sql("postgresql_columns"), params))
     state.indexes = build_indexes(fetch(conn, state, load_sql("postgresql_indexes"), params))
     state.constraints = build_constraints(fetch(conn, state, load_sql("postgresql_constraints"), params))
+    state.view_reads = views.from_rows(fetch(conn, state, load_sql("postgresql_view_reads"), params))
     return state

@@ -35,6 +35,7 @@ from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
 
+from . import views
 from .catalog import build_indexes, build_tables, fetch, load_sql
 from .sqlite_ddl import Declared, declared_constraints, index_key_parts
 from .state import Constraint, SchemaState, Table
@@ -58,7 +59,17 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
         if type_ == "trigger" and sql:
             state.triggers[(schema, table)] = state.triggers.get((schema, table), ()) + (sql,)
     state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, _create_sql(objects, "table"))
+    state.view_reads = _view_reads(objects, state)
     return state
+
+
+def _view_reads(objects: list, state: SchemaState) -> dict:
+    """The columns each view's CREATE text reads, per database (no query: the text is already read)."""
+    names = {key: {c.name for c in t.columns} for key, t in state.tables.items()}
+    out: dict = {}
+    for schema in {o[0] for o in objects}:
+        out.update(views.from_sqlite(schema, [(n, sql) for s, t, n, _tbl, sql in objects if s == schema and t == "view"], names))
+    return out
 
 
 def _databases(conn, state: SchemaState, schemas: tuple[str, ...]) -> list[str]:

@@ -90,6 +90,8 @@ class SchemaState:
     queries: int = 0
     # SQLite: CREATE TRIGGER texts per (schema, table), replayed when a table is rebuilt.
     triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # (schema, table) -> ((view, column or None), ...): the views that read it (PostgreSQL, SQLite).
+    view_reads: dict[tuple[str, str], tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
@@ -115,7 +117,8 @@ class SchemaState:
     def copy(self) -> "SchemaState":
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
-                           dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers))
+                           dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
+                           view_reads=dict(self.view_reads))
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
         """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).
