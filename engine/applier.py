@@ -20,10 +20,12 @@ from .diff.migrations import PENDING
 from .errors import ReconError, SafetyRefusal
 from .executor import Executor, UnitOutcome
 from .executors import EXECUTORS
+from .planfile import PlanUnit
 from .planner import Plan, PlanAction
 from .target import Target, make_target
 
-DESTRUCTIVE_HINT = "allow it on the unit (allow: [CODE]) or pass --allow-destructive"
+DESTRUCTIVE_HINT = "or pass --allow-destructive, which allows every destructive change of the plan"
+SHOWN_KEYS = 5  # keys of rows a prune would delete, named in the refusal before "and N more"
 
 
 class ApplyError(ReconError):
@@ -81,15 +83,41 @@ def check_gates(plan: Plan, *, mode: str, allow_destructive: bool, environment: 
         made = f"for environment {plan.gates.environment!r}" if plan.gates.environment else "outside every environment"
         raise SafetyRefusal(f"plan {plan.plan_id} was made {made}, not for {environment!r}: its gates are those it was made with. "
                             f"Make a plan with --env {environment} to apply in {environment}")
-    units = {u.id: u for u in plan.units}
-    blocked = [
-        f"{a.unit}: {c['code']} {a.op} {a.object} ({c['message']})"
-        for a in plan.actions if a.status == PENDING
-        for c in a.codes if c["destructive"] and not allow_destructive and c["code"] not in units[a.unit].allow
-    ]
+    blocked = [] if allow_destructive else _blocked(plan)
     if blocked:
         raise SafetyRefusal("destructive changes not allowed:\n  " + "\n  ".join(blocked) + f"\n{DESTRUCTIVE_HINT}")
     gates.check(plan, now, override_reason)
+
+
+def _blocked(plan: Plan) -> list[str]:
+    """One refusal per pending destructive code that the action's unit or spec does not allow."""
+    units = {u.id: u for u in plan.units}
+    return [_refusal(a, c["code"], c["message"], units[a.unit]) for a in plan.actions if a.status == PENDING
+            for c in a.codes if c["destructive"] and c["code"] not in units[a.unit].allow]
+
+
+def _refusal(action: PlanAction, code: str, message: str, unit: PlanUnit) -> str:
+    """What is refused, what it would delete, and what to write where to allow it: ``allow: [CODE]``
+    on the migration unit, or on the seed or rbac spec (its unit id is ``seed:NAME`` or ``rbac:NAME``)."""
+    line = f"{action.unit}: {code} {action.op} {action.object} ({message})"
+    if unit.kind == "seed":
+        kind, name = action.unit.split(":", 1)
+        return f"{line}: {_deleted(action)}\n    allow it with allow: [{code}] on {kind} spec {name} ({action.source})"
+    return f"{line}\n    allow it with allow: [{code}] on unit {action.unit} ({action.source.rsplit(':', 1)[0]})"
+
+
+def _deleted(action: PlanAction) -> str:
+    """``deletes 3 existing rows of settings, key = 'a', 'b', 'c'``: the count, and the first keys."""
+    from .diff.rows import show
+
+    n, columns = action.count, action.columns
+    text = f"deletes {n} existing row{'s' if n != 1 else ''} of {action.object}"
+    if not columns:  # every key part NULL: nothing to name
+        return f"{text} ({action.reason})"
+    keys = [show(r[0]) if len(r) == 1 else f"({', '.join(show(v) for v in r)})" for r in action.rows[:SHOWN_KEYS]]
+    more = f" and {n - len(keys)} more" if n > len(keys) else ""
+    named = columns[0] if len(columns) == 1 else f"({', '.join(columns)})"
+    return f"{text}, {named} = {', '.join(keys)}{more}"
 
 
 def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",

@@ -141,7 +141,7 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         if state is None:
             state = inspect_schema(conn, sorted(checks_.schemas()))
         canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
-        invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables))
+        invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
     return AuditReport(
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         target=TargetInfo(target.dialect, target.display_url, state.server_version),

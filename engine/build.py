@@ -123,6 +123,7 @@ def rbac(doc: Document) -> Rbac:
         source=Source(doc.file, data.line),
         prune=data.get("prune", False),
         description=data.get("description"),
+        allow=tuple(data.get("allow", ())),
     )
 
 
@@ -139,6 +140,7 @@ def seed(doc: Document) -> Seed:
         prune=data.get("prune", False),
         description=data.get("description"),
         row_lines=tuple(data["rows"].line_of(i) for i in range(len(data["rows"]))),
+        allow=tuple(data.get("allow", ())),
     )
 
 

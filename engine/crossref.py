@@ -349,6 +349,20 @@ def _pruned_tables(docs, declared) -> Iterator[Diagnostic]:
 
 
 @_register
+def _row_allow(docs, declared) -> Iterator[Diagnostic]:
+    """A seed or rbac spec's ``allow`` names only codes its row work can raise (RC106)."""
+    from .safety import row_allow_problem
+
+    for kind in ("seed", "rbac"):
+        for doc in docs.get(kind, []):
+            allow = doc.data.get("allow", [])
+            for i, code in enumerate(allow):
+                problem = row_allow_problem(kind, code)
+                if problem:
+                    yield Diagnostic(doc.file, allow.line_of(i), f"allow[{i}]", problem)
+
+
+@_register
 def _invariants(docs, declared) -> Iterator[Diagnostic]:
     entries = []
     for doc in docs.get("invariants", []):

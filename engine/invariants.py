@@ -1,9 +1,12 @@
 """Invariants: data assertions run on a live connection, each to a named pass/fail result.
 
 ``row_count`` and ``rows_exist`` are built as sqlglot trees with bound values;
-``sql`` invariants run the declared SELECT (validated as exactly one SELECT)
-inside a savepoint, so one failing query cannot spoil the rest of a read-only
-transaction. An rbac spec contributes its own invariants (see ``from_rbac``).
+``sql`` invariants run the declared SELECT (validated as exactly one SELECT).
+Every invariant runs inside a savepoint: a query the server refuses (no SELECT
+privilege, a view over a dropped table) is that invariant's failing result with the
+driver's message, and the read-only transaction stays usable for the rest (on
+PostgreSQL a failed statement would otherwise abort it). An rbac spec contributes
+its own invariants (see ``from_rbac``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from . import sqlexec
 from .checks import find_column, find_table
 from .inspect.state import SchemaState
 from .model import Invariant, ObjectRef, Rbac, Source
+from .target import driver_message, redact_text
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,26 @@ def from_rbac(rbac: Rbac) -> list[Invariant]:
     return out
 
 
-def run(invariants, conn, state: SchemaState, rbac_tables=None) -> list["InvariantResult"]:
+def run(invariants, conn, state: SchemaState, rbac_tables=None, scrub=redact_text) -> list[InvariantResult]:
     """Evaluate every invariant; missing tables fail without querying. ``rbac_tables`` maps an rbac
-    spec's name to its tables, for the invariants it implies."""
-    return [_RUNNERS[i.kind](i, conn, state, rbac_tables or {}) for i in invariants]
+    spec's name to its tables, for the invariants it implies; ``scrub`` removes the target's
+    password from a refused query's message."""
+    return [_isolated(i, conn, state, rbac_tables or {}, scrub) for i in invariants]
+
+
+def _isolated(inv: Invariant, conn, state: SchemaState, rbacs, scrub) -> InvariantResult:
+    """One invariant in a savepoint: a query the server refuses fails this check alone."""
+    # StatementError: what the server refused (DBAPIError), and what the driver refused before sending
+    from sqlalchemy.exc import StatementError
+
+    savepoint = conn.begin_nested()
+    try:
+        result = _RUNNERS[inv.kind](inv, conn, state, rbacs)
+    except StatementError as exc:
+        savepoint.rollback()
+        return _res(inv, False, None, _expected(inv), f"query failed: {scrub(driver_message(exc))}")
+    savepoint.commit()
+    return result
 
 
 def _missing(inv: Invariant, state: SchemaState, *refs: ObjectRef) -> InvariantResult | None:
@@ -182,14 +202,7 @@ def _sql(inv: Invariant, conn, state, _rbacs) -> InvariantResult:
     dialect = state.dialect
     if inv.dialect and inv.dialect != sqlexec.SQLGLOT_DIALECT[dialect]:
         text = transpile(text, read=inv.dialect, write=sqlexec.SQLGLOT_DIALECT[dialect])[0]
-    savepoint = conn.begin_nested()
-    try:
-        row = conn.exec_driver_sql(sqlexec.to_driver(text, dialect), {}).first()
-        savepoint.commit()
-    except Exception as exc:  # noqa: BLE001 - a failing query is a failing check, reported with its reason
-        savepoint.rollback()
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        return _res(inv, False, None, inv.expect, f"query failed: {reason}")
+    row = conn.exec_driver_sql(sqlexec.to_driver(text, dialect), {}).first()
     observed = row[0] if row is not None else None
     ok = _same(observed, inv.expect)
     return _res(inv, ok, _jsonable(observed), inv.expect, f"returned {observed!r}, expected {inv.expect!r}")

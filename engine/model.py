@@ -231,6 +231,7 @@ class Rbac:
     source: Source
     prune: bool = False
     description: str | None = None
+    allow: tuple[str, ...] = ()  # safety codes allowed on its row work (RC106: prune), as on a unit
 
     def wanted_grants(self) -> list[tuple[str, str]]:
         """Every declared (role, permission key) pair, globs expanded, each once, in declaration order."""
@@ -255,6 +256,7 @@ class Seed:
     prune: bool = False
     description: str | None = None
     row_lines: tuple[int, ...] = ()  # the line of each row, for plan actions
+    allow: tuple[str, ...] = ()  # safety codes allowed on its row work (RC106: prune), as on a unit
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def seed_actions(seeds: list[SeedPlan], sim: SchemaState, lock_timeout: str | No
         if not sp.batches:
             continue
         reads += [r.seal(sp.id) for r in sp.reads]
-        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, lock_timeout=lock_timeout, description=sp.description))
+        units.append(PlanUnit(sp.id, "seed", "seed", sp.checksum, lock_timeout=lock_timeout, allow=sp.allow, description=sp.description))
         batches += [(sp.id, b) for b in sp.batches]
     rank = _table_ranks(sim, {(b.table.schema or sim.default_schema, b.table.table) for _, b in batches})
     key = lambda item: rank.get((item[1].table.schema or sim.default_schema, item[1].table.table), 0)  # noqa: E731

@@ -1,8 +1,9 @@
 """Safety analysis: stable codes for risky changes, as Atlas's analyzers give them.
 
 Each finding has a code users can allow one by one (``allow: [RC102]`` on a
-unit, or ``--allow-destructive`` for all). Destructive codes make ``apply``
-refuse; warnings are shown in the plan and never block.
+unit, ``allow: [RC106]`` on a seed or rbac spec, or ``--allow-destructive`` for
+all). Destructive codes make ``apply`` refuse; warnings are shown in the plan and
+never block.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ CODES = {
 
 
 DESTRUCTIVE = frozenset({"RC101", "RC102", "RC104", "RC105", "RC106"})  # apply refuses these unless allowed
+ROW_CODES = frozenset({"RC106"})  # what the row work of a seed or rbac spec can raise, so all its ``allow`` may name
+
+
+def row_allow_problem(kind: str, code: str) -> str | None:
+    """Why ``code`` cannot stand in the ``allow`` of a ``kind`` (seed or rbac) spec, or None when it can."""
+    if code in ROW_CODES:
+        return None
+    spec = {"seed": "a seed spec", "rbac": "an rbac spec"}[kind]
+    what = f"{code} ({CODES[code]}) is not raised by {spec}" if code in CODES else f"unknown safety code {code!r}"
+    return f"{what}: {spec} can allow only {', '.join(sorted(ROW_CODES))} (rows its prune deletes)"
 
 
 def finding(code: str, destructive: bool = False) -> Finding:

@@ -83,7 +83,8 @@ def _plan(rbac: Rbac, conn, live: SchemaState, sim: SchemaState, limit: Limits) 
     except DBAPIError as exc:
         raise _refuse(rbac, [f"the database refused the query: {driver_message(exc)}"]) from None
     batches = _Diff(rbac, roles, perms, read, sim.dialect).batches()
-    return SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, tuple(batches), tuple(reader.reads), written)
+    return SeedPlan(unit_id(rbac), checksum(rbac), rbac.source, rbac.description, tuple(batches), tuple(reader.reads), written,
+                    allow=rbac.allow)
 
 
 class _Reader:

@@ -104,6 +104,7 @@ class SeedPlan:
     reads: tuple[Recorded, ...] = ()  # what the batches were planned from
     tables: tuple[tuple[str, str], ...] = ()  # (schema, table) it writes, for ordering by foreign keys
     deferred: str | None = None  # why its rows cannot be planned before the pending units run
+    allow: tuple[str, ...] = ()  # the spec's allowed safety codes, for apply's gate (RC106)
 
 
 def recorded_read(conn, sql: str, lock_sql: str, params) -> tuple[list, Recorded]:

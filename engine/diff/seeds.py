@@ -114,7 +114,8 @@ def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit) -> 
     ref = (seed.table.schema or sim.default_schema, seed.table.table)
     ordered = _references_itself(seed, sim)
     batches = [*_upserts(seed, table, existing, declared, sim.dialect, ordered), *_deletes(seed, undeclared, table.types, sim.dialect)]
-    return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(batches), tuple(reads), (ref,))
+    return SeedPlan(unit_id(seed), checksum(seed), seed.source, seed.description, tuple(batches), tuple(reads), (ref,),
+                    allow=seed.allow)
 
 
 def _read(seed: Seed, table: _Table, conn, dialect: str, limit):
