@@ -247,3 +247,11 @@ def test_sqlite_rebuilds_a_table_views_read(recon, specs, sqlite_db):
     assert db.scalar("SELECT email FROM member_emails WHERE id = 7") == "a@x.io"
     assert db.scalar("SELECT \"notnull\" FROM pragma_table_info('members') WHERE name = 'email'") == 1
     assert plan_json(recon, specs, db)["actions"] == []
+
+
+def test_a_guard_query_the_server_refuses_names_its_unit(recon, specs, db):
+    db.run(BASE)
+    err = refused(recon, specs, db, 'sql: {dialect: postgres, statements: ["UPDATE members SET email = NULL"], '
+                                    'guard: {sql: "SELECT count(*) > 0 FROM no_such_table"}}')
+    assert "unit.yaml:5: U1: sql: the guard's query failed on the server:" in err
+    assert "no_such_table" in err

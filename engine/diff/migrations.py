@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..changes import Change, RawSQL, from_operation
-from ..errors import Diagnostic, SpecError
+from ..errors import Diagnostic, SpecError, TargetError
 from ..inspect.state import SchemaState
 from ..model import Unit
 from ..refusals import refusal
@@ -114,9 +114,21 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
     return Action(unit.id, unit.scope, change, PENDING, why, sql, findings)
 
 
+def _sql_guard(change: RawSQL, sql_guard: SqlGuard) -> bool:
+    """Run a ``guard: {sql: ...}`` query; one the server refuses stops the plan, naming the unit."""
+    from sqlalchemy.exc import DBAPIError
+
+    from ..target import driver_message
+
+    try:
+        return sql_guard(change.guard.target, change.dialect)
+    except DBAPIError as exc:
+        raise TargetError(f"{change.source}: {change.unit}: sql: the guard's query failed on the server: {driver_message(exc)}") from None
+
+
 def _guard(change: RawSQL, state: SchemaState, sql_guard: SqlGuard) -> tuple[bool, str]:
     guard = change.guard
     if guard is None:
         return True, "statements carry their own IF [NOT] EXISTS"
-    holds = sql_guard(guard.target, change.dialect) if guard.kind == "sql" else guard.holds(state)
+    holds = _sql_guard(change, sql_guard) if guard.kind == "sql" else guard.holds(state)
     return holds, f"guard {guard} {'holds' if holds else 'does not hold'}"
