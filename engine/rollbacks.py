@@ -104,12 +104,17 @@ class Effects:
             self.made.append(Effect("constraint", c.table, at, c.name, c.columns or check_columns(c)))
 
     def _alter_column(self, at: int, c: ch.AlterColumn) -> None:
-        if not self._new_table(c.table) and not self._find("column", c.table, c.name):
-            self.made.append(Effect("alter", c.table, at, c.name))
+        if not self._new_table(c.table) and not self._find("column", c.table, c.name) and not self._find("alter", c.table, c.name):
+            renamed = self._find("rename", c.table, c.name)  # the rollback may alter it before or after renaming it back
+            self.made.append(Effect("alter", c.table, at, c.name, old=renamed.old if renamed else ""))
 
     def _rename_column(self, at: int, c: ch.RenameColumn) -> None:
         def renamed(e: Effect) -> Effect:
-            return replace(e, columns=tuple(c.new_name if x == c.name else x for x in e.columns)) if same_table(e.table, c.table) else e
+            if not same_table(e.table, c.table):
+                return e
+            if e.kind == "alter" and e.name == c.name:  # an altered column renamed: undone under either name
+                return replace(e, name=c.new_name, old=e.old or c.name)
+            return replace(e, columns=tuple(c.new_name if x == c.name else x for x in e.columns))
 
         self.made = [renamed(e) for e in self.made]
         made = self._find("column", c.table, c.name) or self._find("rename", c.table, c.name)
@@ -158,7 +163,7 @@ def _undoes(change: ch.Change, e: Effect) -> bool:
         return False
     wanted = {ch.DropColumn: "column", ch.DropIndex: "index", ch.DropConstraint: "constraint", ch.AlterColumn: "alter"}
     if wanted.get(type(change)) == e.kind:
-        return change.name == e.name
+        return change.name == e.name or (e.kind == "alter" and change.name == e.old)
     return isinstance(change, ch.RenameColumn) and e.kind == "rename" and (change.name, change.new_name) == (e.name, e.old)
 
 

@@ -207,6 +207,21 @@ def test_a_column_renamed_after_it_is_added_is_dropped_under_its_last_name(tmp_p
         "rollback leaves column items.note, which this operation adds: add `drop_column: {table: items, name: note}` to rollback.operations"]
 
 
+@pytest.mark.parametrize("undo", [
+    "[{rename_column: {table: items, name: b, new_name: a}}, {alter_column: {table: items, name: a, nullable: true}}]",
+    "[{alter_column: {table: items, name: b, nullable: true}}, {rename_column: {table: items, name: b, new_name: a}}]",
+])
+def test_a_renamed_and_altered_column_may_be_altered_back_under_either_name(tmp_path, undo):
+    for forward in ("[{rename_column: {table: items, name: a, new_name: b}}, {alter_column: {table: items, name: b, nullable: false}}]",
+                    "[{alter_column: {table: items, name: a, nullable: false}}, {rename_column: {table: items, name: a, new_name: b}}]"):
+        unit(tmp_path, f"kind: migration\nid: A1\nscope: schema\nrollback: {{operations: {undo}}}\noperations: {forward}\n")
+        assert warned(tmp_path) == []
+    unit(tmp_path, "kind: migration\nid: A1\nscope: schema\nrollback: {operations: [{rename_column: {table: items, name: b, new_name: a}}]}\n"
+         "operations: [{rename_column: {table: items, name: a, new_name: b}}, {alter_column: {table: items, name: b, nullable: false}}]\n")
+    assert [w.split(": ", 2)[2] for w in warned(tmp_path)] == [
+        "rollback does not change column items.b back: add an `alter_column` of it to rollback.operations"]
+
+
 @pytest.mark.parametrize("rollback, expected", [
     ("", ["unit.yaml:1: rollback.operations"]),                                   # no rollback at all
     ("rollback: {notes: Additive column.}\n", ["unit.yaml:4: rollback.operations"]),  # notes, no operations
