@@ -121,11 +121,7 @@ def test_a_complete_rollback_gives_no_warning(tmp_path):
             - rename_column: {table: items, name: b, new_name: a}
             - alter_column: {table: items, name: qty, nullable: true}
             - drop_constraint: {name: items_qty_check, table: items}
-            - create_table:
-                table: legacy
-                columns:
-                  - {name: id, type: integer, primary_key: true}
-                  - {name: code, type: text, unique: true}
+            - create_table: {table: legacy, columns: [{name: id, type: integer, primary_key: true}, {name: code, type: text, unique: true}]}
             - add_column: {table: items, name: old, type: text}
             - create_index: {name: items_old_idx, table: items, columns: [old]}
             - add_constraint: {name: items_old_key, table: items, type: unique, columns: [old]}
