@@ -63,8 +63,9 @@ def cli():
 
 @cli.command()
 @common_options
-def validate(opts: Options):
-    """Validate the specs: schema and cross-references, every problem at once."""
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+def validate(opts: Options, strict: bool):
+    """Validate the specs: schema and cross-references, every problem at once; then warnings."""
     from . import load_specs
     from .errors import SpecError
 
@@ -73,18 +74,25 @@ def validate(opts: Options):
     except SpecError as exc:
         if opts.format != "json":
             raise
-        diagnostics = [{"file": d.file, "line": d.line, "path": d.path, "message": d.message} for d in exc.diagnostics]
-        _emit(views.to_json({"ok": False, "specs": opts.specs, "diagnostics": diagnostics}))
+        _emit(views.to_json({"ok": False, "specs": opts.specs, "diagnostics": [d.to_dict() for d in exc.diagnostics]}))
         return exc.exit_code
-    counts = {
+    failed = strict and bool(specs.warnings)
+    if opts.format == "json":
+        _emit(views.to_json({"ok": not failed, "specs": opts.specs, "specs_digest": specs.digest, "counts": _counts(specs),
+                             "diagnostics": [d.to_dict() for d in specs.warnings]}))
+    else:
+        _emit(views.validate_text(opts.specs, _counts(specs), specs.warnings, views.Style(opts.color)))
+    if failed:
+        count = len(specs.warnings)
+        click.echo(f"error: --strict: {count} warning{'s' if count != 1 else ''} in the specs", err=True)
+    return 1 if failed else 0
+
+
+def _counts(specs) -> dict[str, int]:
+    return {
         "fingerprints": len(specs.fingerprints), "canaries": len(specs.canaries), "units": len(specs.units),
         "rbac": len(specs.rbac), "seeds": len(specs.seeds), "invariants": len(specs.invariants), "environments": len(specs.environments),
     }
-    if opts.format == "json":
-        _emit(views.to_json({"ok": True, "specs": opts.specs, "specs_digest": specs.digest, "counts": counts, "diagnostics": []}))
-    else:
-        _emit(f"specs valid: {opts.specs} (" + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + ")\n")
-    return 0
 
 
 @cli.command()

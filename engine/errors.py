@@ -26,12 +26,22 @@ class ReconError(Exception):
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem found in the specs, located as ``file:line: path: message``."""
+    """One problem found in the specs, located as ``file:line: path: message``.
+
+    ``severity`` is ``error`` (the specs are invalid: ``SpecError``) or ``warning`` (valid but
+    likely wrong, e.g. an incomplete rollback: kept on ``Specs.warnings``, fatal only under
+    ``recon validate --strict``).
+    """
 
     file: str
     line: int
     path: str
     message: str
+    severity: str = "error"
+
+    def to_dict(self) -> dict:
+        """The JSON form ``recon validate --format json`` prints."""
+        return {"file": self.file, "line": self.line, "path": self.path, "message": self.message, "severity": self.severity}
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import Diagnostic
+
 
 @dataclass(frozen=True)
 class Source:
@@ -319,6 +321,7 @@ class Specs:
     seeds: tuple[Seed, ...] = ()
     invariants: tuple[Invariant, ...] = ()
     environments: tuple[Environment, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = ()  # severity "warning" (engine.lint): valid, but likely wrong
 
     @property
     def canaries(self) -> tuple[Canary, ...]:

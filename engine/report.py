@@ -54,6 +54,17 @@ def _json(value, depth: int):
         yield json.dumps(value, ensure_ascii=False, default=str)
 
 
+# -- validate ----------------------------------------------------------------------------
+
+def validate_text(specs: str, counts: dict[str, int], warnings, style: Style = Style()) -> str:
+    """Valid specs for people: the summary line, then one ``warning: file:line: path: message`` each."""
+    told = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    if warnings:
+        told += f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    lines = [f"specs valid: {specs} ({told})"] + [style.paint(f"warning: {w}", "yellow") for w in warnings]
+    return "\n".join(lines) + "\n"
+
+
 # -- audit -------------------------------------------------------------------------------
 
 def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = False) -> str:

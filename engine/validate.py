@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -23,12 +24,15 @@ from . import crossref
 
 
 def load_specs(path: str | os.PathLike = "specs") -> Specs:
-    """Load and validate every spec under ``path``; raise ``SpecError`` with all problems."""
+    """Load and validate every spec under ``path``; raise ``SpecError`` with all errors.
+
+    Warnings (valid, but likely wrong: an incomplete rollback, a name too long for a dialect)
+    never raise: they are on the result's ``warnings``."""
     return validate_sources(load_sources(path))
 
 
 def validate_sources(sources: SourceSet) -> Specs:
-    """Validate loaded documents and build the model, or raise with every diagnostic."""
+    """Validate loaded documents and build the model with its warnings, or raise with every error."""
     diagnostics = list(sources.diagnostics)
     valid: dict[str, list[Document]] = defaultdict(list)
     for doc in sources.documents:
@@ -40,7 +44,9 @@ def validate_sources(sources: SourceSet) -> Specs:
     diagnostics.extend(crossref.check(valid, declared))
     if diagnostics:
         raise SpecError(sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.path, d.message)))
-    return build.specs(sources.root, specs_digest(sources), valid)
+    from . import lint
+
+    return replace(build.specs(sources.root, specs_digest(sources), valid), warnings=tuple(lint.warnings(valid)))
 
 
 def specs_digest(sources: SourceSet) -> str:
