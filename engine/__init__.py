@@ -10,6 +10,8 @@ content as the command line's JSON:
 
     plan = engine.plan(specs, url)          # read-only; plan.to_dict() is the plan file
     result = engine.apply(plan, url, specs=specs)
+    for found in plan.drift:                # applied units whose effect or spec drifted
+        log.warning("drift of %s: %s", found.unit, found.detail)
 
 The pipeline behind it: loader -> validate -> inspect -> checks/invariants -> report, and
 inspect -> diff -> plan -> render -> apply -> report. The names ``plan`` and ``apply``
@@ -31,11 +33,14 @@ _LAZY = {
     "apply": ("applier", "apply"),
     "ApplyReport": ("applier", "ApplyReport"),
     "ApplyError": ("applier", "ApplyError"),
+    "repair": ("repairs", "repair"),
+    "RepairResult": ("repairs", "RepairResult"),
+    "Drift": ("drift", "Drift"),
     "Specs": ("model", "Specs"),
 }
 
-__all__ = ["load_specs", "audit", "plan", "apply", "load_plan", "AuditReport", "Plan", "ApplyReport", "Specs",
-           "ReconError", "SafetyRefusal", "SpecError", "TargetError", "ApplyError"]
+__all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "AuditReport", "Plan", "ApplyReport", "RepairResult",
+           "Drift", "Specs", "ReconError", "SafetyRefusal", "SpecError", "TargetError", "ApplyError"]
 
 
 def __getattr__(name: str):

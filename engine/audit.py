@@ -98,6 +98,7 @@ class AuditReport:
     catalog_queries: int = 0
     statements: int = 0
     fingerprint_names: tuple[str, ...] = field(default=())
+    drift: tuple = ()  # ``drift.Drift`` of applied units (not part of ``ok``: ``recon audit --strict`` fails on it too)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +114,7 @@ class AuditReport:
             "ok": self.ok,
             "fingerprint": {**self.fingerprint.to_dict(), "names": list(self.fingerprint_names)},
             "invariants": self.invariants.to_dict(),
+            "drift": [d.to_dict() for d in self.drift],
             "stats": {"catalog_queries": self.catalog_queries, "statements": self.statements},
         }
 
@@ -125,21 +127,25 @@ def schemas_read(specs: Specs) -> set[str]:
 
 
 def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
-          state=None) -> AuditReport:
+          state=None, ledger_table: str | None = None) -> AuditReport:
     """Audit ``url`` read-only: every canary (or those of one fingerprint) and every invariant of
     ``specs`` (a spec set, or the ``AuditSet`` a plan carries).
 
     ``state`` is a schema already inspected on this target (apply passes the one it read
-    under its lock); without it the schema is inspected here.
+    under its lock); without it the schema is inspected here. With a spec set, the ledger
+    (``ledger_table``, default ``recon_ledger``) is read too, for the drift of applied units.
     """
+    from . import drift
     from .auditset import AuditSet
     from .inspect import inspect_schema
 
-    checks_ = specs if isinstance(specs, AuditSet) else AuditSet.of(specs, fingerprint, run_invariants)
+    units = None if isinstance(specs, AuditSet) else specs
+    checks_ = specs if units is None else AuditSet.of(specs, fingerprint, run_invariants)
     target = url if isinstance(url, Target) else make_target(url)
     with read_only_connection(target) as conn:
         if state is None:
-            state = inspect_schema(conn, sorted(checks_.schemas()))
+            state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units else set())))
+        drifted = drift.read(conn, units, state, ledger_table) if units else ()
         canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
         invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
     return AuditReport(
@@ -151,4 +157,5 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         catalog_queries=state.queries,
         statements=target.statements,
         fingerprint_names=checks_.fingerprint_names,
+        drift=drifted,
     )

@@ -97,18 +97,20 @@ def _counts(specs) -> dict[str, int]:
 
 @cli.command()
 @common_options
-@click.option("--strict", is_flag=True, help="Exit 2 when any check fails.")
+@click.option("--strict", is_flag=True, help="Exit 2 when any check fails or an applied unit has drifted.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), help="Also write the JSON report to FILE.")
 @click.option("--fingerprint", "fingerprint", default=None, help="Run only the canaries of this fingerprint.")
+@click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table read for drift (default recon_ledger, or the environment's ledger_table).")
 @click.option("-v", "--verbose", is_flag=True, help="List passing checks too.")
-def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, verbose: bool):
-    """Run fingerprint canaries and invariants read-only, check by check."""
+def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, ledger_table: str | None, verbose: bool):
+    """Run fingerprint canaries and invariants read-only, check by check, and report drift of applied units."""
     from . import audit as run_audit, load_specs
     from .target import resolve_url
 
     specs = load_specs(opts.specs)
     url = resolve_url(opts.db, opts.env, specs.environments)
-    result = run_audit(specs, url, fingerprint=fingerprint)
+    env = next((e for e in specs.environments if e.name == opts.env), None)
+    result = run_audit(specs, url, fingerprint=fingerprint, ledger_table=ledger_table or (env.ledger_table if env else None))
     if report_file:
         write_text(report_file, views.to_json(result.to_dict()))
     if opts.format == "json":
@@ -117,7 +119,7 @@ def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str
         _emit(views.audit_markdown(result))
     else:
         _emit(views.audit_text(result, views.Style(opts.color), verbose))
-    return 2 if strict and not result.ok else 0
+    return 2 if strict and (not result.ok or result.drift) else 0
 
 
 @cli.command()
@@ -146,7 +148,7 @@ def demo(opts: Options, workdir: str | None):
     return run_demo(workdir, style=views.Style(opts.color), echo=lambda s: _emit(s))
 
 
-from . import commands  # noqa: E402,F401 - registers plan, apply, rollback and history on ``cli``
+from . import commands  # noqa: E402,F401 - registers plan, apply, rollback, history and repair on ``cli``
 
 
 def main(argv: list[str] | None = None) -> None:

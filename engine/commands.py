@@ -1,4 +1,4 @@
-"""The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``history``.
+"""The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``history``, ``repair``.
 
 Thin click commands over the API (registered on ``cli.cli``). A saved plan is the whole input
 of ``apply PLANFILE``: no spec folder is read, the URL comes from ``--db``,
@@ -273,4 +273,23 @@ def history(opts: Options, ledger_option):
         url = resolve_url(opts.db)
     rows = read_history(url, table or DEFAULT_TABLE)
     _emit(views.to_json(views.history_json(rows)) if opts.format == "json" else views.history_text(rows))
+    return 0
+
+
+@cli.command()
+@click.argument("unit_id")
+@common_options
+@change_options
+@click.option("--reason", default=None, help="Why the drift is accepted (required; recorded in the ledger).")
+@click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who accepts it, for the ledger (else $RECON_ACTOR, else user@host).")
+def repair(opts: Options, mode_option, ledger_option, unit_id, reason, actor):
+    """Accept an applied unit's drift (its live state, its changed spec) in the ledger; plan and audit stop reporting it."""
+    from .repairs import repair as run_repair
+
+    specs, url = _specs_and_url(opts)
+    env = next((e for e in specs.environments if e.name == opts.env), None)
+    table = ledger_option or (env.ledger_table if env is not None else None)
+    mode = "detect-only" if env is not None and env.mode == "detect-only" else _mode(mode_option)
+    result = run_repair(specs, url, unit_id, reason=reason, actor=actor, ledger_table=table, mode=mode)
+    _emit(views.to_json(result.to_dict()) if opts.format == "json" else views.repair_text(result))
     return 0

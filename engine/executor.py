@@ -53,10 +53,11 @@ class Executor:
     step_failure_note = ("; the unit ran outside a transaction (transactional: false): statements before the failing one"
                          " stay applied, and a new plan continues from the live state")
 
-    def __init__(self, target: Target, plan: Plan, limits: tuple = (None, None)):
+    def __init__(self, target: Target, plan: Plan | None, limits: tuple = (None, None), table: str | None = None):
+        """``plan`` is the plan to run; None for a session that only writes the ledger ``table`` (``recon repair``)."""
         self.target = target
         self.plan = plan
-        self.table = plan.ledger_table
+        self.table = table or plan.ledger_table
         self.conn = None
         self.asked_limits = limits  # (binds, packet bytes) a caller caps the row statements at
         self.stale: str | None = None  # why the row transaction found the plan stale

@@ -102,7 +102,8 @@ class SQLiteExecutor(Executor):
         except Exception as exc:  # noqa: BLE001 - "database is locked"
             raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({driver_message(exc)})") from None
         # Taking the lock never waits; the final COMMIT may wait for readers to finish.
-        wait = int(seconds(self.plan.units[0].lock_timeout if self.plan.units else None, DEFAULT_LOCK_TIMEOUT) * 1000)
+        units = self.plan.units if self.plan is not None else ()
+        wait = int(seconds(units[0].lock_timeout if units else None, DEFAULT_LOCK_TIMEOUT) * 1000)
         self.conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait:d}")
 
     def unlock(self) -> None:

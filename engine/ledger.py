@@ -27,14 +27,15 @@ COLUMNS = (
     ("seq", "INTEGER"), ("unit", "VARCHAR(255)"), ("checksum", "VARCHAR(80)"), ("scope", "VARCHAR(16)"),
     ("status", "VARCHAR(16)"), ("plan_id", "VARCHAR(64)"), ("started_at", "VARCHAR(40)"), ("finished_at", "VARCHAR(40)"),
     ("actor", "VARCHAR(255)"), ("engine_version", "VARCHAR(40)"), ("statements", "INTEGER"), ("error", "TEXT"),
-    # added later: apply adds them to an older ledger under its lock; readers take them as empty
-    ("override", "VARCHAR(40)"), ("reason", "TEXT"),
+    # added later: apply (and repair) adds them to an older ledger under its lock; readers take them as empty
+    ("override", "VARCHAR(40)"), ("reason", "TEXT"), ("accepted", "TEXT"),
 )
 
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One ledger event: ``status`` is applied, failed, running, rolled_back or rollback_failed."""
+    """One ledger event: ``status`` is applied, failed, running, rolled_back, rollback_failed, or
+    repaired (``recon repair``: the operator accepted the unit's drift; the unit stays applied)."""
 
     seq: int
     unit: str
@@ -49,7 +50,8 @@ class LedgerRow:
     statements: int = 0
     error: str | None = None
     override: str | None = None  # a gate the operator overrode for this run (``window``)
-    reason: str | None = None  # why, as given with the override
+    reason: str | None = None  # why, as given with the override (or with ``recon repair``)
+    accepted: str | None = None  # repaired rows: the drift accepted, a JSON list of ``Drift.key`` strings
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -121,11 +123,12 @@ def current(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
     return latest
 
 
-APPLIED = ("applied", "rollback_failed")  # a failed rollback leaves the unit applied (wholly, or partly on MySQL)
+# A failed rollback leaves the unit applied (wholly, or partly on MySQL); a repair accepts its drift and keeps it applied.
+APPLIED = ("applied", "rollback_failed", "repaired")
 
 
 def applied(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
-    """Units whose latest event is ``applied``, or a rollback that failed."""
+    """Units whose latest event is ``applied``, a rollback that failed, or a repair."""
     return {u: r for u, r in current(rows).items() if r.status in APPLIED}
 
 

@@ -15,6 +15,7 @@ from .audit import TargetInfo
 from .auditset import AuditSet
 from .diff.migrations import PENDING
 from .diff.rows import SeedRead
+from .drift import Drift
 from .errors import ReportError, SafetyRefusal
 from .gates import Gates
 from .rowsql import RowTemplate
@@ -100,6 +101,7 @@ class Plan:
     gates: Gates = field(default_factory=Gates)  # the environment it was made for, whose gates apply checks
     audit: AuditSet = field(default_factory=AuditSet)  # the canaries and invariants apply runs before and after
     gate_notes: tuple[str, ...] = ()  # the gates' state when the plan was made: for the reviewer only
+    drift: tuple[Drift, ...] = ()  # applied units whose effect or spec drifted: for the reviewer only, apply ignores it
 
     @property
     def pending(self) -> tuple[PlanAction, ...]:
@@ -145,6 +147,7 @@ class Plan:
             "summary": self.summary(),
             "expected": self.expected,
             "warnings": list(self.warnings),
+            "drift": [d.to_dict() for d in self.drift],
         }
 
     @classmethod
@@ -168,7 +171,7 @@ class Plan:
                 reads=tuple(SeedRead(r["sql"], tuple(r["params"]), r["digest"], r["lock_sql"], r["unit"]) for r in data.get("reads", ())),
                 state_parts=data.get("state_parts", {}), gates=Gates.from_dict(data.get("environment")),
                 audit=AuditSet.from_dict(data["audit"]) if "audit" in data else AuditSet(),
-                gate_notes=tuple(data.get("gate_notes", ())),
+                gate_notes=tuple(data.get("gate_notes", ())), drift=tuple(Drift(**d) for d in data.get("drift", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None

@@ -16,7 +16,7 @@ import json
 import uuid
 from dataclasses import asdict, replace
 
-from . import checks, ledger, sqlexec
+from . import checks, drift, ledger, sqlexec
 from .audit import TargetInfo
 from .auditset import AuditSet
 from .diff.migrations import UnitPlan, order_units, plan_units
@@ -70,7 +70,7 @@ def state_digest(parts: dict[str, str]) -> str:
 
 def stale_parts(planned: dict[str, str], now: dict[str, str]) -> list[str]:
     """What changed between two ``state_parts``, in words."""
-    words = {"ledger": "the ledger (a unit was applied, failed or rolled back since)"}
+    words = {"ledger": "the ledger (a unit was applied, failed, rolled back or repaired since)"}
     changed = [k for k in sorted(planned.keys() | now.keys()) if planned.get(k) != now.get(k)]
     return [words.get(k, k.replace("rows ", "the rows of ", 1) if k.startswith("rows ") else k) for k in changed]
 
@@ -115,20 +115,14 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         state = inspect_schema(conn, sorted(_schemas(specs)))
         identity = server_identity(conn, target, state.server_version)
         rows = ledger.read(conn, state, ledger_table)
-        if rollback:
-            todo, warnings = [(u, "rollback") for u in rollback], []
-        else:
-            pending, warnings = selected_units(specs, rows, scope)
-            if strict and warnings:
-                raise SpecError([Diagnostic(u.source.file, u.source.line, "id", w) for u, w in _drifted(specs, rows, warnings)])
-            todo = [(u, "apply") for u in pending]
+        todo, warnings, drifted = _todo(specs, rows, state, scope, strict, ledger_table, rollback)
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
         seeds = []
         if not rollback and scope in ("seed", "all"):
             found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
             seeds = by_references(found, sim)
     made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
-    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs))
+    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs), drift=drifted)
     return replace(made, gate_notes=tuple(describe(made)))
 
 
@@ -169,10 +163,28 @@ def _schema_ref(text: str):
         return None
 
 
-def _drifted(specs: Specs, rows, warnings):
-    done = ledger.applied(rows)
-    drifted = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
-    return list(zip(drifted, warnings))
+def _todo(specs: Specs, rows, state: SchemaState, scope: str, strict: bool, ledger_table: str, rollback: tuple[Unit, ...]):
+    """The (unit, kind) pairs to plan, the plan's warnings, and the drift of applied units (none for a rollback).
+    With ``strict``, a changed applied unit or any drift is an error, each located at its spec line."""
+    if rollback:
+        return [(u, "rollback") for u in rollback], [], ()
+    pending, warnings = selected_units(specs, rows, scope)
+    found = drift.find(specs, rows, state)
+    if strict and (warnings or found):
+        done = ledger.applied(rows)
+        changed = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
+        problems = [Diagnostic(u.source.file, u.source.line, "id", w) for u, w in zip(changed, warnings)]
+        problems += [_located(d, ledger_table) for d in found if d.kind != "checksum_changed"]
+        raise SpecError(problems)
+    return [(u, "apply") for u in pending], warnings, found
+
+
+def _located(found: drift.Drift, ledger_table: str) -> Diagnostic:
+    """A drift as a diagnostic: at the operation's line, or the ledger's, for a unit no spec declares."""
+    if found.source is None:
+        return Diagnostic(ledger_table, 0, found.unit, f"drift: {found.detail}")
+    file, _, line = found.source.rpartition(":")
+    return Diagnostic(file, int(line), found.unit, f"drift: {found.detail}")
 
 
 def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from .audit import AUDIT_FORMAT, AuditReport
+from .driftview import accepted, drift_lines, drift_markdown, repair_text  # noqa: F401 - the CLI prints through this module
 from .errors import ReportError
 
 
@@ -78,6 +79,7 @@ def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = Fals
     for c in inv.checks:
         if verbose or not c.passed:
             lines.append(_check_line(c.name, c.passed, c.detail, style))
+    lines += drift_lines(report.drift, style)
     lines.append(f"target: {report.target.dialect} {report.target.url} ({report.target.server_version})")
     return "\n".join(lines) + "\n"
 
@@ -96,7 +98,7 @@ def audit_markdown(report: AuditReport) -> str:
            "| check | kind | status | detail |", "|---|---|---|---|"]
     out += [f"| `{_md(c.name)}` | {c.kind} | {'✅' if c.passed else '❌'} | {_md(c.detail)} |" for c in fp.checks]
     out += [f"| `{_md(c.name)}` | invariant | {'✅' if c.passed else '❌'} | {_md(c.detail)} |" for c in inv.checks]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + drift_markdown(report.drift)) + "\n"
 
 
 def _md(text: str) -> str:
@@ -230,8 +232,11 @@ def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
     a row action shows its first rows (``verbose``: every row)."""
     lines = [f"recon plan {plan.plan_id} for {plan.target.dialect} {plan.target.url}"]
     lines += [style.paint(f"warning: {w}", "yellow") for w in plan.warnings]
+    drifted = drift_lines(plan.drift, style, checksums=False)  # changed checksums are among the warnings already
+    lines += drifted
     if plan.empty:
-        lines.append("No changes. The database matches the specs and the ledger.")
+        lines.append("No changes to apply; the live schema has drifted from applied units (above)." if drifted
+                     else "No changes. The database matches the specs and the ledger.")
         return "\n".join(lines) + "\n"
     for unit in plan.units:
         actions = [a for a in plan.actions if a.unit == unit.id]
@@ -318,7 +323,7 @@ def plan_markdown(plan) -> str:
     """The plan as a pull-request comment."""
     out = [f"### recon plan `{plan.plan_id}`", "", f"Target: {plan.target.dialect} `{plan.target.url}`", ""]
     if plan.empty:
-        return "\n".join(out + ["No changes."]) + "\n"
+        return "\n".join(out + ["No changes."] + drift_markdown(plan.drift)) + "\n"
     for unit in plan.units:
         out += [f"**{unit.id}** ({unit.scope}{', rollback' if unit.kind == 'rollback' else ''})", "", "```diff"]
         for a in (a for a in plan.actions if a.unit == unit.id):
@@ -336,7 +341,7 @@ def plan_markdown(plan) -> str:
         out += ["", f"**Gates apply checks**, {notes[0]}:", ""] + [f"- {_md(n)}" for n in notes[1:]]
     elif notes:
         out += ["", f"_{_md(notes[0])}_"]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + drift_markdown(plan.drift)) + "\n"
 
 
 def apply_text(report, style: Style = Style(), units: bool = True) -> str:
@@ -370,6 +375,8 @@ def history_text(rows) -> str:
         lines.append(f"{r.seq:>4}  {r.status:<15} {r.unit:<40} {r.finished_at or '':<29} {r.statements or 0:>5}  {r.actor or ''}")
         if r.override:
             lines.append(f"      override: {r.override} ({r.reason})")
+        elif r.status == "repaired":
+            lines.append(f"      repair: {r.reason}" + (f" (accepted: {'; '.join(accepted(r))})" if accepted(r) else ""))
         if r.error:
             lines.append(f"      error: {r.error}")
     return "\n".join(lines) + "\n"
@@ -380,4 +387,4 @@ def history_json(rows) -> list[dict]:
     return [{"unit": r.unit, "checksum": r.checksum, "scope": r.scope, "status": r.status, "applied_at": r.finished_at,
              "plan_id": r.plan_id, "seq": r.seq, "started_at": r.started_at, "actor": r.actor,
              "engine_version": r.engine_version, "statements": r.statements, "error": r.error,
-             "override": r.override, "reason": r.reason} for r in rows]
+             "override": r.override, "reason": r.reason, "accepted": accepted(r)} for r in rows]

@@ -255,3 +255,32 @@ def test_a_guard_query_the_server_refuses_names_its_unit(recon, specs, db):
                                     'guard: {sql: "SELECT count(*) > 0 FROM no_such_table"}}')
     assert "unit.yaml:5: U1: sql: the guard's query failed on the server:" in err
     assert "no_such_table" in err
+
+
+def test_names_longer_than_the_target_holds(recon, specs, db):
+    """PostgreSQL holds 63 bytes (it would cut a longer name silently), MySQL 64 characters, SQLite any."""
+    t64, t65 = "t" * 64, "t" * 65
+    create = "create_table: {table: %s, columns: [{name: id, type: integer, primary_key: true}]}"
+    if db.dialect == "sqlite":
+        assert planned(recon, specs, db, create % ("t" * 200))["actions"][0]["status"] == "pending"
+        return
+    err = refused(recon, specs, db, create % (t65,))
+    assert f"unit.yaml:5: U1: create_table: cannot plan: table name '{t65}' (table) is 65" in err
+    long_pk = "create_table: {table: %s, columns: [{name: id, type: integer, primary_key: true}]}" % ("p" * 60)
+    if db.dialect == "postgresql":
+        assert "is 64 bytes on PostgreSQL, which allows 63: PostgreSQL would cut it" in refused(recon, specs, db, create % (t64,))
+        err = refused(recon, specs, db, long_pk)  # its primary key would be called pppp..._pkey, 65 bytes
+        assert f"constraint name '{'p' * 60}_pkey' (the name recon derives from columns[0].primary_key) is 65 bytes" in err
+        assert "which allows 63" in refused(recon, specs, db, create % ("é" * 32,))  # 32 characters, 64 bytes
+    else:  # MySQL calls every primary key PRIMARY, and holds 64 characters
+        assert planned(recon, specs, db, long_pk)["actions"][0]["status"] == "pending"
+    db.run(BASE)
+    err = refused(recon, specs, db, "add_column: {table: organizations, name: %s, type: integer, unique: true}" % ("c" * 50,))
+    assert f"add_constraint: cannot plan: constraint name 'organizations_{'c' * 50}_key' (name) is 68" in err
+    fits = "x" * 63 if db.dialect == "postgresql" else "x" * 64
+    planned(recon, specs, db, create % (fits,))
+    assert recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")[0] == 0
+    catalog = {"postgresql": "SELECT count(*) FROM pg_tables WHERE tablename = '%s'",
+               "mysql": "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_NAME = '%s' AND TABLE_SCHEMA = DATABASE()"}
+    assert db.scalar(catalog[db.dialect] % fits) == 1  # the table has exactly the declared name
+    assert plan_json(recon, specs, db)["actions"] == []

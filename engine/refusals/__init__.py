@@ -11,14 +11,15 @@ answer into a spec error at the operation's line, so nothing runs.
 
 Rules are registered per change type (one registry, as the renderers have:
 ``registry.py``); each is a small function of ``(change, state)``, in ``objects.py``
-(table kinds, named columns), ``keys.py`` (keys, foreign keys) and ``drops.py``.
+(table kinds, named columns), ``keys.py`` (keys, foreign keys), ``drops.py`` and
+``names.py`` (identifier lengths).
 """
 
 from __future__ import annotations
 
 from ..changes import Change
 from ..inspect.state import SchemaState
-from . import drops, objects  # noqa: F401  (their rules register on import)
+from . import drops, names, objects  # noqa: F401  (their rules register on import)
 from .registry import RULES
 
 
