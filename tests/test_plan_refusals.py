@@ -278,7 +278,7 @@ def test_names_longer_than_the_target_holds(recon, specs, db):
     err = refused(recon, specs, db, "add_column: {table: organizations, name: %s, type: integer, unique: true}" % ("c" * 50,))
     assert f"add_constraint: cannot plan: constraint name 'organizations_{'c' * 50}_key' (name) is 68" in err
     fits = "x" * 63 if db.dialect == "postgresql" else "x" * 64
-    planned(recon, specs, db, create % (fits,))
+    planned(recon, specs, db, "create_table: {table: %s, columns: [{name: id, type: integer}]}" % (fits,))
     assert recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")[0] == 0
     catalog = {"postgresql": "SELECT count(*) FROM pg_tables WHERE tablename = '%s'",
                "mysql": "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_NAME = '%s' AND TABLE_SCHEMA = DATABASE()"}
