@@ -226,9 +226,7 @@ def test_the_installed_recon_plans_and_applies_identity_and_skips_by_dialect(sql
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
 def test_expression_nodes_per_dialect(dialect):
-    from engine.render.base import Renderer
-
-    renderer = next(r for r in (renderer_for(_state(d)) for d in (dialect,)) if isinstance(r, Renderer))
+    renderer = renderer_for(_state(dialect))
     rendered = {name: renderer.sql(defaults.node(defaults.Expr(name), dialect, types.native("timestamptz", dialect)))
                 for name in defaults.EXPRESSIONS}
     assert rendered == {
