@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from . import types
+from . import defaults, types
 from .inspect.state import Column, Constraint, Index, SchemaState, Table
 from .checks import Guard
 from .model import ObjectRef, Operation, Source, table_ref
@@ -41,14 +41,17 @@ class ColumnDef:
     primary_key: bool = False
     unique: bool = False
     references: ForeignKey | None = None
+    identity: bool = False  # the database numbers the rows (``defaults``: identity, AUTO_INCREMENT, rowid)
 
 
 @dataclass(frozen=True)
 class Change:
-    """Base of every change: the unit it belongs to and where its operation is written."""
+    """Base of every change: the unit it belongs to, where its operation is written, and the
+    target dialects it is limited to (``dialects:``; empty: every dialect)."""
 
     unit: str = field(kw_only=True)
     source: Source = field(kw_only=True)
+    dialects: tuple[str, ...] = field(default=(), kw_only=True)
 
     op: ClassVar[str] = ""
     action: ClassVar[str] = "update"  # create | update | delete: the plan's summary and its + ~ - symbol
@@ -57,6 +60,10 @@ class Change:
     def destructive(self) -> bool:
         """Whether applying it can lose data or break readers irreversibly."""
         return self.action == "delete"
+
+    def runs_on(self, dialect: str) -> bool:
+        """Whether the operation is for ``dialect`` (elsewhere the plan shows it skipped)."""
+        return not self.dialects or dialect in self.dialects
 
     @property
     def object(self) -> str:
@@ -129,12 +136,15 @@ def _constraint(state: SchemaState, ref: ObjectRef | None, name: str) -> Constra
     return found[0] if found else None
 
 
-def default_sql(value: Any) -> str | None:
-    """A declared default as SQL text, the way catalogs report defaults (``light`` -> ``'light'``)."""
+def default_sql(value: Any, dialect: str = "", native_type: str | None = None) -> str | None:
+    """A declared default as SQL text, the way catalogs report defaults (``light`` -> ``'light'``;
+    an expression as ``dialect``'s catalog spells it for a column of ``native_type``)."""
     from sqlglot import exp
 
     if value is UNSET or value is None:
         return None
+    if isinstance(value, defaults.Expr):
+        return defaults.catalog_text(value, dialect, native_type)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -147,6 +157,8 @@ def same_default(catalog: str | None, declared: Any) -> bool:
     current = _plain_default(catalog)
     if declared is UNSET or declared is None:
         return current is None
+    if isinstance(declared, defaults.Expr) or defaults.expression_of(catalog):  # an expression equals no literal
+        return isinstance(declared, defaults.Expr) and defaults.same(catalog, declared)
     if current is None:
         return False
     if isinstance(declared, bool):
@@ -165,7 +177,8 @@ def pk_name(table: str, dialect: str) -> str:
 
 
 def _native_column(col: ColumnDef, dialect: str, nullable: bool | None = None) -> Column:
-    return Column(col.name, types.native(col.type, dialect), col.nullable if nullable is None else nullable, default_sql(col.default))
+    native = defaults.native_type(col.type, dialect, col.identity)
+    return Column(col.name, native, col.nullable if nullable is None else nullable, default_sql(col.default, dialect, native), col.identity)
 
 
 def referencing(state: SchemaState, ref: ObjectRef) -> list[Constraint]:
@@ -371,7 +384,8 @@ class AlterColumn(Change):
         if col is None:
             return {"type": self.type is not None, "nullable": self.nullable is not None, "default": self.default is not UNSET or self.drop_default}
         return {
-            "type": self.type is not None and not types.same_type(self.type, col.type, state.dialect),
+            "type": self.type is not None and not types.same_type(self.type, col.type, state.dialect)
+                    and not defaults.rowid_keeps(self.type, col.generated, state.dialect),
             "nullable": self.nullable is not None and self.nullable != col.nullable,
             "default": (self.default is not UNSET and not same_default(col.default, self.default)) or (self.drop_default and _plain_default(col.default) is not None),
         }
@@ -385,7 +399,8 @@ class AlterColumn(Change):
         if needs["nullable"]:
             parts.append("NULL -> NOT NULL" if self.nullable is False else "NOT NULL -> NULL")
         if needs["default"]:
-            new = "none" if self.drop_default or self.default is None else default_sql(self.default)
+            declared = str(self.default) if isinstance(self.default, defaults.Expr) else default_sql(self.default)
+            new = "none" if self.drop_default or self.default is None else declared
             parts.append(f"default {current.default if current and current.default is not None else 'none'} -> {new}")
         return f"{self.object}: " + ", ".join(parts)
 
@@ -402,11 +417,10 @@ class AlterColumn(Change):
         cols = []
         for col in table.columns:
             if col.name == self.name:
+                native = types.native(self.type, state.dialect) if self.type else col.type
                 col = replace(
-                    col,
-                    type=types.native(self.type, state.dialect) if self.type else col.type,
-                    nullable=col.nullable if self.nullable is None else self.nullable,
-                    default=None if self.drop_default else (default_sql(self.default) if self.default is not UNSET else col.default),
+                    col, type=native, nullable=col.nullable if self.nullable is None else self.nullable,
+                    default=None if self.drop_default else (default_sql(self.default, state.dialect, native) if self.default is not UNSET else col.default),
                 )
             cols.append(col)
         _put_columns(state, self.table, tuple(cols))
@@ -738,8 +752,8 @@ def _fk(body: dict | None, column: str | None = None) -> ForeignKey | None:
 
 
 def _coldef(c: dict) -> ColumnDef:
-    return ColumnDef(c["name"], c["type"], c.get("nullable", True), c.get("default", UNSET),
-                     c.get("primary_key", False), c.get("unique", False), _fk(c.get("references")))
+    return ColumnDef(c["name"], c["type"], c.get("nullable", True), defaults.declared(c.get("default", UNSET)),
+                     c.get("primary_key", False), c.get("unique", False), _fk(c.get("references")), c.get("identity", False))
 
 
 def _create_table(a, **k):
@@ -759,7 +773,8 @@ def _add_column(a, **k):
 
 
 def _alter_column(a, **k):
-    return AlterColumn(table_ref(a["table"]), a["name"], a.get("type"), a.get("nullable"), a.get("default", UNSET), a.get("drop_default", False), **k)
+    return AlterColumn(table_ref(a["table"]), a["name"], a.get("type"), a.get("nullable"), defaults.declared(a.get("default", UNSET)),
+                       a.get("drop_default", False), **k)
 
 
 def _rename_column(a, **k):
@@ -806,5 +821,5 @@ _FROM_OPERATION = {
 
 def from_operation(unit: str, op: Operation) -> list[Change]:
     """The changes a declared operation asks for (one, except add_column with constraints)."""
-    made = _FROM_OPERATION[op.op](op.args, unit=unit, source=op.source)
+    made = _FROM_OPERATION[op.op](op.args, unit=unit, source=op.source, dialects=tuple(op.args.get("dialects", ())))
     return made if isinstance(made, list) else [made]

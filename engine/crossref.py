@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from . import columnrules
 from .errors import Diagnostic
 from .loader import Document, LocDict
 from .model import GrantPatterns, column_ref, split_identifier, table_ref
@@ -222,6 +223,7 @@ def _operation(file: str, unit: LocDict, path: str, name: str, body: LocDict) ->
                 yield Diagnostic(file, body.line_of(key), f"{path}.{key}", f"does not parse as {body.get('dialect', 'postgres')}: {first}")
     if name == "alter_column" and not any(k in body for k in ("type", "nullable", "default")) and not body.get("drop_default"):
         yield Diagnostic(file, body.line, path, "changes nothing: give type, nullable, default or drop_default: true")
+    yield from columnrules.check(file, path, name, body)
     if body.get("concurrently") and unit.get("transactional", True):
         yield Diagnostic(file, body.line_of("concurrently"), f"{path}.concurrently", "CONCURRENTLY cannot run inside a transaction: set transactional: false on the unit")
     if name == "sql" and "guard" not in body:

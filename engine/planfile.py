@@ -48,7 +48,7 @@ class PlanAction:
     op: str
     object: str
     action: str  # create | update | delete
-    status: str  # pending | present | guard_false
+    status: str  # pending | present | guard_false | skipped_dialect (limited by ``dialects:`` to other targets)
     reason: str
     destructive: bool
     sql: tuple[str, ...] = ()

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from . import checks, drift, ledger, sqlexec
 from .audit import TargetInfo
 from .auditset import AuditSet
-from .diff.migrations import UnitPlan, order_units, plan_units
+from .diff.migrations import SKIPPED_DIALECT, UnitPlan, feature_warnings, order_units, plan_units
 from .diff.rbac import plan_rbac
 from .diff.seeds import by_references, plan_seeds
 from .errors import Diagnostic, SpecError, UsageError
@@ -213,7 +213,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     for up in plans:
         for a in up.actions:
             touched |= _depends_on(a.change, state)
-            guard = getattr(a.change, "guard", None)
+            guard = getattr(a.change, "guard", None) if a.status != SKIPPED_DIALECT else None  # a skipped guard is not re-checked
             actions.append(PlanAction(
                 unit=a.unit, scope=a.scope, op=a.change.op, object=a.change.object, action=a.change.action,
                 status=a.status, reason=a.reason, destructive=a.destructive, sql=a.sql,
@@ -225,7 +225,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
                            up.unit.rollback_notes) for up in plans)
     seed_units, row_actions, seed_touched, reads = seed_actions(list(seeds), sim, lock_timeout)
-    warnings = list(warnings) + [sp.deferred for sp in seeds if sp.deferred]
+    warnings = list(warnings) + feature_warnings(plans, state.dialect) + [sp.deferred for sp in seeds if sp.deferred]
     units += tuple(seed_units)
     actions += row_actions
     touched |= seed_touched

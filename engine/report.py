@@ -243,7 +243,8 @@ def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
         head = f"{'rollback of' if unit.kind == 'rollback' else 'unit'} {unit.id} ({unit.scope})"
         lines += ["", style.paint(head, "cyan", bold=True) + (f": {unit.description}" if unit.description else "")]
         if not any(a.status == "pending" for a in actions):
-            lines.append("  = everything already present: recorded in the ledger, no SQL runs")
+            nothing = "nothing to run here" if any(a.status == "skipped_dialect" for a in actions) else "everything already present"
+            lines.append(f"  = {nothing}: recorded in the ledger, no SQL runs")
         for a in actions:
             lines += _action_lines(a, style, verbose)
     s = plan.summary()
@@ -283,7 +284,8 @@ def next_step(plan, out_file: str, url_given: bool) -> str:
 
 def _action_lines(a, style: Style, verbose: bool = False) -> list[str]:
     if a.status != "pending":
-        return [style.paint(f"  = {a.op} {a.object}: {'skipped, ' if a.status == 'guard_false' else ''}{a.reason}", "white")]
+        skipped = "skipped, " if a.status in ("guard_false", "skipped_dialect") else ""
+        return [style.paint(f"  = {a.op} {a.object}: {skipped}{a.reason}", "white")]
     symbol, color = _SYMBOL[a.action]
     out = [style.paint(f"  {symbol} {a.op} {a.object}", color, bold=True) + f"  # {a.reason}"]
     for code in a.codes:
@@ -322,6 +324,7 @@ def bound_text(values) -> str:
 def plan_markdown(plan) -> str:
     """The plan as a pull-request comment."""
     out = [f"### recon plan `{plan.plan_id}`", "", f"Target: {plan.target.dialect} `{plan.target.url}`", ""]
+    out += [f"> **warning:** {_md(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
     if plan.empty:
         return "\n".join(out + ["No changes."] + drift_markdown(plan.drift)) + "\n"
     for unit in plan.units:

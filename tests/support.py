@@ -32,3 +32,29 @@ def row_changes(plan: dict, unit: str | None = None) -> list[tuple]:
     """Every row a plan's row actions change, in plan order: ``(op, table, row values)``."""
     return [(a["op"], a["object"], tuple(r)) for a in plan["actions"]
             if a.get("batch") and (unit is None or a["unit"] == unit) for r in a["rows"]]
+
+
+def stored_rows(db, sql: str) -> list[tuple]:
+    """The rows ``sql`` reads from ``db`` (setup SQL of the test: plain text, nothing bound)."""
+    eng = db.engine()
+    try:
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql)]
+    finally:
+        eng.dispose()
+
+
+def apply_ok(recon, specs, db, *extra) -> str:
+    """``recon apply --auto-approve`` of ``specs`` on ``db``; it must succeed."""
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve", *extra)
+    assert code == 0, err
+    return out
+
+
+def inspected(db):
+    """The live schema of ``db`` as recon inspects it."""
+    from engine.inspect import inspect_schema
+    from engine.target import make_target, read_only_connection
+
+    with read_only_connection(make_target(db.url)) as conn:
+        return inspect_schema(conn)

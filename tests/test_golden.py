@@ -57,10 +57,19 @@ def rendered_sql(plan) -> str:
 
 
 def normalized_text(plan) -> str:
-    """``plan_text`` without the plan id and URL of its first line, which change every run."""
+    """``plan_text`` without the plan id and URL of its first line, which change every run, and
+    with spec paths (in warnings) from ``GOLDEN/``, wherever the tests run from."""
     first, _, rest = plan_text(plan).partition("\n")
     assert first.startswith(f"recon plan {plan.plan_id} for ")
-    return f"recon plan PLAN_ID for {plan.target.dialect}\n{rest}"
+    return f"recon plan PLAN_ID for {plan.target.dialect}\n{rest.replace(shown_path(GOLDEN) + '/', 'GOLDEN/')}"
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as messages show spec files: relative to the working folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def golden(path: Path, actual: str) -> None:

@@ -3,7 +3,9 @@
 Units are ordered by ``depends_on``, then by file order. Each change is
 checked against a simulated state that already holds the effect of every
 change before it: a change whose effect is present is kept as "already
-present" (and not run), a raw ``sql`` change runs only where its guard holds.
+present" (and not run), a raw ``sql`` change runs only where its guard holds,
+and an operation limited to other dialects (``dialects:``) is kept as skipped,
+with no SQL and no effect on the simulated state.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..refusals import refusal
 from ..render import Renderer
 from ..safety import Finding, analyze
 
-PENDING, PRESENT, GUARD_FALSE = "pending", "present", "guard_false"
+PENDING, PRESENT, GUARD_FALSE, SKIPPED_DIALECT = "pending", "present", "guard_false", "skipped_dialect"
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,15 @@ class Action:
     reason: str
     sql: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    ignored: tuple[str, ...] = ()  # what the target dialect leaves out of the change (plan warnings)
 
     @property
     def runs(self) -> bool:
         return self.status == PENDING
+
+    def warnings(self) -> list[str]:
+        """The plan warnings of this action: each feature the target lacks, naming unit, operation and spec line."""
+        return [f"unit {self.unit}: {self.change.op} {self.change.object} ({self.change.source}): {note}" for note in self.ignored]
 
     @property
     def destructive(self) -> bool:
@@ -50,6 +57,18 @@ class UnitPlan:
     unit: Unit
     kind: str  # apply | rollback
     actions: tuple[Action, ...]
+
+
+def feature_warnings(plans: list[UnitPlan], dialect: str) -> list[str]:
+    """What the planned units ask for that ``dialect`` cannot do: options of their changes, and a
+    unit's ``statement_timeout``, which only PostgreSQL enforces."""
+    out = []
+    for up in plans:
+        if up.unit.statement_timeout and dialect != "postgresql" and any(a.runs for a in up.actions):
+            out.append(f"unit {up.unit.id} ({up.unit.source}): statement_timeout {up.unit.statement_timeout} has no effect on "
+                       f"{dialect}: its statements run without a time limit there (only lock waits are limited)")
+        out += [w for a in up.actions for w in a.warnings()]
+    return out
 
 
 def order_units(units: list[Unit]) -> list[Unit]:
@@ -96,6 +115,9 @@ def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Rend
 
 def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, renderer: Renderer,
             sql_guard: SqlGuard, problems: list[Diagnostic]) -> Action:
+    if not change.runs_on(sim.dialect):
+        why = f"dialects: [{', '.join(change.dialects)}]: not for {sim.dialect}"
+        return Action(unit.id, unit.scope, change, SKIPPED_DIALECT, why)
     if isinstance(change, RawSQL):
         holds, why = _guard(change, sim, sql_guard)
         if not holds:  # its SQL is kept: apply re-checks the guard and refuses if it changed
@@ -110,8 +132,9 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
         why = change.reason(sim)
     sql = tuple(renderer.render(change, sim))
     findings = tuple(analyze(change, live, sim))
+    ignored = tuple(renderer.ignored(change, sim))
     change.simulate(sim)
-    return Action(unit.id, unit.scope, change, PENDING, why, sql, findings)
+    return Action(unit.id, unit.scope, change, PENDING, why, sql, findings, ignored)
 
 
 def _sql_guard(change: RawSQL, sql_guard: SqlGuard) -> bool:

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from .. import sqlexec, types
+from .. import defaults, sqlexec, types
 from ..sqlexec import ident
 from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn, referencing
 from ..errors import Diagnostic, SpecError
@@ -56,12 +56,24 @@ class Renderer:
     drop_table_cascade: ClassVar[bool] = True     # DROP TABLE ... CASCADE drops the foreign keys pointing at it
     partial_index: ClassVar[bool] = True          # CREATE INDEX ... WHERE
     transactional_ddl: ClassVar[bool] = True
+    identity_type: ClassVar[str | None] = None    # the portable type an identity column must be declared as
+    # What a CONCURRENTLY build becomes where the dialect has none (a plan warning says so).
+    no_concurrent_index: ClassVar[str] = ""
 
     def render(self, change: Change, state: SchemaState) -> list[str]:
         """The SQL statements that make ``change`` on a database in ``state``."""
+        if isinstance(change, AlterColumn) and isinstance(change.default, defaults.Expr):
+            self._check_expression_default(change, state)
         method = "raw_sql" if change.op == "sql" else change.op
         out = getattr(self, method)(change, state)
         return [s if isinstance(s, str) else self.sql(s) for s in out]
+
+    def ignored(self, change: Change, state: SchemaState) -> list[str]:
+        """What ``change`` asks for that this dialect cannot do and leaves out: each is a plan
+        warning (never silent)."""
+        if getattr(change, "concurrently", False) and not self.concurrent_index:
+            return [f"concurrently: true has no effect on {self.dialect}: {self.no_concurrent_index}"]
+        return []
 
     def sql(self, tree: exp.Expression) -> str:
         return tree.sql(dialect=self.sqlglot_dialect)
@@ -75,12 +87,42 @@ class Renderer:
         constraints = []
         if not col.nullable or col.primary_key:
             constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if col.identity and self.identity() is not None:
+            constraints.append(exp.ColumnConstraint(kind=self.identity()))
         if col.default is not UNSET:
-            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=literal(col.default))))
-        node = exp.ColumnDef(this=ident(col.name), kind=self.datatype(col.type), constraints=constraints)
+            native = defaults.native_type(col.type, self.dialect, col.identity)
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=self.default_value(col.default, native))))
+        portable = self.identity_type if col.identity and self.identity_type else col.type
+        node = exp.ColumnDef(this=ident(col.name), kind=self.datatype(portable), constraints=constraints)
         if exists:
             node.set("exists", True)
         return node
+
+    def identity(self) -> exp.Expression | None:
+        """The column constraint that makes the database number an identity column (None: its type does)."""
+        return None
+
+    def default_value(self, value, native_type: str | None = None) -> exp.Expression:
+        """A declared default: an escaped literal, or a portable expression for this dialect
+        (``native_type``: the column's type, whose precision MySQL's CURRENT_TIMESTAMP follows)."""
+        if isinstance(value, defaults.Expr):
+            return defaults.node(value, self.dialect, native_type)
+        return literal(value)
+
+    def _check_expression_default(self, change: AlterColumn, state: SchemaState) -> None:
+        """An expression default must fit the column's type (``now`` a timestamp, ``current_date`` a date)."""
+        col = state.table(change.table.schema, change.table.table).column(change.name)
+        if change.type is None and col is not None and types.family(col.type) not in defaults.FITS[change.default.name]:
+            raise SpecError([Diagnostic(change.source.file, change.source.line, "alter_column.default",
+                                        f"{change.default} cannot be the default of {change.object}, of type {col.type} "
+                                        f"(it fits {' or '.join(defaults.FITS[change.default.name])} columns)")])
+
+    def _type_after(self, change: AlterColumn, state: SchemaState) -> str | None:
+        """The column's native type once ``change`` is made."""
+        if change.type:
+            return types.native(change.type, self.dialect)
+        col = state.table(change.table.schema, change.table.table).column(change.name)
+        return col.type if col else None
 
     def reference(self, fk: ForeignKey) -> exp.Reference:
         options = [_ON_DELETE[fk.on_delete]] if fk.on_delete else []
@@ -139,7 +181,8 @@ class Renderer:
         if needs["nullable"]:
             out.append(self.alter(change.table, exp.AlterColumn(this=col, drop=True, allow_null=True) if change.nullable else self._set_not_null(col)))
         if needs["default"]:
-            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None else exp.AlterColumn(this=col, default=literal(change.default))
+            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None \
+                else exp.AlterColumn(this=col, default=self.default_value(change.default, self._type_after(change, state)))
             out.append(self.alter(change.table, action))
         return out
 
@@ -154,7 +197,9 @@ class Renderer:
         if change.where:
             if not self.partial_index:
                 raise SpecError([Diagnostic(change.source.file, change.source.line, "create_index.where",
-                                            f"{self.dialect} has no partial indexes: index {change.name} cannot take a WHERE clause there")])
+                                            f"{self.dialect} has no partial indexes: index {change.name} cannot take a WHERE clause there; "
+                                            f"limit the operation to the dialects that have them with dialects: [postgresql, sqlite] "
+                                            f"(and declare what {self.dialect} should get in an operation of its own)")])
             params.set("where", exp.Where(this=self.check_expression(change.where, change.dialect)))
         index = exp.Index(this=ident(change.name), table=table(change.table), params=params)
         return [exp.Create(this=index, kind="INDEX", unique=change.unique, exists=self.create_index_if_not_exists,

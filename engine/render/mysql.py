@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .. import types
-from ..changes import AlterColumn, CreateIndex, DropConstraint, DropIndex, UNSET, fk_index
+from .. import defaults, types
+from ..changes import AlterColumn, Change, CreateIndex, DropConstraint, DropIndex, UNSET, fk_index
 from ..inspect.state import SchemaState
-from .base import Renderer, ident, literal, table
+from .base import Renderer, ident, table
 
 # TEXT/BLOB columns can only be indexed by a prefix; 255 characters fit InnoDB's key limit in utf8mb4.
 INDEX_PREFIX = 255
@@ -26,6 +26,20 @@ class MySQLRenderer(Renderer):
     transactional_ddl = False
     drop_table_cascade = False  # parsed but ignored: a referenced table cannot be dropped
     partial_index = False
+    no_concurrent_index = ("it has no CONCURRENTLY; InnoDB creates and drops secondary indexes online (ALGORITHM=INPLACE), "
+                           "but the statement waits for a metadata lock behind open transactions on the table")
+
+    def identity(self) -> exp.Expression:
+        return exp.AutoIncrementColumnConstraint()
+
+    def ignored(self, change: Change, state: SchemaState) -> list[str]:
+        out = super().ignored(change, state)
+        if isinstance(change, CreateIndex):
+            prefixed = [c for c in change.columns if isinstance(self.index_column(change, c, state), exp.Anonymous)]
+            if prefixed and change.unique:
+                out.append(f"{self.dialect} indexes TEXT/JSON columns by a prefix: unique index {change.name} compares only the "
+                           f"first {INDEX_PREFIX} characters of {', '.join(prefixed)} (use varchar(n) to compare whole values)")
+        return out
 
     def index_column(self, change: CreateIndex, name: str, state: SchemaState) -> exp.Expression:
         sim = state.tables.get((change.table.schema or state.default_schema, change.table.table))
@@ -37,11 +51,14 @@ class MySQLRenderer(Renderer):
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
         needs = change.needs(state)
         out = []
-        if needs["type"] or needs["nullable"]:
+        # An expression default is restated with the column: MODIFY takes CURRENT_TIMESTAMP(6) and
+        # (CURRENT_DATE) as a column definition does, which ALTER COLUMN SET DEFAULT need not.
+        if needs["type"] or needs["nullable"] or (needs["default"] and isinstance(change.default, defaults.Expr)):
             out.append(self.alter(change.table, exp.ModifyColumn(this=self._full_definition(change, state))))
         elif needs["default"]:
             col = ident(change.name)
-            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None else exp.AlterColumn(this=col, default=literal(change.default))
+            action = exp.AlterColumn(this=col, drop=True) if change.drop_default or change.default is None \
+                else exp.AlterColumn(this=col, default=self.default_value(change.default))
             out.append(self.alter(change.table, action))
         return out
 
@@ -53,9 +70,9 @@ class MySQLRenderer(Renderer):
         nullable = current.nullable if change.nullable is None else change.nullable
         constraints = [] if nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
         if change.default is not UNSET and change.default is not None:
-            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=literal(change.default))))
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=self.default_value(change.default, self._type_after(change, state)))))
         elif current.default is not None and not change.drop_default:
-            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=exp.maybe_parse(current.default, dialect="mysql"))))
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=defaults.restated(current.default, "mysql"))))
         if current.generated:  # MODIFY drops what it does not restate: keep AUTO_INCREMENT
             constraints.append(exp.ColumnConstraint(kind=exp.AutoIncrementColumnConstraint()))
         return exp.ColumnDef(this=ident(change.name), kind=kind, constraints=constraints)

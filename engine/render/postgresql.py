@@ -18,6 +18,9 @@ class PostgresRenderer(Renderer):
     drop_constraint_if_exists = True
     concurrent_index = True
 
+    def identity(self) -> exp.Expression:
+        return exp.GeneratedAsIdentityColumnConstraint(this=False)  # BY DEFAULT: an INSERT may still give the value
+
     def guarded(self, ref: ObjectRef, name: str, statement: exp.Expression) -> str:
         """``statement`` inside a DO block that runs it only while constraint ``name`` is missing on ``ref``."""
         schema = exp.Literal.string(ref.schema) if ref.schema else exp.func("current_schema")

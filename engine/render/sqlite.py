@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .. import types
+from .. import defaults, types
 from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, DropColumn, DropConstraint, ForeignKey
 from ..inspect.state import Column, SchemaState
 from ..model import ObjectRef
@@ -28,6 +28,8 @@ class SQLiteRenderer(Renderer):
     dialect = "sqlite"
     sqlglot_dialect = "sqlite"
     drop_table_cascade = False  # no CASCADE keyword
+    identity_type = "integer"  # only a column declared exactly INTEGER is the rowid alias
+    no_concurrent_index = "it has no CONCURRENTLY; the statement holds the database's write lock while it runs"
 
     def datatype(self, portable: str) -> exp.DataType:
         # SQLite keeps the declared spelling; sqlglot would turn BIGINT into INTEGER.
@@ -35,7 +37,8 @@ class SQLiteRenderer(Renderer):
 
     def add_column(self, change: AddColumn, state: SchemaState) -> list:
         col = change.column
-        if col.primary_key or (not col.nullable and col.default in (UNSET, None)):
+        # ADD COLUMN takes neither a key nor a non-constant default (CURRENT_TIMESTAMP): rebuild
+        if col.primary_key or (not col.nullable and col.default in (UNSET, None)) or isinstance(col.default, defaults.Expr):
             return self.rebuild(change, state)
         return [self.alter(change.table, self.column_def(col))]
 

@@ -1,0 +1,2 @@
+CREATE TABLE visits (id INTEGER NOT NULL PRIMARY KEY, path VARCHAR(100), seen TIMESTAMP, day DATE);
+INSERT INTO visits (id, path) VALUES (1, '/');

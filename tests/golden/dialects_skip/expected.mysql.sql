@@ -1,0 +1,2 @@
+CREATE INDEX IF NOT EXISTS `notes_n_idx` ON `notes`(`n`);
+ALTER TABLE `notes` ADD COLUMN IF NOT EXISTS `kind` VARCHAR(20);
