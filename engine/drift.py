@@ -15,7 +15,8 @@ its effect into the simulated state (a create makes its object exist, a drop rem
 rename moves the column), so a later unit that undoes an earlier one's effect wins. Only the
 objects some change names are compared with the live state; when a table itself drifts, its
 columns, indexes and constraints are not reported again. Raw ``sql`` operations have no
-effect the engine can see and are not checked, nor are ``alter_column``'s type, nullability
+effect the engine can see and are not checked, nor is an operation limited by ``dialects:``
+to other targets (it never ran here), nor are ``alter_column``'s type, nullability
 and default (fingerprint canaries check those). One pass over the units' changes, on the state
 and ledger rows the caller already read: no catalog query of its own.
 
@@ -143,7 +144,7 @@ def replay(units: list[Unit], live: SchemaState) -> list[Drift]:
     for unit in units:
         for op in unit.operations:
             for change in from_operation(unit.id, op):
-                force = _FORCE.get(type(change))
+                force = _FORCE.get(type(change)) if change.runs_on(live.dialect) else None
                 for key in force(change, sim) if force is not None else ():
                     owners.pop(key, None)  # re-inserted: the last change that names an object owns it
                     owners[key] = change
