@@ -83,7 +83,7 @@ def _too_long(op: str, made: list[Change]) -> Iterator[tuple[identifiers.Name, s
     for change in made:
         problems: dict[tuple[str, str], list[str]] = {}
         names: dict[tuple[str, str], identifiers.Name] = {}
-        for dialect in identifiers.LIMITS:
+        for dialect in (d for d in identifiers.LIMITS if change.runs_on(d)):  # dialects: limits where it runs
             for name in identifiers.change_names(change, dialect):
                 problem = identifiers.too_long(name.text, dialect)
                 if problem:

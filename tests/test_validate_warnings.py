@@ -344,6 +344,12 @@ def test_a_64_character_table_name_is_warned_at_its_key(tmp_path):
     assert found == [f"unit.yaml:8: operations[0].create_table.table: table name '{T64}' is too long: 64 bytes on PostgreSQL, which allows 63"]
 
 
+def test_a_long_name_of_an_operation_limited_to_sqlite_is_not_warned(tmp_path):
+    assert names_unit(tmp_path, f"  - create_table: {{table: {T64}, columns: [{{name: id, type: integer}}], dialects: [sqlite]}}") == []
+    found = names_unit(tmp_path, f"  - create_table: {{table: {T64}, columns: [{{name: id, type: integer}}], dialects: [sqlite, postgresql]}}")
+    assert found and "64 bytes on PostgreSQL" in found[0]
+
+
 def test_a_63_byte_name_is_not_warned(tmp_path):
     assert names_unit(tmp_path, f"  - create_table: {{table: {T63}, columns: [{{name: {'c' * 63}, type: integer}}]}}",
                       f"  - create_index: {{name: {'i' * 63}, table: {T63}, columns: [{'c' * 63}]}}") == []
