@@ -59,6 +59,10 @@ CASES = {
     "foreign key to a column that is no key": (
         "add_column: {table: members, name: org_code, type: varchar(10), references: {table: organizations, column: code}}",
         "foreign key members_org_code_fkey: organizations (code) is not a primary key or unique key"),
+    "set_null on a NOT NULL column": (
+        "create_table: {table: teams, columns: [{name: id, type: integer, primary_key: true}, "
+        "{name: org_id, type: integer, nullable: false, references: {table: organizations, column: id, on_delete: set_null}}]}",
+        "cannot plan: foreign key teams_org_id_fkey: on_delete: set_null, but teams.org_id is NOT NULL"),
     "create_table with a foreign key to a missing column": (
         "create_table: {table: teams, columns: [{name: id, type: integer, primary_key: true}, "
         "{name: org_id, type: integer, references: {table: organizations, column: idd}}]}",

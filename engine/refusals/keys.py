@@ -48,18 +48,20 @@ def foreign_key(state: SchemaState, ref: ObjectRef, table: Table, name: str, col
     if len(fk.columns) != len(columns):
         return f"foreign key {name}: {len(columns)} column(s) reference {len(fk.columns)} column(s) of {fk.table}"
     if not _is_key(state, target, fk.columns, own_keys if self_ref else ()):
-        return f"foreign key {name}: {fk.table} ({names(fk.columns)}) is not a primary key or unique key, which {_need(state)}"
+        return f"foreign key {name}: {fk.table} ({names(fk.columns)}) is not a primary key or unique key{_NEED[state.dialect]}"
     for mine, theirs in zip(columns, fk.columns):
         why = compatible(state, table.column(mine), target.column(theirs))
         if why:
             return f"foreign key {name}: {table.name}.{mine} ({table.column(mine).type}) cannot reference {fk.table}.{theirs} ({target.column(theirs).type}): {why}"
+    strict = [c for c in columns if not table.column(c).nullable] if fk.on_delete == "set_null" else []
+    if strict:
+        return (f"foreign key {name}: on_delete: set_null, but {table.name}.{strict[0]} is NOT NULL (MySQL refuses the key; "
+                "PostgreSQL and SQLite would fail every delete of a referenced row)")
     return None
 
 
-def _need(state: SchemaState) -> str:
-    if state.dialect == "mysql":
-        return "MySQL needs as an index that starts with those columns"
-    return "the referenced columns must be" if state.dialect == "postgresql" else "SQLite needs (writes fail with 'foreign key mismatch')"
+_NEED = {"mysql": ", and no index starts with those columns, which MySQL needs",
+         "postgresql": "", "sqlite": " (SQLite would fail every later write with 'foreign key mismatch')"}
 
 
 def _is_key(state: SchemaState, table: Table, columns: tuple[str, ...], extra: Iterable[Constraint] = ()) -> bool:
