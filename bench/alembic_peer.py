@@ -22,9 +22,8 @@ import json
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.pool import NullPool
-
 from benchschema import sqlalchemy_metadata
+from sqlalchemy.pool import NullPool
 
 
 def run(url: str, count: int) -> dict:

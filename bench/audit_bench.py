@@ -39,7 +39,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from benchschema import COLUMNS, tables as schema_tables, table_ddl  # noqa: E402
+from benchschema import COLUMNS, table_ddl  # noqa: E402
+from benchschema import tables as schema_tables
 
 DEFAULT_PG_URL = os.environ.get("RECON_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DDL_BATCH = 100  # tables per transaction in the DDL script (keeps the lock table small)

@@ -44,7 +44,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from audit_bench import (
-    table_text,
     DEFAULT_PG_URL,
     GNU_TIME,
     Measure,
@@ -54,6 +53,7 @@ from audit_bench import (
     log,
     recon_executable,
     run_process,
+    table_text,
     validate_specs,
 )
 from audit_bench import (
@@ -247,19 +247,19 @@ def engine_api():
 
 def plan_hooks() -> list:
     """Phases of ``make_plan``: inspection, unit planning, canary evaluation (before and after), state digest, artifact."""
-    import engine.checks
+    import engine.auditing.canaries
     import engine.inspect
 
     _, _, planner, _ = engine_api()
     return [(engine.inspect, "inspect_schema", "inspect_schema"), (planner, "plan_units", "plan_units"),
             (planner, "_artifact", "_artifact (canaries before+after, digest)"),
-            (engine.checks, "evaluate", "- of which canary evaluations"), (planner, "state_digest", "- of which state_digest")]
+            (engine.auditing.canaries, "evaluate", "- of which canary evaluations"), (planner, "state_digest", "- of which state_digest")]
 
 
 def plan_in_process(specs: Path, url: str) -> dict:
     """``make_plan`` through the Python API in this process: statements sent, seconds taken, and its phases."""
     from engine import load_specs
-    from engine.target import make_target
+    from engine.target.connection import make_target
 
     make_plan = engine_api()[0]
     started = time.perf_counter()
@@ -276,7 +276,7 @@ def plan_in_process(specs: Path, url: str) -> dict:
 def apply_in_process(specs: Path, url: str) -> dict:
     """Plan then apply through the Python API on ``url`` (a fresh clone): statements, seconds and phases of the apply."""
     import engine
-    from engine.target import make_target
+    from engine.target.connection import make_target
 
     make_plan, _, _, applier = engine_api()
     specs_obj = engine.load_specs(str(specs))

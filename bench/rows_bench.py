@@ -33,8 +33,22 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from audit_bench import GNU_TIME, Measure, log, recon_executable, run_process, table_text  # noqa: E402
-from rows_workload import RBAC_DDL, SEED_ROWS, Databases, seed_rows_sql, write_rbac, write_seed  # noqa: E402
+from audit_bench import (  # noqa: E402
+    GNU_TIME,
+    Measure,
+    log,
+    recon_executable,
+    run_process,
+    table_text,
+)
+from rows_workload import (  # noqa: E402
+    RBAC_DDL,
+    SEED_ROWS,
+    Databases,
+    seed_rows_sql,
+    write_rbac,
+    write_seed,
+)
 
 TARGETS = {"plan": 2.5, "apply": 2.5, "replan": 1.5, "rss": 150.0, "file_mb": 5.0, "statements": 100, "seed": 2.0, "vs_pg": 2.0}
 DEFAULT_URLS = {"postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", "mysql": "mysql+pymysql://root@127.0.0.1:3306/mysql"}
@@ -85,7 +99,7 @@ def apply_in_process(dbs: Databases, specs: Path) -> dict:
     """Statements one apply sends (audits before and after included), counted in-process, and the
     seconds of its row transaction (locked re-read, the batched statements, ledger rows, commit)."""
     import engine
-    from engine.target import make_target
+    from engine.target.connection import make_target
 
     loaded = engine.load_specs(str(specs))
     url = dbs.create(RBAC_DDL[dbs.dialect])

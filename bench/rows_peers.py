@@ -18,7 +18,6 @@ import sys
 
 import yaml
 
-
 # Written for SQLite (``?``, ``"key"``); ``Driver.sql`` adapts them to the connection.
 CHECK_PERMISSION = 'SELECT 1 FROM permissions WHERE "key" = ?'
 INSERT_PERMISSION = 'INSERT INTO permissions ("key", description) VALUES (?, ?)'

@@ -13,34 +13,67 @@ content as the command line's JSON:
     for found in plan.drift:                # applied units whose effect or spec drifted
         log.warning("drift of %s: %s", found.unit, found.detail)
 
-The pipeline behind it: loader -> validate -> inspect -> checks/invariants -> report, and
-inspect -> diff -> plan -> render -> apply -> report. The names ``plan`` and ``apply``
-here are the functions; their modules are imported as ``from engine.planner import ...``.
+The pipeline behind it is one stage per folder, in flow order (docs/architecture.md):
+spec -> target -> inspect -> ledger -> auditing -> changes -> render -> diff -> planning
+-> applying -> report, and demo. The stages behind ``engine.audit``, ``engine.plan`` and
+``engine.apply`` are the folders ``auditing``, ``planning`` and ``applying``, so that
+importing a stage never hides the function of the same name. This module only wires the
+stages together: ``load_specs`` hands the spec stage the warnings of the change
+vocabulary, ``audit`` hands the audit stage the drift finder of the diff stage.
 """
 
-__version__ = "0.1.0"  # before the imports: apply records it in the ledger
+from __future__ import annotations
 
-from .audit import AuditReport, audit  # eager: the name `audit` must be the function, not the module
 from .errors import ReconError, SafetyRefusal, SpecError, TargetError
+from .version import __version__ as __version__
 
-# The rest is imported on first use (PEP 562): `import engine` and `recon --version`
-# stay fast, and a command loads only the stages it runs.
+# Imported on first use (PEP 562): `import engine` and `recon --version` stay fast, and a
+# command loads only the stages it runs. Every result type lives in its stage; here it is public.
 _LAZY = {
-    "load_specs": ("validate", "load_specs"),
-    "plan": ("planner", "make_plan"),
-    "load_plan": ("planner", "load_plan"),
-    "Plan": ("planner", "Plan"),
-    "apply": ("applier", "apply"),
-    "ApplyReport": ("applier", "ApplyReport"),
-    "ApplyError": ("applier", "ApplyError"),
-    "repair": ("repairs", "repair"),
-    "RepairResult": ("repairs", "RepairResult"),
-    "Drift": ("drift", "Drift"),
-    "Specs": ("model", "Specs"),
+    "plan": ("planning.planner", "make_plan"),
+    "load_plan": ("report.files", "load_plan"),
+    "Plan": ("planning.planfile", "Plan"),
+    "PlanUnit": ("planning.planfile", "PlanUnit"),
+    "PlanAction": ("planning.planfile", "PlanAction"),
+    "apply": ("applying.applier", "apply"),
+    "ApplyReport": ("applying.applier", "ApplyReport"),
+    "ApplyError": ("applying.applier", "ApplyError"),
+    "UnitOutcome": ("applying.executor", "UnitOutcome"),
+    "repair": ("applying.repairs", "repair"),
+    "RepairResult": ("applying.repairs", "RepairResult"),
+    "Drift": ("diff.drift", "Drift"),
+    "Specs": ("spec.model", "Specs"),
+    "Diagnostic": ("errors", "Diagnostic"),
+    "Target": ("target.connection", "Target"),
+    "AuditReport": ("auditing.run", "AuditReport"),
+    "FingerprintResult": ("auditing.run", "FingerprintResult"),
+    "InvariantsResult": ("auditing.run", "InvariantsResult"),
+    "TargetInfo": ("auditing.run", "TargetInfo"),
+    "CheckResult": ("auditing.canaries", "CheckResult"),
+    "InvariantResult": ("auditing.invariants", "InvariantResult"),
 }
 
-__all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "AuditReport", "Plan", "ApplyReport", "RepairResult",
-           "Drift", "Specs", "ReconError", "SafetyRefusal", "SpecError", "TargetError", "ApplyError"]
+__all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "ReconError", "SafetyRefusal", "SpecError",
+           "TargetError", *_LAZY]
+
+
+def load_specs(path="specs"):
+    """Load and validate every spec under ``path`` (``SpecError`` with every error); the result's
+    ``warnings`` hold what is valid but likely wrong (incomplete rollbacks, over-long names)."""
+    from .changes.lint import warnings
+    from .spec.validate import load_specs as load
+
+    return load(path, lint=warnings)
+
+
+def audit(specs, url, *, fingerprint: str | None = None, run_invariants: bool = True, state=None,
+          ledger_table: str | None = None):
+    """Audit ``url`` read-only: canaries, invariants and the drift of applied units (an ``AuditReport``)."""
+    from .auditing.run import audit as run
+    from .diff import drift
+
+    return run(specs, url, fingerprint=fingerprint, run_invariants=run_invariants, state=state,
+               ledger_table=ledger_table, drift=drift)
 
 
 def __getattr__(name: str):

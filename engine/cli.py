@@ -18,8 +18,8 @@ import click
 
 from . import report as views
 from .errors import ReconError
-from .files import write_text
-from .target import redact_text
+from .report.files import write_text
+from .target.connection import redact_text
 
 
 @dataclass
@@ -104,8 +104,9 @@ def _counts(specs) -> dict[str, int]:
 @click.option("-v", "--verbose", is_flag=True, help="List passing checks too.")
 def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, ledger_table: str | None, verbose: bool):
     """Run fingerprint canaries and invariants read-only, check by check, and report drift of applied units."""
-    from . import audit as run_audit, load_specs
-    from .target import resolve_url
+    from . import audit as run_audit
+    from . import load_specs
+    from .target.connection import resolve_url
 
     specs = load_specs(opts.specs)
     url = resolve_url(opts.db, opts.env, specs.environments)

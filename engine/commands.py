@@ -16,7 +16,7 @@ import click
 from . import report as views
 from .cli import Options, _emit, cli, common_options
 from .errors import SafetyRefusal, UsageError
-from .files import write_text
+from .report.files import write_text
 
 
 def change_options(fn):
@@ -65,7 +65,7 @@ def _skip_seeding(flag: bool) -> bool:
 
 def _specs_and_url(opts: Options):
     from . import load_specs
-    from .target import resolve_url
+    from .target.connection import resolve_url
 
     specs = load_specs(opts.specs)
     return specs, resolve_url(opts.db, opts.env, specs.environments)
@@ -83,7 +83,7 @@ def _specs_and_url(opts: Options):
 @click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
 def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
     """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""
-    from .planner import make_plan
+    from .planning.planner import make_plan
 
     specs, url = _specs_and_url(opts)
     if _skip_seeding(skip_seeding):
@@ -123,7 +123,8 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
                actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
     which checks the gates itself."""
-    from .applier import ApplyError, apply as run_apply, check_gates
+    from .applying.applier import ApplyError, check_gates
+    from .applying.applier import apply as run_apply
 
     if confirm:
         check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
@@ -142,7 +143,7 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
 
 def _plan_url(opts: Options, the_plan, planfile: str) -> str:
     """``--db``, else ``RECON_DATABASE_URL``, else the plan's environment's variable."""
-    from .target import resolve_url
+    from .target.connection import resolve_url
 
     if opts.db or os.environ.get("RECON_DATABASE_URL"):
         return resolve_url(opts.db)
@@ -154,7 +155,7 @@ def _plan_url(opts: Options, the_plan, planfile: str) -> str:
 
 
 def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: bool, **kwargs) -> int:
-    from .planner import load_plan
+    from .report.files import load_plan
 
     if click.get_current_context().get_parameter_source("specs") == click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"{planfile} carries its specs (its audits and gates): apply reads no spec folder, drop --specs")
@@ -163,7 +164,7 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
         raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
     if ledger_option and ledger_option != the_plan.ledger_table:
         raise UsageError(f"{planfile} records its run in {the_plan.ledger_table}, not {ledger_option}: make the plan with --ledger-table {ledger_option}")
-    from .applier import check_gates
+    from .applying.applier import check_gates
 
     mode = _mode(mode_option)
     check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
@@ -180,7 +181,7 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
-    from .planner import make_plan
+    from .planning.planner import make_plan
 
     skip = _skip_seeding(skip_seeding)
     common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
@@ -194,8 +195,8 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
         _show_plan(opts, the_plan)
     if the_plan.empty:
         if opts.format == "json":
-            from .applier import ApplyReport
-            from .target import make_target
+            from .applying.applier import ApplyReport
+            from .target.connection import make_target
 
             _emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(url).display_url).to_dict()))
         return 0
@@ -211,7 +212,7 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
 @click.option("--no-env", is_flag=True, help="Plan the rollback outside every environment.")
 def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_approve, allow_destructive, override, actor, no_env):
     """Plan a unit's rollback operations, show them, and apply them under the same gates."""
-    from .planner import make_plan
+    from .planning.planner import make_plan
 
     specs, url = _specs_and_url(opts)
     env = next((e for e in specs.environments if e.name == opts.env), None)
@@ -229,8 +230,8 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
 
 def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last: bool):
     """The unit to roll back, refusing what has no rollback or what applied units depend on."""
-    from .history import history
-    from .ledger import DEFAULT_TABLE, SPEC_RUN_PREFIXES, applied
+    from .ledger.history import history
+    from .ledger.table import DEFAULT_TABLE, SPEC_RUN_PREFIXES, applied
 
     rows = history(url, table or DEFAULT_TABLE)
     done = {u: r for u, r in applied(rows).items() if not u.startswith(SPEC_RUN_PREFIXES)}  # seed and rbac runs have no rollback
@@ -260,9 +261,9 @@ def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last
 @click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
 def history(opts: Options, ledger_option):
     """List the ledger: applied, failed and rolled-back units (read-only; needs no specs unless --env)."""
-    from .history import history as read_history
-    from .ledger import DEFAULT_TABLE
-    from .target import resolve_url
+    from .ledger.history import history as read_history
+    from .ledger.table import DEFAULT_TABLE
+    from .target.connection import resolve_url
 
     table = ledger_option
     if opts.env:
@@ -284,7 +285,7 @@ def history(opts: Options, ledger_option):
 @click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who accepts it, for the ledger (else $RECON_ACTOR, else user@host).")
 def repair(opts: Options, mode_option, ledger_option, unit_id, reason, actor):
     """Accept an applied unit's drift (its live state, its changed spec) in the ledger; plan and audit stop reporting it."""
-    from .repairs import repair as run_repair
+    from .applying.repairs import repair as run_repair
 
     specs, url = _specs_and_url(opts)
     env = next((e for e in specs.environments if e.name == opts.env), None)

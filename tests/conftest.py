@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
-
 from support import RECON_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent

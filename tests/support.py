@@ -54,7 +54,7 @@ def apply_ok(recon, specs, db, *extra) -> str:
 def inspected(db):
     """The live schema of ``db`` as recon inspects it."""
     from engine.inspect import inspect_schema
-    from engine.target import make_target, read_only_connection
+    from engine.target.connection import make_target, read_only_connection
 
     with read_only_connection(make_target(db.url)) as conn:
         return inspect_schema(conn)

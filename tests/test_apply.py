@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import RECON_VARIABLES
 
 import engine
-from engine.planner import make_plan
-from support import RECON_VARIABLES
+from engine.planning.planner import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -294,7 +294,7 @@ def test_apply_executes_exactly_the_saved_plan(recon, ws):
 
 
 def test_python_api_apply(ws):
-    from engine.applier import apply
+    from engine.applying.applier import apply
 
     specs = engine.load_specs(str(ws.specs))
     report = apply(make_plan(specs, ws.url), ws.url, specs=specs)
@@ -418,9 +418,9 @@ conn.close()
 
 
 def _lock_key(ws: Workspace, plan_file: Path) -> str:
-    from engine.applier import EXECUTORS
-    from engine.planner import load_plan
-    from engine.target import make_target
+    from engine import load_plan
+    from engine.applying.applier import EXECUTORS
+    from engine.target.connection import make_target
 
     executor = EXECUTORS[ws.dialect](make_target(ws.url), load_plan(str(plan_file)))
     return str(executor.lock_number()) if ws.dialect == "postgresql" else executor.lock_key()
@@ -932,7 +932,7 @@ def test_postgres_invalid_index_is_not_present(recon, postgres_db, tmp_path):
 def test_apply_to_a_database_that_went_away(postgres_db, tmp_path):
     from conftest import POSTGRES_URL, _server_engine
 
-    from engine.applier import apply
+    from engine.applying.applier import apply
     from engine.errors import TargetError
 
     ws = make_workspace(postgres_db, tmp_path)

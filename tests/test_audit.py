@@ -6,14 +6,13 @@ import os
 import textwrap
 import uuid
 
+import catalogue
 import pytest
 import sqlalchemy as sa
 
 import engine
 from engine.errors import TargetError
-from engine.target import make_target, read_only_connection
-
-import catalogue
+from engine.target.connection import make_target, read_only_connection
 
 
 def results(report) -> dict:

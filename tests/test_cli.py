@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import textwrap
 
+import catalogue
 import pytest
 import sqlalchemy as sa
-
-import catalogue
 
 
 @pytest.fixture
@@ -223,7 +222,7 @@ def test_a_password_in_the_query_string_never_shows(recon, postgres_db, tmp_path
 
 
 def test_redaction_hides_the_whole_password_whatever_it_contains():
-    from engine.target import make_target, redact_text
+    from engine.target.connection import make_target, redact_text
 
     assert redact_text("""invalid database URL 'postgresql://u@h:1/db?password=ab'cd"e&sslmode=off'""") == \
         "invalid database URL 'postgresql://u@h:1/db?password=***&sslmode=off'"
@@ -233,7 +232,7 @@ def test_redaction_hides_the_whole_password_whatever_it_contains():
 
 
 def test_redaction_of_malformed_and_ssl_passwords():
-    from engine.target import redact_text
+    from engine.target.connection import redact_text
 
     assert redact_text("invalid database URL 'postgresql://postgres:Top Secret@127.0.0.1:notaport/x'") == \
         "invalid database URL 'postgresql://postgres:***@127.0.0.1:notaport/x'"

@@ -315,8 +315,8 @@ conn.close()
 
 
 def test_repair_takes_the_apply_lock(recon, db, specs):
-    from engine.executors import EXECUTORS
-    from engine.target import make_target
+    from engine.applying.executors import EXECUTORS
+    from engine.target.connection import make_target
 
     common = project(db, specs, U1)
     applied(recon, common)

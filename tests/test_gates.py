@@ -1,6 +1,6 @@
 """Environment gates carried by the plan: windows, rollback notes, promotion, expiry, overrides.
 
-The clock the gates read is fixed (``engine.gates.clock``), never today's weekday. Each
+The clock the gates read is fixed (``engine.planning.gates.clock``), never today's weekday. Each
 environment is a SQLite file named by a variable; plans are saved and applied as a deploy
 job would, with the URL given by ``--db`` as well as by the plan's environment.
 """
@@ -16,8 +16,8 @@ import pytest
 
 from engine.cli import main
 from engine.errors import SafetyRefusal
-from engine.gates import Gates, check_window, in_window, next_opening
-from engine.model import Environment, Source, Window
+from engine.planning.gates import Gates, check_window, in_window, next_opening
+from engine.spec.model import Environment, Source, Window
 
 UNIT = """
 kind: migration
@@ -84,7 +84,7 @@ def project(tmp_path, monkeypatch, capsys):
         dbs[name] = f"sqlite:///{path}"
         monkeypatch.setenv(f"{name.upper()}_URL", dbs[name])
     clock = {"now": WEDNESDAY_NOON}
-    monkeypatch.setattr("engine.gates.clock", lambda: clock["now"])
+    monkeypatch.setattr("engine.planning.gates.clock", lambda: clock["now"])
 
     def write(environments: str, notes: str = "rollback: {notes: Drop the table.}") -> None:
         (specs / "unit.yaml").write_text(UNIT.replace("{notes}", notes))

@@ -31,18 +31,18 @@ import sqlalchemy as sa
 import yaml
 
 import engine
-from engine import ledger
-from engine.applier import apply
-from engine.changes import CreateIndex
+from engine.applying.applier import apply
+from engine.changes.indexes import CreateIndex
 from engine.errors import SpecError
 from engine.inspect import inspect_schema
 from engine.inspect.state import SchemaState
-from engine.model import ObjectRef, Source
-from engine.planner import make_plan
+from engine.ledger import table as ledger
+from engine.planning.planner import make_plan
 from engine.render.mysql import MariaDBRenderer, MySQLRenderer
 from engine.render.postgresql import PostgresRenderer
-from engine.report import plan_text
-from engine.target import make_target, read_only_connection
+from engine.report.text import plan_text
+from engine.spec.model import ObjectRef, Source
+from engine.target.connection import make_target, read_only_connection
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "specs").is_dir())

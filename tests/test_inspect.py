@@ -14,7 +14,7 @@ from engine.errors import TargetError
 from engine.inspect import inspect_schema
 from engine.inspect.mysql import column_default
 from engine.inspect.sqlite_ddl import declared_constraints, index_key_parts
-from engine.target import make_target, read_only_connection
+from engine.target.connection import make_target, read_only_connection
 
 CATALOGUE = """
 CREATE TABLE categories (

@@ -17,9 +17,9 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from support import RECON_VARIABLES, dialect_sql, write
 
 import engine
-from support import RECON_VARIABLES, dialect_sql, write
 
 BASE = 'CREATE TABLE items (id integer NOT NULL PRIMARY KEY, name varchar(50))'
 FINGERPRINT = "kind: fingerprint\nname: startup\nchecks:\n  - column: items.note\n"

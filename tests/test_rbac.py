@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from support import dialect_sql, plan_json, row_changes, write
 
 TABLES_UNIT = (Path(__file__).resolve().parent.parent / "specs" / "migrations" / "TER-100-rbac-tables.yaml").read_text(encoding="utf-8")

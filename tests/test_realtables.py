@@ -17,10 +17,10 @@ import pytest
 from support import RECON_VARIABLES, apply_ok, dialect_sql, inspected, plan_json, write
 from support import stored_rows as rows
 
-from engine import defaults, types
-from engine.changes import same_default
+from engine.changes.base import same_default
 from engine.diff.migrations import plan_units
 from engine.render import renderer_for
+from engine.spec import defaults, types
 
 EVENTS = """
 kind: migration

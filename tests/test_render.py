@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from engine.changes import AddConstraint, CreateIndex
+from engine.changes.constraints import AddConstraint
+from engine.changes.indexes import CreateIndex
 from engine.inspect.state import Column, SchemaState, Table
-from engine.model import ObjectRef, Source
 from engine.render import renderer_for
+from engine.spec.model import ObjectRef, Source
 
 T = ObjectRef(None, "t")
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import RECON_VARIABLES, dialect_sql, plan_json, row_changes, write
 
 import engine
-from engine.applier import ApplyError
-from engine.target import make_target
-from support import RECON_VARIABLES, dialect_sql, plan_json, row_changes, write
+from engine.applying.applier import ApplyError
+from engine.target.connection import make_target
 
 KV = 'CREATE TABLE kv (k varchar(20) NOT NULL, v integer, CONSTRAINT kv_pkey PRIMARY KEY (k))'
 
@@ -327,7 +327,7 @@ def test_a_row_changed_while_apply_waits_for_it_makes_the_plan_stale(db, specs, 
 
 def test_mysql_chunks_stay_under_the_packet_limit(mysql_db, specs):
     """PyMySQL writes values into the statement's text: a chunk is cut by bytes as well as by binds."""
-    from engine.rowsql import PACKET_MARGIN
+    from engine.target.rowsql import PACKET_MARGIN
 
     mysql_db.run("CREATE TABLE doc (k varchar(10) NOT NULL PRIMARY KEY, body text)")
     body = "x'\\" * 300  # 900 characters, each of which PyMySQL may escape: counted as 2 bytes, + 2 quotes
@@ -341,7 +341,7 @@ def test_mysql_chunks_stay_under_the_packet_limit(mysql_db, specs):
 
 
 def test_chunks_are_cut_by_binds_and_by_bytes():
-    from engine.rowsql import PACKET_MARGIN, Limits, chunks
+    from engine.target.rowsql import PACKET_MARGIN, Limits, chunks
 
     rows_ = tuple((f"k{i}", "v" * 10) for i in range(7))
     assert [len(c) for c in chunks(rows_, 2, Limits(binds=6))] == [3, 3, 1]
@@ -377,10 +377,10 @@ def test_a_value_longer_than_its_column_is_a_spec_error_not_cut(recon, db, specs
 
 
 def test_postgres_casts_keep_no_length_that_would_cut_a_value(postgres_db):
-    from engine.rowsql import site
     from sqlglot import exp
 
-    from engine import sqlexec
+    from engine.target import sqlexec
+    from engine.target.rowsql import site
 
     at = site("postgresql", 2, ("character varying(5)", "character(3)"))
     sql = at.template(exp.select("*").from_(at.relation("v", ("a", "b")))).sql
@@ -400,8 +400,8 @@ def test_mysql_numeric_keys_are_bound_as_the_column_rounds_them(recon, mysql_db,
 def test_a_plan_whose_row_templates_were_edited_is_refused(sqlite_db, specs, tmp_path):
     """A hand-edited plan with a recomputed digest (the digest is no signature) still cannot smuggle
     SQL into the part of a statement apply repeats per row."""
-    from engine.planfile import content_digest
     from engine.errors import ReportError
+    from engine.planning.planfile import content_digest
 
     sqlite_db.run(KV + ";\nINSERT INTO kv (k, v) VALUES ('a', 1), ('b', 2)")
     seed(specs, [("c", 3)], prune=True)
@@ -416,7 +416,7 @@ def test_a_plan_whose_row_templates_were_edited_is_refused(sqlite_db, specs, tmp
 
 
 def test_mysql_limits_come_from_the_server(mysql_db):
-    from engine.rowsql import Limits
+    from engine.target.rowsql import Limits
 
     eng = sa.create_engine(mysql_db.url, poolclass=sa.pool.NullPool)
     with eng.connect() as conn:
@@ -428,7 +428,7 @@ def test_mysql_limits_come_from_the_server(mysql_db):
 
 
 def test_mysql_planning_reads_are_cut_by_the_packet_limit(mysql_db, specs, monkeypatch):
-    from engine import rowsql
+    from engine.target import rowsql
 
     mysql_db.run("CREATE TABLE big (k varchar(200) NOT NULL PRIMARY KEY, v integer)")
     keys = [f"{i:04d}" + "k" * 150 for i in range(40)]

@@ -12,10 +12,10 @@ import time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from support import dialect_sql, plan_json, row_changes, write
 
 import engine
-from engine.target import make_target
-from support import dialect_sql, plan_json, row_changes, write
+from engine.target.connection import make_target
 
 SETTINGS = """
 CREATE TABLE settings (

@@ -366,7 +366,7 @@ def test_raw_sql_may_not_control_the_transaction(tmp_path):
 def test_grant_patterns_expand_literals_and_globs_as_fnmatch_does():
     import fnmatch
 
-    from engine.model import GrantPatterns
+    from engine.spec.model import GrantPatterns
 
     keys = ["a.view", "a.edit", "b.view", "c[1]", "x?y"]
     patterns = GrantPatterns(keys)

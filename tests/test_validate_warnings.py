@@ -20,9 +20,9 @@ from support import RECON_VARIABLES, dialect_sql
 
 import engine
 from engine import changes as ch
-from engine import identifiers
+from engine.changes import identifiers
 from engine.errors import SpecError
-from engine.model import Operation, Source
+from engine.spec.model import Operation, Source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,7 +149,7 @@ def test_a_complete_rollback_gives_no_warning(tmp_path):
 
 
 def test_the_example_specs_have_complete_rollbacks():
-    from engine.resources import example_specs_dir
+    from engine.spec.resources import example_specs_dir
 
     assert engine.load_specs(ROOT / "specs").warnings == ()
     assert engine.load_specs(example_specs_dir()).warnings == ()  # what `recon demo` ships

@@ -28,13 +28,14 @@ from importlib import resources
 from pathlib import Path
 
 from .. import report as views
-from ..applier import apply
-from ..audit import audit
+from ..applying.applier import apply
+from ..auditing.run import audit
 from ..errors import ReconError, UsageError
-from ..history import history
-from ..planner import load_plan, make_plan
-from ..resources import example_specs_dir
-from ..validate import load_specs
+from ..ledger.history import history
+from ..planning.planner import make_plan
+from ..report.files import load_plan
+from ..spec.resources import example_specs_dir
+from ..spec.validate import load_specs
 
 WRONG = "products.product_name"
 RIGHT = "products.nameCanonical"

@@ -13,13 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..changes import Change, RawSQL, from_operation
+from ..changes.base import Change
+from ..changes.operations import from_operation
+from ..changes.rawsql import RawSQL
+from ..changes.refusals import refusal
+from ..changes.safety import analyze
 from ..errors import Diagnostic, SpecError, TargetError
 from ..inspect.state import SchemaState
-from ..model import Unit
-from ..refusals import refusal
 from ..render import Renderer
-from ..safety import Finding, analyze
+from ..spec.codes import Finding
+from ..spec.model import Unit
 
 PENDING, PRESENT, GUARD_FALSE, SKIPPED_DIALECT = "pending", "present", "guard_false", "skipped_dialect"
 
@@ -141,7 +144,7 @@ def _sql_guard(change: RawSQL, sql_guard: SqlGuard) -> bool:
     """Run a ``guard: {sql: ...}`` query; one the server refuses stops the plan, naming the unit."""
     from sqlalchemy.exc import DBAPIError
 
-    from ..target import driver_message
+    from ..target.connection import driver_message
 
     try:
         return sql_guard(change.guard.target, change.dialect)

@@ -23,16 +23,27 @@ import json
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
-from .. import sqlexec, types
 from ..errors import Diagnostic, SpecError
-from ..inspect.state import SchemaState
-from ..model import ObjectRef, Rbac
-from ..rowsql import Limits
-from ..target import driver_message
+from ..inspect.state import SchemaState, referenced
+from ..spec import types
+from ..spec.model import ObjectRef, Rbac
+from ..target import sqlexec
+from ..target.connection import driver_message
+from ..target.rowsql import Limits
 from . import rbac_sql as sql
 from . import values
 from .rbac_sql import Entity
-from .rows import SeedPlan, as_declared, bindable, enforced_key, key_of, keyed_reads, table_node, unenforced, update_batch
+from .rows import (
+    SeedPlan,
+    as_declared,
+    bindable,
+    enforced_key,
+    key_of,
+    keyed_reads,
+    table_node,
+    unenforced,
+    update_batch,
+)
 
 TEXT = values.Column("text")
 
@@ -255,18 +266,3 @@ def _require(state: SchemaState, ref: ObjectRef, *columns: str):
     if absent:
         raise ValueError(f"{ref.table_text} has no column{'s' if len(absent) > 1 else ''} {', '.join(absent)}")
     return table
-
-
-def referenced(state: SchemaState, grants: ObjectRef, column: str, target: ObjectRef) -> str:
-    """The column of ``target`` that ``grants.column`` points at: its foreign key's, else ``target``'s one-column primary key."""
-    schema = grants.schema or state.default_schema
-    target_schema = target.schema or state.default_schema
-    for (s, tbl, _), con in state.constraints.items():
-        if (s, tbl) == (schema, grants.table) and con.kind == "foreign_key" and con.columns == (column,) \
-                and con.ref_table == target.table and (con.ref_schema or s) == target_schema and con.ref_columns:
-            return con.ref_columns[0]
-    for (s, tbl, _), con in state.constraints.items():
-        if (s, tbl) == (target_schema, target.table) and con.kind == "primary_key" and len(con.columns) == 1:
-            return con.columns[0]
-    raise ValueError(f"cannot tell which column of {target.table_text} {grants.table_text}.{column} references: "
-                     f"declare a foreign key, or give {target.table_text} a one-column primary key")

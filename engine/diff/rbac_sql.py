@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from .. import sqlexec
-from ..model import ObjectRef, RbacTables, Source
-from .. import rowsql as row_sites
+from ..spec.model import ObjectRef, RbacTables, Source
+from ..target import rowsql as row_sites
+from ..target import sqlexec
 from .rows import RowBatch, Statement, count, equal, table_node
 
 

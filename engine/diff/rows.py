@@ -21,11 +21,11 @@ from uuid import UUID
 
 from sqlglot import exp
 
-from .. import sqlexec
 from ..inspect.state import SchemaState
-from ..model import ObjectRef, Source
-from .. import rowsql as row_sites
-from ..rowsql import RowSite, RowTemplate
+from ..spec.model import ObjectRef, Source
+from ..target import rowsql as row_sites
+from ..target import sqlexec
+from ..target.rowsql import RowSite, RowTemplate
 from . import values
 
 PRUNE_CODE = "RC106"

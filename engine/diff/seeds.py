@@ -20,16 +20,26 @@ import json
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
-from .. import sqlexec
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
-from ..model import Seed
-from .. import rowsql as row_sites
-from ..target import driver_message
+from ..spec.model import Seed
+from ..target import rowsql as row_sites
+from ..target import sqlexec
+from ..target.connection import driver_message
 from . import values
 from .rows import (
-    RowBatch, SeedPlan, Statement, as_declared, bindable, count, enforced_key, insert_batch, keyed_reads, table_node,
-    unenforced, update_batch,
+    RowBatch,
+    SeedPlan,
+    Statement,
+    as_declared,
+    bindable,
+    count,
+    enforced_key,
+    insert_batch,
+    keyed_reads,
+    table_node,
+    unenforced,
+    update_batch,
 )
 
 

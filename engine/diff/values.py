@@ -20,7 +20,7 @@ import struct
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .. import types
+from ..spec import types
 
 TRUE, FALSE = ("true", "t", "1", "yes", "on", "y"), ("false", "f", "0", "no", "off", "n")
 _TIME = re.compile(r"^(-)?(\d+):(\d{2})(?::(\d{2})(\.\d+)?)?$")

@@ -14,7 +14,14 @@ The primary key constraint is named ``PRIMARY``, as the server names it.
 
 from __future__ import annotations
 
-from .catalog import build_constraints, build_indexes, build_tables, fetch, load_sql, schema_list
+from .catalog import (
+    build_constraints,
+    build_indexes,
+    build_tables,
+    fetch,
+    load_sql,
+    schema_list,
+)
 from .state import SchemaState
 
 # DATA_TYPE values whose MySQL 8 COLUMN_DEFAULT is already a valid SQL literal.

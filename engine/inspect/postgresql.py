@@ -7,8 +7,15 @@ indexes, constraints and the columns views read then come in one query each, fil
 
 from __future__ import annotations
 
-from .catalog import build_constraints, build_indexes, build_tables, fetch, load_sql, schema_list
 from . import views
+from .catalog import (
+    build_constraints,
+    build_indexes,
+    build_tables,
+    fetch,
+    load_sql,
+    schema_list,
+)
 from .state import SchemaState
 
 

@@ -30,7 +30,6 @@ engines (SQLite's pragma says nullable unless NOT NULL was written).
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError

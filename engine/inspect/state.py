@@ -8,6 +8,10 @@ Identifiers are stored exactly as the catalog spells them (case-sensitive).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named in annotations: the spec stage is imported before this one anyway
+    from ..spec.model import ObjectRef
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,18 @@ class SchemaState:
     def constraints_named(self, name: str, schema: str | None = None, table: str | None = None) -> list[Constraint]:
         """Constraints spelled exactly ``name``, optionally restricted to one table."""
         return self._named("constraints", name, schema, table)
+
+
+def referenced(state: SchemaState, grants: ObjectRef, column: str, target: ObjectRef) -> str:
+    """The column of ``target`` that ``grants.column`` points at: its foreign key's, else ``target``'s one-column primary key."""
+    schema = grants.schema or state.default_schema
+    target_schema = target.schema or state.default_schema
+    for (s, tbl, _), con in state.constraints.items():
+        if (s, tbl) == (schema, grants.table) and con.kind == "foreign_key" and con.columns == (column,) \
+                and con.ref_table == target.table and (con.ref_schema or s) == target_schema and con.ref_columns:
+            return con.ref_columns[0]
+    for (s, tbl, _), con in state.constraints.items():
+        if (s, tbl) == (target_schema, target.table) and con.kind == "primary_key" and len(con.columns) == 1:
+            return con.columns[0]
+    raise ValueError(f"cannot tell which column of {target.table_text} {grants.table_text}.{column} references: "
+                     f"declare a foreign key, or give {target.table_text} a one-column primary key")

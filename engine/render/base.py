@@ -13,13 +13,19 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from .. import defaults, sqlexec, types
-from ..sqlexec import ident
-from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, ColumnDef, CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKey, RawSQL, RenameColumn, referencing
+from ..changes.base import UNSET, Change, ColumnDef, ForeignKey
+from ..changes.columns import AddColumn, AlterColumn, DropColumn, RenameColumn
+from ..changes.constraints import AddConstraint, DropConstraint
+from ..changes.indexes import CreateIndex, DropIndex
+from ..changes.rawsql import RawSQL
+from ..changes.simstate import referencing
+from ..changes.tables import CreateTable, DropTable
 from ..errors import Diagnostic, SpecError
 from ..inspect.state import SchemaState
-from ..model import ObjectRef
-
+from ..spec import defaults, types
+from ..spec.model import ObjectRef
+from ..target import sqlexec
+from ..target.sqlexec import ident
 
 _ON_DELETE = {"cascade": "ON DELETE CASCADE", "restrict": "ON DELETE RESTRICT", "set_null": "ON DELETE SET NULL",
               "set_default": "ON DELETE SET DEFAULT", "no_action": "ON DELETE NO ACTION"}
@@ -147,7 +153,7 @@ class Renderer:
         return exp.condition(text, dialect=dialect or self.sqlglot_dialect)
 
     def table_constraints(self, change: CreateTable) -> list[exp.Constraint]:
-        from ..changes import table_constraints
+        from ..changes.simstate import table_constraints
 
         out = []
         for con in table_constraints(change.table, change.columns, change.primary_key, self.dialect):

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .. import defaults, types
-from ..changes import AlterColumn, Change, CreateIndex, DropConstraint, DropIndex, UNSET, fk_index
+from ..changes.base import UNSET, Change
+from ..changes.columns import AlterColumn
+from ..changes.constraints import DropConstraint
+from ..changes.indexes import CreateIndex, DropIndex
+from ..changes.simstate import fk_index
 from ..inspect.state import SchemaState
+from ..spec import defaults, types
 from .base import Renderer, ident, table
 
 # TEXT/BLOB columns can only be indexed by a prefix; 255 characters fit InnoDB's key limit in utf8mb4.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..changes import AddConstraint, AlterColumn, CreateIndex, DropIndex
+from ..changes.columns import AlterColumn
+from ..changes.constraints import AddConstraint
+from ..changes.indexes import CreateIndex, DropIndex
 from ..inspect.state import SchemaState
-from ..model import ObjectRef
+from ..spec.model import ObjectRef
 from .base import Renderer, ident
 
 

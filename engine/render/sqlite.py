@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .. import defaults, types
-from ..changes import UNSET, AddColumn, AddConstraint, AlterColumn, Change, DropColumn, DropConstraint, ForeignKey
+from ..changes.base import UNSET, Change, ForeignKey
+from ..changes.columns import AddColumn, AlterColumn, DropColumn
+from ..changes.constraints import AddConstraint, DropConstraint
 from ..inspect.state import Column, SchemaState
-from ..model import ObjectRef
+from ..spec import defaults, types
+from ..spec.model import ObjectRef
 from .base import Renderer, ident, table
 
 REBUILD_PREFIX = "_recon_rebuild_"

@@ -1,0 +1,207 @@
+"""Apply a plan: gates -> lock -> identity, staleness -> one transaction per unit -> ledger -> verify.
+
+The plan file is the whole input: its environment's gates, its audits and the identity of
+the database it was made for all come from it, never from a spec folder or a flag. Before
+anything is executed: the mode must allow changes, every destructive code must be allowed,
+and the plan's environment gates must pass (``gates.check``: expiry, window, rollback notes,
+promotion). Under the database lock the server must be the plan's, the plan must not be in
+the ledger already, and the state digest is recomputed (a stale plan runs nothing, and the
+message names what changed). Each migration unit then runs in its own transaction where DDL
+is transactional; all seed and rbac units run in one (``rowrun``). A failing unit is rolled
+back where possible, recorded as ``failed`` and stops the run. The audits run before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..auditing.run import AuditReport, audit
+from ..diff.migrations import PENDING
+from ..errors import ReconError, SafetyRefusal
+from ..planning.planfile import PlanUnit
+from ..planning.planner import Plan, PlanAction
+from ..target.connection import Target, make_target
+from .executor import Executor, UnitOutcome
+from .executors import EXECUTORS
+
+DESTRUCTIVE_HINT = "or pass --allow-destructive, which allows every destructive change of the plan"
+SHOWN_KEYS = 5  # keys of rows a prune would delete, named in the refusal before "and N more"
+
+
+class ApplyError(ReconError):
+    """A unit failed; what ran is rolled back where the dialect allows, and the ledger says so.
+
+    ``report`` holds the outcomes up to the failure, for the CLI to print.
+    """
+
+    def __init__(self, message: str, report: "ApplyReport"):
+        super().__init__(message)
+        self.report = report
+
+
+class StaleApplyError(ApplyError):
+    """Rows the plan read changed before its row transaction locked them: a stale plan (exit 3)."""
+
+    exit_code = 3
+
+
+@dataclass
+class ApplyReport:
+    """The result of an apply: per-unit outcomes and the audits before and after."""
+
+    plan_id: str
+    target: str
+    outcomes: list[UnitOutcome] = field(default_factory=list)
+    before: AuditReport | None = None
+    after: AuditReport | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target, "ok": self.ok, "error": self.error,
+            "units": [o.to_dict() for o in self.outcomes],
+            "before": self.before.to_dict() if self.before else None,
+            "after": self.after.to_dict() if self.after else None,
+        }
+
+
+def check_gates(plan: Plan, *, mode: str, allow_destructive: bool, environment: str | None = None,
+                override_reason: str | None = None, now=None) -> None:
+    """Refuse (exit 3) before connecting for writes: detect-only mode, disallowed codes, another
+    environment than the plan's, and the plan's environment gates (however the URL is given)."""
+    from ..planning import gates
+
+    if mode == "detect-only":
+        raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
+    if plan.mode == "detect-only":
+        raise SafetyRefusal(f"plan {plan.plan_id} was made in detect-only mode, for review only: make the plan again where apply is allowed")
+    if environment is not None and environment != plan.gates.environment:
+        made = f"for environment {plan.gates.environment!r}" if plan.gates.environment else "outside every environment"
+        raise SafetyRefusal(f"plan {plan.plan_id} was made {made}, not for {environment!r}: its gates are those it was made with. "
+                            f"Make a plan with --env {environment} to apply in {environment}")
+    blocked = [] if allow_destructive else _blocked(plan)
+    if blocked:
+        raise SafetyRefusal("destructive changes not allowed:\n  " + "\n  ".join(blocked) + f"\n{DESTRUCTIVE_HINT}")
+    gates.check(plan, now, override_reason)
+
+
+def _blocked(plan: Plan) -> list[str]:
+    """One refusal per pending destructive code that the action's unit or spec does not allow."""
+    units = {u.id: u for u in plan.units}
+    return [_refusal(a, c["code"], c["message"], units[a.unit]) for a in plan.actions if a.status == PENDING
+            for c in a.codes if c["destructive"] and c["code"] not in units[a.unit].allow]
+
+
+def _refusal(action: PlanAction, code: str, message: str, unit: PlanUnit) -> str:
+    """What is refused, what it would delete, and what to write where to allow it: ``allow: [CODE]``
+    on the migration unit, or on the seed or rbac spec (its unit id is ``seed:NAME`` or ``rbac:NAME``)."""
+    line = f"{action.unit}: {code} {action.op} {action.object} ({message})"
+    if unit.kind == "seed":
+        kind, name = action.unit.split(":", 1)
+        return f"{line}: {_deleted(action)}\n    allow it with allow: [{code}] on {kind} spec {name} ({action.source})"
+    return f"{line}\n    allow it with allow: [{code}] on unit {action.unit} ({action.source.rsplit(':', 1)[0]})"
+
+
+def _deleted(action: PlanAction) -> str:
+    """``deletes 3 existing rows of settings, key = 'a', 'b', 'c'``: the count, and the first keys."""
+    from ..diff.rows import show
+
+    n, columns = action.count, action.columns
+    text = f"deletes {n} existing row{'s' if n != 1 else ''} of {action.object}"
+    if not columns:  # every key part NULL: nothing to name
+        return f"{text} ({action.reason})"
+    keys = [show(r[0]) if len(r) == 1 else f"({', '.join(show(v) for v in r)})" for r in action.rows[:SHOWN_KEYS]]
+    more = f" and {n - len(keys)} more" if n > len(keys) else ""
+    named = columns[0] if len(columns) == 1 else f"({', '.join(columns)})"
+    return f"{text}, {named} = {', '.join(keys)}{more}"
+
+
+def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",
+          environment: str | None = None, echo=lambda line: None, bind_limit: int | None = None,
+          packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None) -> ApplyReport:
+    """Execute exactly ``plan`` on ``url`` or refuse.
+
+    The plan carries its audits and its environment's gates; ``specs`` is accepted for
+    compatibility and not read. ``environment`` (``--env``) must be the plan's, if given.
+    ``override_reason`` lets a run outside the environment's window (recorded in the ledger).
+    ``bind_limit`` caps the values one row statement binds, and on MySQL ``packet_limit`` its
+    bytes (defaults: the driver's limit and ``max_allowed_packet``; tests use small ones).
+    ``actor`` is who the ledger says ran it (default ``RECON_ACTOR``, else user@host); ``now``
+    is the time the gates see (tests fix it).
+    """
+    from ..planning import gates
+
+    target = url if isinstance(url, Target) else make_target(url)
+    now = now or gates.clock()
+    check_gates(plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
+                override_reason=override_reason, now=now)
+    report = ApplyReport(plan.plan_id, target.display_url)
+    if plan.empty:
+        return report
+    closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
+    executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
+    executor.override = ("window", override_reason) if closed and override_reason else None
+    executor.actor = actor
+    with executor.session():
+        note, failed = _locked_run(executor, report, echo)
+    report.after = audit(plan.audit, target)
+    if report.error:
+        raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
+    return report
+
+
+def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str | None]:
+    """Under the lock: identity, staleness, the audit before, the ledger, the units. Returns what a
+    failure left behind, and the error of a run that could not be committed (SQLite)."""
+    executor.verify_target()
+    executor.verify_fresh(executor.plan.audit.schemas())
+    report.before = audit(executor.plan.audit, executor.target, state=executor.state)  # the state just read under the lock
+    executor.ensure_ledger()
+    note = _run_units(executor, report, echo)
+    failed = executor.finish(report.outcomes)
+    if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said
+        report.outcomes = [o if o.status == "failed" else UnitOutcome(o.unit, o.kind, "failed", o.statements, o.seconds, failed)
+                           for o in report.outcomes]
+        report.error, note = f"the run was not committed: {failed}", "; nothing was applied"
+    if executor.commits_at_end:
+        for outcome in report.outcomes:
+            echo(outcome)
+    return note, failed
+
+
+def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:
+    """Each migration unit in its own transaction, then all seed and rbac units in one; stops at a failure.
+    Returns what the failure left behind, for the message."""
+    plan = executor.plan
+    by_unit: dict[str, list[PlanAction]] = {}
+    for action in plan.actions:
+        by_unit.setdefault(action.unit, []).append(action)
+    rows = [u for u in plan.units if u.kind == "seed"]
+    for unit in (u for u in plan.units if u.kind != "seed"):
+        outcome = executor.run_unit(unit, by_unit.get(unit.id, []))
+        if not _record(executor, report, [outcome], echo):
+            return executor.failure_note(unit)
+    if rows:
+        from .rowrun import run_rows
+
+        ids = {u.id for u in rows}
+        outcomes = run_rows(executor, rows, [a for a in plan.actions if a.unit in ids and a.status == PENDING])
+        if not _record(executor, report, outcomes, echo):
+            return "; all row changes were rolled back: none was applied"
+    return ""
+
+
+def _record(executor: "Executor", report: ApplyReport, outcomes: list, echo) -> bool:
+    """Add ``outcomes`` to the report (echoed unless the run commits at its end); False on a failure."""
+    report.outcomes += outcomes
+    if not executor.commits_at_end:
+        for outcome in outcomes:
+            echo(outcome)
+    failed = next((o for o in outcomes if o.status == "failed" and not o.error.startswith("rolled back with")), None)
+    if failed is not None:
+        report.error = f"unit {failed.unit} failed: {failed.error}"
+    return failed is None

@@ -1,0 +1,156 @@
+"""The dialect executors: PostgreSQL, MySQL/MariaDB and SQLite locks, transactions and timeouts."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from sqlalchemy.exc import DBAPIError
+from sqlglot import exp
+
+from ..errors import SafetyRefusal
+from ..ledger import table as ledger
+from ..planning.planner import PlanUnit
+from ..target import sqlexec
+from ..target.connection import driver_message
+from .executor import (
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    Executor,
+    UnitOutcome,
+    seconds,
+)
+
+
+class PostgresExecutor(Executor):
+    """Session advisory lock; per unit BEGIN with SET LOCAL lock_timeout and statement_timeout."""
+
+    def lock_number(self) -> int:
+        return int.from_bytes(hashlib.sha256(self.lock_key().encode()).digest()[:8], "big", signed=True)
+
+    def lock(self) -> None:
+        got = sqlexec.execute(self.conn, exp.select(exp.func("pg_try_advisory_lock", sqlexec.param(0))), [self.lock_number()]).scalar()
+        if not got:
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (advisory lock {self.lock_number()})")
+
+    def unlock(self) -> None:
+        sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])
+
+    TIMEOUTS = ("lock_timeout", "statement_timeout")
+
+    @staticmethod
+    @lru_cache(maxsize=2)
+    def timeouts_sql(local: bool) -> str:
+        """``SELECT set_config(...)`` for both timeouts, rendered once (values bound)."""
+        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.Boolean(this=local))
+                            for i, name in enumerate(PostgresExecutor.TIMEOUTS)])
+        return sqlexec.prepare(tree, "postgresql")
+
+    def set_timeouts(self, unit: PlanUnit, local: bool) -> None:
+        """``SET [LOCAL] lock_timeout`` and ``statement_timeout`` in one round trip, values bound."""
+        values = [unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT]
+        sqlexec.run_prepared(self.conn, self.timeouts_sql(local), values)
+
+    def begin(self, unit: PlanUnit) -> None:
+        super().begin(unit)
+        self.set_timeouts(unit, local=True)
+
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        self.set_timeouts(unit, local=False)
+
+
+class MySQLExecutor(Executor):
+    """GET_LOCK; DDL commits implicitly, so every migration unit runs step by step with recorded
+    progress. Seed rows are plain DML and run in a transaction."""
+
+    transactional_ddl = False
+    step_failure_note = "; MySQL commits DDL implicitly: statements before the failing one stay applied, and a new plan continues from the live state"
+
+    def lock_key(self) -> str:
+        """GET_LOCK names are server-wide while the ledger is per database: the name carries both (at most 64 characters)."""
+        key = f"recon:{self.target.url.database}.{self.table}"
+        return key if len(key) <= 64 else "recon:" + hashlib.sha256(key.encode()).hexdigest()[:58]
+
+    def lock(self) -> None:
+        got = sqlexec.execute(self.conn, exp.select(exp.func("GET_LOCK", sqlexec.param(0), exp.Literal.number(0))), [self.lock_key()]).scalar()
+        if got != 1:
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (GET_LOCK {self.lock_key()!r})")
+
+    def unlock(self) -> None:
+        sqlexec.execute(self.conn, exp.select(exp.func("RELEASE_LOCK", sqlexec.param(0))), [self.lock_key()])
+
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        """``lock_wait_timeout`` (metadata locks, DDL) and ``innodb_lock_wait_timeout`` (row locks, seed rows)."""
+        wait = max(1, int(seconds(unit.lock_timeout, DEFAULT_LOCK_TIMEOUT)))
+        items = [exp.SetItem(this=exp.EQ(this=exp.var(name), expression=sqlexec.param(0)), kind="SESSION")
+                 for name in ("lock_wait_timeout", "innodb_lock_wait_timeout")]
+        sqlexec.execute(self.conn, exp.Set(expressions=items), [wait])
+
+    def begin(self, unit: PlanUnit) -> None:
+        self.session_timeouts(unit)
+        super().begin(unit)
+
+
+class SQLiteExecutor(Executor):
+    """BEGIN IMMEDIATE is the lock and holds for the whole run; each unit is a savepoint inside it.
+
+    SQLite's DDL is transactional and it has no CONCURRENTLY, so a ``transactional: false``
+    unit (written for PostgreSQL) runs in its savepoint too, and a failure undoes all of it.
+    """
+
+    commits_at_end = True
+
+    def runs_in_transaction(self, unit: PlanUnit) -> bool:
+        return True
+
+    def lock(self) -> None:
+        try:
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception as exc:  # noqa: BLE001 - "database is locked"
+            raise SafetyRefusal(f"lock held: another writer holds {self.target.display_url} ({driver_message(exc)})") from None
+        # Taking the lock never waits; the final COMMIT may wait for readers to finish.
+        units = self.plan.units if self.plan is not None else ()
+        wait = int(seconds(units[0].lock_timeout if units else None, DEFAULT_LOCK_TIMEOUT) * 1000)
+        self.conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait:d}")
+
+    def unlock(self) -> None:
+        if self.conn.connection.dbapi_connection.in_transaction:
+            self.conn.exec_driver_sql("ROLLBACK")
+
+    def finish(self, outcomes: list[UnitOutcome]) -> str | None:
+        """COMMIT the run; if that fails (readers kept the file busy), roll it back and record each unit
+        that ran as failed: with its own error if it failed, else with the commit's."""
+        try:
+            self.conn.exec_driver_sql("COMMIT")
+            return None
+        except DBAPIError as exc:
+            error = f"at commit: {self.target.scrub(driver_message(exc))}"
+        if self.conn.connection.dbapi_connection.in_transaction:  # some errors end the transaction themselves
+            self.conn.exec_driver_sql("ROLLBACK")
+        try:  # the ledger rows went with the rollback: record the failure in a transaction of its own
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self.conn.exec_driver_sql(ledger.create_statement(self.table, self.target.dialect))  # IF NOT EXISTS
+            for statement in ledger.upgrade_statements(ledger.columns_of(self.conn, None, self.table), self.table, self.target.dialect):
+                self.conn.exec_driver_sql(statement)
+            self.seq = max((r.seq for r in ledger.read(self.conn, None, self.table)), default=0)
+            units = {u.id: u for u in self.plan.units}
+            for outcome in outcomes:
+                unit = units[outcome.unit]
+                ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, ledger.now(), outcome.error or error))
+            self.conn.exec_driver_sql("COMMIT")
+        except DBAPIError:
+            pass  # still busy: the error is reported all the same
+        return error
+
+    def begin(self, unit: PlanUnit) -> None:
+        self.conn.exec_driver_sql('SAVEPOINT "recon_unit"')
+
+    def commit(self) -> None:
+        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+
+    def rollback(self) -> None:
+        self.conn.exec_driver_sql('ROLLBACK TO SAVEPOINT "recon_unit"')
+        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+
+
+EXECUTORS = {"postgresql": PostgresExecutor, "mysql": MySQLExecutor, "sqlite": SQLiteExecutor}

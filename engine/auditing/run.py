@@ -1,0 +1,162 @@
+"""The read-only audit: inspect once, run every canary and invariant, return one report.
+
+Everything happens inside one read-only transaction (see ``target``); the
+schema is read in a constant number of catalog queries, then canaries are
+evaluated in memory and invariants run as bound queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from ..spec.model import Specs
+from ..target.connection import Target, make_target, read_only_connection
+from . import canaries as checks
+from . import invariants as inv
+
+if TYPE_CHECKING:
+    from .auditset import AuditSet
+
+AUDIT_FORMAT = "recon.audit/v1"
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """Which database a result is about; ``url`` never carries a password."""
+
+    dialect: str
+    url: str
+    server_version: str
+
+    def to_dict(self) -> dict:
+        return {"dialect": self.dialect, "url": self.url, "server_version": self.server_version}
+
+
+@dataclass(frozen=True)
+class _Results:
+    """Named pass/fail results and their counts."""
+
+    checks: tuple
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def failing(self) -> tuple:
+        return tuple(c for c in self.checks if not c.passed)
+
+
+@dataclass(frozen=True)
+class FingerprintResult(_Results):
+    """Canary results (``CheckResult``): ``complete`` is true when every check passed."""
+
+    @property
+    def complete(self) -> bool:
+        return self.passed == self.total
+
+    def summary(self) -> str:
+        """One line a startup log can carry: ``fingerprint 6/7 (missing: products.product_name)``."""
+        line = f"fingerprint {self.passed}/{self.total}"
+        missing = [c.name for c in self.failing if c.missing]
+        mismatched = [c.name for c in self.failing if not c.missing]
+        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + ([f"mismatched: {', '.join(mismatched)}"] if mismatched else [])
+        return line + (f" ({'; '.join(parts)})" if parts else "")
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "total": self.total, "complete": self.complete, "checks": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class InvariantsResult(_Results):
+    """Invariant results (``InvariantResult``), declared ones first, then those implied by rbac specs."""
+
+    def summary(self) -> str:
+        line = f"invariants {self.passed}/{self.total}"
+        failing = [c.name for c in self.failing]
+        return line + (f" (failing: {', '.join(failing)})" if failing else "")
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "total": self.total, "checks": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What ``recon audit`` found; ``to_dict`` is the contract's ``recon.audit/v1`` report."""
+
+    generated_at: str
+    target: TargetInfo
+    specs_digest: str
+    fingerprint: FingerprintResult
+    invariants: InvariantsResult
+    catalog_queries: int = 0
+    statements: int = 0
+    fingerprint_names: tuple[str, ...] = field(default=())
+    drift: tuple = ()  # ``drift.Drift`` of applied units (not part of ``ok``: ``recon audit --strict`` fails on it too)
+
+    @property
+    def ok(self) -> bool:
+        """True when every canary and every invariant passed."""
+        return self.fingerprint.complete and not self.invariants.failing
+
+    def to_dict(self) -> dict:
+        return {
+            "format": AUDIT_FORMAT,
+            "generated_at": self.generated_at,
+            "target": self.target.to_dict(),
+            "specs_digest": self.specs_digest,
+            "ok": self.ok,
+            "fingerprint": {**self.fingerprint.to_dict(), "names": list(self.fingerprint_names)},
+            "invariants": self.invariants.to_dict(),
+            "drift": [d.to_dict() for d in self.drift],
+            "stats": {"catalog_queries": self.catalog_queries, "statements": self.statements},
+        }
+
+
+def schemas_read(specs: Specs) -> set[str]:
+    """The non-default schemas an audit of ``specs`` must inspect."""
+    from .auditset import AuditSet
+
+    return AuditSet.of(specs).schemas()
+
+
+def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
+          state=None, ledger_table: str | None = None, drift=None) -> AuditReport:
+    """Audit ``url`` read-only: every canary (or those of one fingerprint) and every invariant of
+    ``specs`` (a spec set, or the ``AuditSet`` a plan carries).
+
+    ``state`` is a schema already inspected on this target (apply passes the one it read
+    under its lock); without it the schema is inspected here. With a spec set, the ledger
+    (``ledger_table``, default ``recon_ledger``) is read too, for the drift of applied units,
+    by ``drift``: the drift finder (``engine.diff.drift``, whose ``schemas`` and ``read`` replay
+    the change vocabulary, a later stage); ``engine.audit`` passes it, and without it there is none.
+    """
+    from ..inspect import inspect_schema
+    from .auditset import AuditSet
+
+    units = None if isinstance(specs, AuditSet) or drift is None else specs
+    checks_ = specs if isinstance(specs, AuditSet) else AuditSet.of(specs, fingerprint, run_invariants)
+    target = url if isinstance(url, Target) else make_target(url)
+    with read_only_connection(target) as conn:
+        if state is None:
+            state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units else set())))
+        drifted = drift.read(conn, units, state, ledger_table) if units else ()
+        canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
+        invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
+    return AuditReport(
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=TargetInfo(target.dialect, target.display_url, state.server_version),
+        specs_digest=checks_.specs_digest,
+        fingerprint=FingerprintResult(canary_results),
+        invariants=InvariantsResult(invariant_results),
+        catalog_queries=state.queries,
+        statements=target.statements,
+        fingerprint_names=checks_.fingerprint_names,
+        drift=drifted,
+    )

@@ -1,0 +1,35 @@
+"""What the server would refuse, told from the catalog before anything runs.
+
+A plan is a promise that the server accepts every statement it shows. The
+simulated state (the live catalog plus the effect of every earlier change)
+says most of what a server checks when it runs DDL: that the columns an index,
+a constraint or a foreign key names exist, that a foreign key points at a key
+of a compatible type, that a view or a partitioned table can take the change,
+that nothing still depends on what a drop removes. Each rule here reads that
+state and returns why the server would refuse, or None; the planner turns an
+answer into a spec error at the operation's line, so nothing runs.
+
+Rules are registered per change type (one registry, as the renderers have:
+``registry.py``); each is a small function of ``(change, state)``, in ``objects.py``
+(table kinds, named columns), ``keys.py`` (keys, foreign keys), ``drops.py`` and
+``names.py`` (identifier lengths).
+"""
+
+from __future__ import annotations
+
+from ...inspect.state import SchemaState
+from ..base import Change
+from . import drops, names, objects  # noqa: F401  (their rules register on import)
+from .registry import RULES
+
+
+def refusal(change: Change, state: SchemaState) -> str | None:
+    """Why ``change`` cannot run on ``state`` (what is missing, or what the server refuses), or None."""
+    missing = change.missing(state)
+    if missing:
+        return missing
+    for check in RULES.get(type(change), ()):
+        why = check(change, state)
+        if why:
+            return why
+    return None

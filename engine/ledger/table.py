@@ -1,0 +1,174 @@
+"""The ledger: which units were applied, failed or rolled back, and with what checksum.
+
+An append-only table (``recon_ledger`` unless configured), one row per event,
+created by ``apply`` only. Reading it is one query, and a missing ledger reads
+as empty, so ``plan`` and ``history`` never create it. Statements are sqlglot
+trees with bound values.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from sqlglot import exp
+
+from ..inspect.state import SchemaState
+from ..target import sqlexec
+
+DEFAULT_TABLE = "recon_ledger"
+# Ledger keys of seed and rbac spec runs (``seed:<name>``); a unit id cannot contain ":".
+SPEC_RUN_PREFIXES = ("seed:", "rbac:")
+COLUMNS = (
+    ("seq", "INTEGER"), ("unit", "VARCHAR(255)"), ("checksum", "VARCHAR(80)"), ("scope", "VARCHAR(16)"),
+    ("status", "VARCHAR(16)"), ("plan_id", "VARCHAR(64)"), ("started_at", "VARCHAR(40)"), ("finished_at", "VARCHAR(40)"),
+    ("actor", "VARCHAR(255)"), ("engine_version", "VARCHAR(40)"), ("statements", "INTEGER"), ("error", "TEXT"),
+    # added later: apply (and repair) adds them to an older ledger under its lock; readers take them as empty
+    ("override", "VARCHAR(40)"), ("reason", "TEXT"), ("accepted", "TEXT"),
+)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One ledger event: ``status`` is applied, failed, running, rolled_back, rollback_failed, or
+    repaired (``recon repair``: the operator accepted the unit's drift; the unit stays applied)."""
+
+    seq: int
+    unit: str
+    checksum: str
+    scope: str
+    status: str
+    plan_id: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    actor: str | None = None
+    engine_version: str | None = None
+    statements: int = 0
+    error: str | None = None
+    override: str | None = None  # a gate the operator overrode for this run (``window``)
+    reason: str | None = None  # why, as given with the override (or with ``recon repair``)
+    accepted: str | None = None  # repaired rows: the drift accepted, a JSON list of ``Drift.key`` strings
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def actor() -> str:
+    """Who runs apply: ``RECON_ACTOR`` (a CI job names who approved the run), else ``user@host``."""
+    return os.environ.get("RECON_ACTOR") or _login()
+
+
+@lru_cache(maxsize=1)
+def _login() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def exists(state: SchemaState, table: str) -> bool:
+    return state.table(None, table) is not None
+
+
+def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE) -> list[LedgerRow]:
+    """Every ledger row in order, or [] when the ledger does not exist yet. A ledger of an
+    earlier shape is read as it is: the columns it lacks read as empty (nothing is written).
+
+    With an inspected ``state`` that is one query; without one (``recon history``,
+    which needs nothing else of the schema) the table's columns cost one more.
+    """
+    present = columns_of(conn, state, table)
+    if not present:
+        return []
+    names = [name for name, _ in COLUMNS if name in present]
+    tree = exp.select(*[sqlexec.column(name) for name in names]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
+    return [LedgerRow(**dict(zip(names, row))) for row in sqlexec.execute(conn, tree)]
+
+
+def columns_of(conn, state: SchemaState | None, table: str) -> set[str]:
+    """The ledger's columns as they are (empty: no ledger)."""
+    if state is not None:
+        found = state.table(None, table)
+        return {c.name for c in found.columns} if found is not None else set()
+    from sqlalchemy import inspect
+
+    inspector = inspect(conn)
+    return {c["name"] for c in inspector.get_columns(table)} if inspector.has_table(table) else set()
+
+
+def upgrade_statements(present: set[str], table: str, dialect: str) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN`` for each column a ledger of an earlier shape lacks."""
+    out = []
+    for name, kind in COLUMNS:
+        if name not in present:
+            column = exp.ColumnDef(this=sqlexec.ident(name), kind=exp.DataType.build(kind))
+            out.append(sqlexec.render(exp.Alter(this=sqlexec.table(table), kind="TABLE", actions=[column]), dialect))
+    return out
+
+
+def current(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
+    """The latest row of each unit (running rows count: a unit died mid-way)."""
+    latest: dict[str, LedgerRow] = {}
+    for row in rows:
+        latest[row.unit] = row
+    return latest
+
+
+# A failed rollback leaves the unit applied (wholly, or partly on MySQL); a repair accepts its drift and keeps it applied.
+APPLIED = ("applied", "rollback_failed", "repaired")
+
+
+def applied(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
+    """Units whose latest event is ``applied``, a rollback that failed, or a repair."""
+    return {u: r for u, r in current(rows).items() if r.status in APPLIED}
+
+
+def create_statement(table: str, dialect: str) -> str:
+    """CREATE TABLE IF NOT EXISTS for the ledger in ``dialect``."""
+    cols = [exp.ColumnDef(this=sqlexec.ident(name), kind=exp.DataType.build(kind)) for name, kind in COLUMNS]
+    pk = exp.Constraint(this=sqlexec.ident(f"{table}_pkey"), expressions=[exp.PrimaryKey(expressions=[sqlexec.ident("seq")])])
+    return sqlexec.render(exp.Create(this=exp.Schema(this=sqlexec.table(table), expressions=cols + [pk]), kind="TABLE", exists=True), dialect)
+
+
+@lru_cache(maxsize=16)
+def _insert_sql(table: str, dialect: str) -> str:
+    """The INSERT of one ledger row, rendered once per table and dialect (apply writes one per unit)."""
+    names = [f.name for f in fields(LedgerRow)]
+    tree = exp.insert(
+        exp.values([tuple(sqlexec.param(i) for i in range(len(names)))]),
+        exp.Schema(this=sqlexec.table(table), expressions=[sqlexec.ident(n) for n in names]),
+    )
+    return sqlexec.prepare(tree, dialect)
+
+
+def insert(conn, table: str, row: LedgerRow) -> None:
+    """Append ``row`` (values bound)."""
+    sqlexec.run_prepared(conn, _insert_sql(table, sqlexec.dialect_of(conn)), [getattr(row, f.name) for f in fields(LedgerRow)])
+
+
+def update(conn, table: str, seq: int, **changes) -> None:
+    """Update fields of row ``seq`` (progress of a running unit)."""
+    names = list(changes)
+    tree = exp.Update(
+        this=sqlexec.table(table),
+        expressions=[exp.EQ(this=sqlexec.column(n), expression=sqlexec.param(i)) for i, n in enumerate(names)],
+        where=exp.Where(this=exp.EQ(this=sqlexec.column("seq"), expression=sqlexec.param(len(names)))),
+    )
+    sqlexec.execute(conn, tree, [changes[n] for n in names] + [seq])
+
+
+def accepted(row) -> list[str]:
+    """The drift a ``repaired`` ledger row accepts (``Drift.key`` strings, sorted); [] for any other row."""
+    if row.status != "repaired" or not row.accepted:
+        return []
+    return sorted(json.loads(row.accepted))

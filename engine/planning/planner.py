@@ -1,0 +1,258 @@
+"""The plan artifact: what apply will run, and the state it was made from.
+
+``make_plan`` inspects the target read-only, reads the ledger, plans every
+pending unit and records ``state_digest``: a digest of exactly the inspected
+state the plan depends on (the tables its changes touch, with their columns,
+indexes and constraints, the ledger rows, and the rows seed and rbac specs read),
+part by part in ``state_parts``, so that apply, which recomputes it under the
+lock, can say what went stale. The plan also carries what apply needs besides
+the database: the environment's gates, the audits, the server's identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, replace
+
+from ..auditing import canaries as checks
+from ..auditing.auditset import AuditSet
+from ..auditing.run import TargetInfo
+from ..diff import drift
+from ..diff.migrations import (
+    SKIPPED_DIALECT,
+    UnitPlan,
+    feature_warnings,
+    order_units,
+    plan_units,
+)
+from ..diff.rbac import plan_rbac
+from ..diff.seeds import by_references, plan_seeds
+from ..errors import Diagnostic, SpecError, UsageError
+from ..inspect.state import SchemaState
+from ..ledger import table as ledger
+from ..spec.model import Environment, Specs, Unit
+from ..target import sqlexec
+from ..target.connection import Target, make_target, read_only_connection
+from ..target.identity import server_identity
+from . import gates as gate_checks
+from .gates import Gates, describe
+from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest  # noqa: F401 - the plan's types live there
+from .rowplan import seed_actions
+
+SCOPES = ("schema", "seed", "all")
+
+
+def _sha(value) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> dict[str, str]:
+    """A digest per part of the state a plan depends on: each touched table (columns, indexes,
+    constraints) as ``table <schema>.<name>``, ``ledger``, and ``rows <unit>`` for the rows a
+    seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
+    keys = sorted({tuple(t) for t in touched})
+    wanted = set(keys)
+    by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
+    for bucket in ("indexes", "constraints"):
+        for k, obj in getattr(state, bucket).items():
+            if k[:2] in wanted:
+                by_table[k[:2]][bucket].append(json.dumps(asdict(obj), sort_keys=True))
+    parts = {}
+    for key in keys:
+        table = state.tables.get(key)
+        parts[f"table {key[0]}.{key[1]}"] = _sha({"columns": [asdict(c) for c in table.columns] if table else None,
+                                                  "indexes": sorted(by_table[key]["indexes"]),
+                                                  "constraints": sorted(by_table[key]["constraints"])})
+    parts["ledger"] = _sha([[r.seq, r.unit, r.checksum, r.status] for r in rows])
+    for read in reads:
+        parts.setdefault(f"rows {read.unit}", [])
+        parts[f"rows {read.unit}"].append(read.digest)
+    return {k: v if isinstance(v, str) else _sha(v) for k, v in parts.items()}
+
+
+def state_digest(parts: dict[str, str]) -> str:
+    """The one digest over ``state_parts``."""
+    return _sha(parts)
+
+
+def stale_parts(planned: dict[str, str], now: dict[str, str]) -> list[str]:
+    """What changed between two ``state_parts``, in words."""
+    words = {"ledger": "the ledger (a unit was applied, failed, rolled back or repaired since)"}
+    changed = [k for k in sorted(planned.keys() | now.keys()) if planned.get(k) != now.get(k)]
+    return [words.get(k, k.replace("rows ", "the rows of ", 1) if k.startswith("rows ") else k) for k in changed]
+
+
+def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tuple[list[Unit], list[str]]:
+    """Units not yet applied (in dependency order) and warnings for applied units whose spec changed."""
+    if scope not in SCOPES:
+        raise UsageError(f"unknown scope {scope!r} (one of {', '.join(SCOPES)})")
+    done = ledger.applied(rows)
+    warnings = [
+        f"unit {u.id} changed since it was applied (checksum {done[u.id].checksum[:19]} -> {u.checksum[:19]}); write a new unit instead of editing an applied one"
+        for u in specs.units if u.id in done and done[u.id].checksum != u.checksum
+    ]
+    pending = [u for u in order_units(list(specs.units)) if u.id not in done and (scope == "all" or u.scope == scope)]
+    chosen = {u.id for u in pending}
+    blocked = [f"{u.id} depends on {d}" for u in pending for d in u.depends_on if d not in done and d not in chosen]
+    if blocked:
+        raise UsageError(f"--scope {scope} leaves out units that selected ones depend on: {'; '.join(blocked)}")
+    return pending, warnings
+
+
+def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
+              ledger_table: str | None = None, mode: str = "apply",
+              rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None, bind_limit: int | None = None,
+              environment: "str | Environment | None" = None, no_env: bool = False) -> Plan:
+    """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only.
+
+    Where the specs declare environments, the plan is made for ``environment`` (its gates,
+    mode, ledger table and lock timeout go into the plan) or, with ``no_env``, outside every
+    environment, which the plan records; neither is a ``UsageError``. ``lock_timeout`` is a
+    default for units that set none; ``bind_limit`` caps the values one planning SELECT
+    binds (default: the driver's limit; tests use small ones).
+    """
+    from ..inspect import inspect_schema
+    from ..render import renderer_for
+
+    gates = Gates.of(_environment(specs, environment, no_env), specs.environments, no_env)
+    mode = "detect-only" if "detect-only" in (mode, gates.mode) else mode
+    ledger_table, lock_timeout = ledger_table or gates.ledger_table or ledger.DEFAULT_TABLE, lock_timeout or gates.lock_timeout
+    target = url if isinstance(url, Target) else make_target(url)
+    with read_only_connection(target) as conn:
+        state = inspect_schema(conn, sorted(_schemas(specs)))
+        identity = server_identity(conn, target, state.server_version)
+        rows = ledger.read(conn, state, ledger_table)
+        todo, warnings, drifted = _todo(specs, rows, state, scope, strict, ledger_table, rollback)
+        plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
+        seeds = []
+        if not rollback and scope in ("seed", "all"):
+            found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
+            seeds = by_references(found, sim)
+    made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
+    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs), drift=drifted)
+    return replace(made, gate_notes=tuple(describe(made)))
+
+
+def _schemas(specs: Specs) -> set[str]:
+    """The non-default schemas a plan of ``specs`` reads: of canaries, units' tables and row tables."""
+    tables = [o.args.get("table") for u in specs.units for o in u.operations + u.rollback if isinstance(o.args, dict)]
+    row_tables = [s.table for s in specs.seeds] + [ref for r in specs.rbac for ref in (r.tables.roles, r.tables.permissions, r.tables.grants)]
+    return checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
+
+
+def _environment(specs: Specs, environment, no_env: bool) -> "Environment | None":
+    """The environment a plan is made for; where the specs declare any, one must be chosen or --no-env."""
+    from ..spec.model import Environment
+
+    if isinstance(environment, Environment):
+        return environment
+    if environment is not None:
+        if no_env:
+            raise UsageError("--env and --no-env exclude each other: a plan is made for one environment, or for none")
+        found = next((e for e in specs.environments if e.name == environment), None)
+        if found is None:
+            known = ", ".join(e.name for e in specs.environments) or "none declared"
+            raise UsageError(f"unknown environment {environment!r} (declared: {known})")
+        return found
+    if specs.environments and not no_env:
+        names = ", ".join(e.name for e in specs.environments)
+        raise UsageError(f"the specs declare environments ({names}): plan for one with --env NAME, whose gates apply will check, "
+                         "or pass --no-env to plan outside every environment (the plan says so to its reviewer)")
+    return None
+
+
+def _schema_ref(text: str):
+    from ..spec.model import table_ref
+
+    try:
+        return table_ref(text)
+    except ValueError:
+        return None
+
+
+def _todo(specs: Specs, rows, state: SchemaState, scope: str, strict: bool, ledger_table: str, rollback: tuple[Unit, ...]):
+    """The (unit, kind) pairs to plan, the plan's warnings, and the drift of applied units (none for a rollback).
+    With ``strict``, a changed applied unit or any drift is an error, each located at its spec line."""
+    if rollback:
+        return [(u, "rollback") for u in rollback], [], ()
+    pending, warnings = selected_units(specs, rows, scope)
+    found = drift.find(specs, rows, state)
+    if strict and (warnings or found):
+        done = ledger.applied(rows)
+        changed = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
+        problems = [Diagnostic(u.source.file, u.source.line, "id", w) for u, w in zip(changed, warnings)]
+        problems += [_located(d, ledger_table) for d in found if d.kind != "checksum_changed"]
+        raise SpecError(problems)
+    return [(u, "apply") for u in pending], warnings, found
+
+
+def _located(found: drift.Drift, ledger_table: str) -> Diagnostic:
+    """A drift as a diagnostic: at the operation's line, or the ledger's, for a unit no spec declares."""
+    if found.source is None:
+        return Diagnostic(ledger_table, 0, found.unit, f"drift: {found.detail}")
+    file, _, line = found.source.rpartition(":")
+    return Diagnostic(file, int(line), found.unit, f"drift: {found.detail}")
+
+
+def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
+    """The tables whose state ``change``'s guard reads, including those only the live state names:
+    the table of an index or constraint named without one, and tables whose keys a drop cascades to."""
+    from ..changes.indexes import DropIndex
+    from ..changes.simstate import referencing
+    from ..changes.tables import DropTable
+
+    keys = {(ref.schema or state.default_schema, ref.table) for ref in change.tables()}
+    named = []
+    if isinstance(change, DropIndex) and change.table is None:
+        named.append(("indexes", change.name))
+    guard = getattr(change, "guard", None)
+    if guard is not None and guard.kind.split("_")[0] in ("index", "constraint") and not guard.tables():
+        named.append(("indexes" if guard.kind.startswith("index") else "constraints", guard.target))
+    for bucket, name in named:
+        keys |= {(s, t) for (s, t, n) in getattr(state, bucket) if n == name and s == state.default_schema}
+    if isinstance(change, DropTable):
+        keys |= {(fk.schema, fk.table) for fk in referencing(state, change.table)}
+    return keys
+
+
+def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None,
+              seeds=()) -> Plan:
+    actions = []
+    touched: set[tuple[str, str]] = set()
+    for up in plans:
+        for a in up.actions:
+            touched |= _depends_on(a.change, state)
+            guard = getattr(a.change, "guard", None) if a.status != SKIPPED_DIALECT else None  # a skipped guard is not re-checked
+            actions.append(PlanAction(
+                unit=a.unit, scope=a.scope, op=a.change.op, object=a.change.object, action=a.change.action,
+                status=a.status, reason=a.reason, destructive=a.destructive, sql=a.sql,
+                codes=tuple(f.to_dict() for f in a.findings), source=str(a.change.source),
+                guard_sql=guard.target if guard is not None and guard.kind == "sql" else None,
+                guard_dialect=a.change.dialect if guard is not None and guard.kind == "sql" else None,
+            ))
+    units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
+                           up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
+                           up.unit.rollback_notes) for up in plans)
+    seed_units, row_actions, seed_touched, reads = seed_actions(list(seeds), sim, lock_timeout)
+    warnings = list(warnings) + feature_warnings(plans, state.dialect) + [sp.deferred for sp in seeds if sp.deferred]
+    units += tuple(seed_units)
+    actions += row_actions
+    touched |= seed_touched
+    before = [checks.evaluate(c, state) for c in specs.canaries]
+    changed = state.changed_tables(sim)  # other canaries cannot change outcome: keep their "before"
+    after = [b if checks.reads_only(c, changed, state.default_schema) else checks.evaluate(c, sim)
+             for c, b in zip(specs.canaries, before)]
+    expected = {"fingerprint": {"passed": sum(r.passed for r in after), "total": len(after),
+                                "before": {"passed": sum(r.passed for r in before), "total": len(before)},
+                                "fixed": [r.name for r, b in zip(after, before) if r.passed and not b.passed],
+                                "broken": [r.name for r, b in zip(after, before) if b.passed and not r.passed]}}
+    return Plan(
+        plan_id=str(uuid.uuid4()), created_at=gate_checks.clock().isoformat(timespec="seconds"),
+        target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id="",
+        specs_digest=specs.digest, state_digest=state_digest(parts := state_parts(state, touched, rows, reads)), state_parts=parts,
+        mode=mode, scope=scope,
+        ledger_table=ledger_table, units=units, actions=tuple(actions), touched=tuple(sorted(touched)),
+        expected=expected, warnings=tuple(warnings), reads=tuple(reads),
+    )

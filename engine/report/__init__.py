@@ -1,0 +1,30 @@
+"""Stage 11, report: results -> text, JSON and markdown, and the files recon reads and writes.
+
+One module per output format (``text``, ``markdown``, ``as_json``), no decisions in them;
+``compare`` compares two audit reports; ``files`` reads and writes report and plan files with
+clear errors. The views are gathered here for the command line (``report.plan_text``...).
+"""
+
+from .as_json import history_json, to_json
+from .compare import compare, load_audit_report
+from .markdown import audit_markdown, compare_markdown, drift_markdown, plan_markdown
+from .text import (
+                   Style,
+                   apply_text,
+                   audit_text,
+                   bound_text,
+                   compare_text,
+                   drift_lines,
+                   gate_lines,
+                   history_text,
+                   next_step,
+                   outcome_line,
+                   plan_text,
+                   repair_text,
+                   row_lines,
+                   validate_text,
+)
+
+__all__ = ["Style", "apply_text", "audit_markdown", "audit_text", "bound_text", "compare", "compare_markdown", "compare_text",
+           "drift_lines", "drift_markdown", "gate_lines", "history_json", "history_text", "load_audit_report", "next_step",
+           "outcome_line", "plan_markdown", "plan_text", "repair_text", "row_lines", "to_json", "validate_text"]

@@ -1,0 +1,33 @@
+"""Reading and writing the files recon takes and produces (reports, plans), with clear errors."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import ReportError, UsageError
+from ..planning.planfile import Plan
+
+
+def read_json(path: str):
+    """The JSON in ``path``; a ReportError naming the file (and line) when unreadable or not JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+
+
+def write_text(path: str, text: str) -> None:
+    """Write an output file; an unwritable path is a UsageError, not a traceback."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def load_plan(path: str) -> Plan:
+    """Read a plan file written by ``recon plan --out``."""
+    return Plan.from_dict(read_json(path), path)

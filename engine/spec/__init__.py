@@ -1,0 +1,8 @@
+"""Stage 1, spec: YAML files -> validated, frozen model. Takes a folder of specs, gives ``Specs``.
+
+``loader`` reads YAML into nodes that remember file and line; ``validate`` checks each document
+against its JSON Schema and runs the cross-references of ``crossref`` (with ``columnrules`` for
+identity columns and expression defaults, ``sqltext`` for declared SQL); ``build`` makes the
+frozen ``model``. Also here: the portable ``types`` and their dialect names, expression
+``defaults``, the safety ``codes`` the specs may allow, and the shipped ``resources``.
+"""
