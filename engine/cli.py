@@ -8,51 +8,18 @@ nothing else prints a traceback unless ``--debug`` is given.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 
 import click
 
+from . import commands
 from . import report as views
+from .commands import Options, _emit, common_options
 from .errors import ReconError
 from .report.files import write_text
 from .target.connection import redact_text
-
-
-@dataclass
-class Options:
-    """The common options every command accepts after its name."""
-
-    specs: str
-    db: str | None
-    env: str | None
-    format: str
-    color: bool
-    debug: bool
-
-
-def common_options(fn):
-    """Add --specs, --db, --env, --format, --no-color, --debug and pass them as ``opts``."""
-
-    @click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"), show_default="specs or $RECON_SPECS", help="Spec folder or file.")
-    @click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL, else --env).")
-    @click.option("--env", "env", default=None, help="Environment from the environments spec that names the target.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-    @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
-    @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-    @functools.wraps(fn)
-    def wrapper(specs, db, env, fmt, no_color, debug, **kwargs):
-        color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-        return fn(Options(specs, db, env, fmt, color, debug), **kwargs)
-
-    return wrapper
-
-
-def _emit(text: str) -> None:
-    click.echo(text, nl=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,7 +116,8 @@ def demo(opts: Options, workdir: str | None):
     return run_demo(workdir, style=views.Style(opts.color), echo=lambda s: _emit(s))
 
 
-from . import commands  # noqa: E402,F401 - registers plan, apply, rollback, history and repair on ``cli``
+for _command in (commands.plan, commands.apply, commands.rollback, commands.history, commands.repair):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,6 +1,6 @@
 """The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``history``, ``repair``.
 
-Thin click commands over the API (registered on ``cli.cli``). A saved plan is the whole input
+Thin click commands over the API (``cli`` adds them to its group), and the options every command shares. A saved plan is the whole input
 of ``apply PLANFILE``: no spec folder is read, the URL comes from ``--db``,
 ``RECON_DATABASE_URL`` or the plan's environment, and the gates are the plan's.
 """
@@ -10,13 +10,46 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from dataclasses import dataclass
 
 import click
 
 from . import report as views
-from .cli import Options, _emit, cli, common_options
 from .errors import SafetyRefusal, UsageError
 from .report.files import write_text
+
+
+@dataclass
+class Options:
+    """The common options every command accepts after its name."""
+
+    specs: str
+    db: str | None
+    env: str | None
+    format: str
+    color: bool
+    debug: bool
+
+
+def common_options(fn):
+    """Add --specs, --db, --env, --format, --no-color, --debug and pass them as ``opts``."""
+
+    @click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"), show_default="specs or $RECON_SPECS", help="Spec folder or file.")
+    @click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL, else --env).")
+    @click.option("--env", "env", default=None, help="Environment from the environments spec that names the target.")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+    @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
+    @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+    @functools.wraps(fn)
+    def wrapper(specs, db, env, fmt, no_color, debug, **kwargs):
+        color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+        return fn(Options(specs, db, env, fmt, color, debug), **kwargs)
+
+    return wrapper
+
+
+def _emit(text: str) -> None:
+    click.echo(text, nl=False)
 
 
 def change_options(fn):
@@ -71,7 +104,7 @@ def _specs_and_url(opts: Options):
     return specs, resolve_url(opts.db, opts.env, specs.environments)
 
 
-@cli.command()
+@click.command()
 @common_options
 @change_options
 @click.option("--no-env", is_flag=True, help="Plan outside every environment (where the specs declare some); the plan says so.")
@@ -172,7 +205,7 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
     return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, **kwargs)
 
 
-@cli.command()
+@click.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
 @common_options
 @change_options
@@ -203,7 +236,7 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
     return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm="apply this plan", auto_approve=auto_approve, **common)
 
 
-@cli.command()
+@click.command()
 @click.argument("unit_id", required=False)
 @common_options
 @change_options
@@ -256,7 +289,7 @@ def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last
     return unit
 
 
-@cli.command()
+@click.command()
 @common_options
 @click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
 def history(opts: Options, ledger_option):
@@ -277,7 +310,7 @@ def history(opts: Options, ledger_option):
     return 0
 
 
-@cli.command()
+@click.command()
 @click.argument("unit_id")
 @common_options
 @change_options

@@ -177,7 +177,7 @@ class Executor:
     def limits(self):
         """How large one row statement may be on this connection (read once)."""
         if getattr(self, "_limits", None) is None:
-            from .rowrun import Limits
+            from ..target.rowsql import Limits
 
             self._limits = Limits.of(self.conn, *self.asked_limits)
         return self._limits
