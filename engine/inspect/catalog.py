@@ -45,48 +45,52 @@ def schema_list(default: str, extra: Iterable[str]) -> list[str]:
 
 
 def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
-    """Tables from rows ``(schema, table, kind, column, type, nullable, default, generated, computed[, partition_key])``
-    in column order.
+    """Tables from rows ``(schema, table, kind, column, type, nullable, default, generated, computed[, partition_key
+    [, generation]])`` in column order.
 
     A table without columns comes as one row whose column fields are NULL.
     """
     kinds: dict[tuple[str, str], str] = {}
     columns: dict[tuple[str, str], list[Column]] = {}
     keys: dict[tuple[str, str], list[str]] = {}
-    for schema, table, kind, name, type_, nullable, default, generated, computed, *partition in rows:
+    for schema, table, kind, name, type_, nullable, default, generated, computed, *rest in rows:
         key = (schema, table)
         if key not in kinds:
             kinds[key], columns[key], keys[key] = kind, [], []
         if name is not None:
-            columns[key].append(Column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed)))
-            if partition and partition[0]:
+            generation = (rest[1] or None) if len(rest) > 1 else None  # MySQL 8 spells "not generated" ''
+            columns[key].append(Column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed), generation))
+            if rest and rest[0]:
                 keys[key].append(name)
     return {key: Table(key[0], key[1], tuple(columns[key]), kind, tuple(keys[key])) for key, kind in kinds.items()}
 
 
 def build_indexes(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Index]:
-    """Indexes from rows ``(schema, table, index, unique, primary, column[, partial])`` in key order."""
-    flags: dict[tuple[str, str, str], tuple[bool, bool, bool]] = {}
+    """Indexes from rows ``(schema, table, index, unique, primary, column[, partial[, predicate]])`` in key order."""
+    flags: dict[tuple[str, str, str], tuple] = {}
     columns: dict[tuple[str, str, str], list[str]] = {}
-    for schema, table, name, unique, primary, column, *partial in rows:
+    for schema, table, name, unique, primary, column, *rest in rows:
         key = (schema, table, name)
         if key not in flags:
-            flags[key] = (bool(unique), bool(primary), bool(partial and partial[0]))
+            flags[key] = (bool(unique), bool(primary), bool(rest and rest[0]), rest[1] if len(rest) > 1 else None)
             columns[key] = []
         columns[key].append(column)
-    return {key: Index(*key, tuple(columns[key]), unique, primary, partial=partial)
-            for key, (unique, primary, partial) in flags.items()}
+    return {key: Index(*key, tuple(columns[key]), unique, primary, partial=partial, predicate=predicate)
+            for key, (unique, primary, partial, predicate) in flags.items()}
 
 
 def build_constraints(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Constraint]:
-    """Constraints from rows ``(schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression)``.
+    """Constraints from rows ``(schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression
+    [, on_delete])``.
 
     One row per constrained column, in constraint column order; a foreign key's
-    ``ref_column`` pairs with ``column`` on the same row.
+    ``ref_column`` pairs with ``column`` on the same row. A foreign key's ``on_delete``
+    may come on any of its rows (MySQL reads it from another view, in rows of its own).
     """
     heads: dict[tuple[str, str, str], tuple] = {}
     columns: dict[tuple[str, str, str], tuple[list, list]] = {}
-    for schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression in rows:
+    actions: dict[tuple[str, str, str], str] = {}
+    for schema, table, name, kind, column, ref_schema, ref_table, ref_column, expression, *rest in rows:
         key = (schema, table, name)
         if key not in heads:
             heads[key] = (kind, ref_schema, ref_table, expression)
@@ -96,9 +100,11 @@ def build_constraints(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Const
             own.append(column)
         if ref_column is not None:
             refs.append(ref_column)
-    return {key: _constraint(key, heads[key], *columns[key]) for key in heads}
+        if rest and rest[0]:
+            actions[key] = rest[0]
+    return {key: _constraint(key, heads[key], *columns[key], actions.get(key)) for key in heads}
 
 
-def _constraint(key: tuple[str, str, str], head: tuple, own: list, refs: list) -> Constraint:
+def _constraint(key: tuple[str, str, str], head: tuple, own: list, refs: list, on_delete: str | None) -> Constraint:
     kind, ref_schema, ref_table, expression = head
-    return Constraint(*key, kind, tuple(own), ref_schema, ref_table, tuple(refs), expression)
+    return Constraint(*key, kind, tuple(own), ref_schema, ref_table, tuple(refs), expression, on_delete)

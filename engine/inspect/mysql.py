@@ -56,7 +56,7 @@ def _normalised_columns(rows: list, mariadb: bool):
     without a header (MariaDB sequences) are dropped.
     """
     kinds: dict[tuple[str, str], str] = {}
-    for schema, table, position, kind, name, type_, nullable, default, data_type, extra in rows:
+    for schema, table, position, kind, name, type_, nullable, default, data_type, extra, generation in rows:
         if position == 0:
             kinds[(schema, table)] = kind
             yield schema, table, kind, None, None, None, None, None, None
@@ -64,7 +64,8 @@ def _normalised_columns(rows: list, mariadb: bool):
             generated = "auto_increment" in (extra or "").lower()
             computed = any(word in (extra or "").upper() for word in ("VIRTUAL GENERATED", "STORED GENERATED"))
             default = column_default(default, data_type, extra, mariadb)
-            yield schema, table, kinds[(schema, table)], name, type_, nullable, default, generated, computed
+            yield (schema, table, kinds[(schema, table)], name, type_, nullable, default, generated, computed, False,
+                   generation if computed else None)
 
 
 def column_default(raw: str | None, data_type: str, extra: str | None, mariadb: bool) -> str | None:

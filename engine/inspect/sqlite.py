@@ -36,8 +36,8 @@ from sqlalchemy.exc import OperationalError
 
 from . import views
 from .catalog import build_indexes, build_tables, fetch, load_sql
-from .sqlite_ddl import Declared, declared_constraints, index_key_parts
-from .state import Constraint, SchemaState, Table
+from .sqlite_ddl import Declared, declared_constraints, generated_expressions, index_key_parts, index_predicate
+from .state import Constraint, Index, SchemaState, Table
 
 KINDS = frozenset({"table", "view"})
 
@@ -52,7 +52,7 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     fk_rows = _run(conn, state, "sqlite_foreign_keys", names)
     state.tables = _tables(objects, columns)
     index_sql = _create_sql(objects, "index")
-    state.indexes = {key: replace(ix, definition=index_sql.get((ix.schema, ix.name))) for key, ix in
+    state.indexes = {key: _with_text(ix, index_sql.get((ix.schema, ix.name))) for key, ix in
                      build_indexes(_index_rows(index_rows, index_sql)).items()}
     for schema, type_, _name, table, sql in objects:
         if type_ == "trigger" and sql:
@@ -60,6 +60,11 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, _create_sql(objects, "table"))
     state.view_reads = _view_reads(objects, state)
     return state
+
+
+def _with_text(index: Index, sql: str | None) -> Index:
+    """An index with its CREATE INDEX text, and a partial one with its WHERE read from there."""
+    return replace(index, definition=sql, predicate=index_predicate(sql) if index.partial else None)
 
 
 def _view_reads(objects: list, state: SchemaState) -> dict:
@@ -124,11 +129,14 @@ def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
         pk_columns[(schema, table)] = pk_columns.get((schema, table), 0) + (1 if pk else 0)
     # WITHOUT ROWID tables have no rowid; INTEGER PRIMARY KEY DESC is an ordinary column (SQLite's quirk)
     no_rowid = {(s, n) for s, t, n, _tbl, sql in objects if t == "table" and (WITHOUT_ROWID.search(sql or "") or KEY_DESC.search(sql or ""))}
+    generating = {(s, t) for s, t, *_rest, hidden in columns if hidden in (2, 3)}  # tables with a generated column
+    expressions = {(s, n): generated_expressions(sql) for s, t, n, _tbl, sql in objects if (s, n) in generating}
     rows = (
         (schema, table, kinds.get((schema, table), "table"), name, type_, not not_null and not pk, default,
          # the one INTEGER primary-key column of a rowid table is the rowid: SQLite numbers rows that leave it out
          bool(pk) and pk_columns[(schema, table)] == 1 and (type_ or "").upper() == "INTEGER" and (schema, table) not in no_rowid,
-         hidden in (2, 3))  # a generated column: virtual (2) or stored (3)
+         hidden in (2, 3),  # a generated column: virtual (2) or stored (3)
+         False, expressions.get((schema, table), {}).get(name) if hidden in (2, 3) else None)
         for schema, table, name, type_, not_null, default, pk, hidden in columns
     )
     return build_tables([*heads, *rows])

@@ -1,4 +1,5 @@
-"""What SQLite keeps only in its CREATE statements: constraint names, CHECKs, index expressions.
+"""What SQLite keeps only in its CREATE statements: constraint names, CHECKs, index expressions
+and predicates, generated columns' expressions.
 
 SQLite's pragmas report keys and foreign keys without their names, do not
 report CHECK constraints at all, and give an expression key part no text.
@@ -70,6 +71,28 @@ def index_key_parts(sql: str | None) -> list[str]:
         return []
     inner, _ = _group(tokens, start + 2)
     return [_text(sql or "", _strip_order(part)) for part in _split_commas(inner) if part]
+
+
+def index_predicate(sql: str | None) -> str | None:
+    """The WHERE expression of a CREATE INDEX statement as written, or None."""
+    tokens = _tokenize(sql)
+    at = _index_of_word(tokens, "WHERE")
+    return _text(sql or "", tokens[at + 1 :]) or None if at is not None else None
+
+
+def generated_expressions(sql: str | None) -> dict[str, str]:
+    """Column name -> the expression of its ``[GENERATED ALWAYS] AS (expr)``, from a CREATE TABLE statement."""
+    found: dict[str, str] = {}
+    for item in _split_commas(_table_body(_tokenize(sql))):
+        if _word(item[0]) in _TABLE_CONSTRAINT_START:
+            continue
+        depth = 0
+        for i, token in enumerate(item[:-1]):
+            depth += _depth_change(token)
+            if depth == 0 and _word(token) == "AS" and item[i + 1].token_type == TokenType.L_PAREN:
+                found[_name(item[0])] = _text(sql or "", _group(item, i + 1)[0])
+                break
+    return found
 
 
 def _tokenize(sql: str | None) -> list[Token]:

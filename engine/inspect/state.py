@@ -24,6 +24,7 @@ class Column:
     default: str | None = None
     generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
     computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
+    generation: str | None = None  # a generated column's expression, as the catalog spells it (never a default)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Index:
     primary: bool = False
     definition: str | None = None  # SQLite: the CREATE INDEX text, replayed when a table is rebuilt
     partial: bool = False  # has a WHERE predicate: a unique partial index does not make its columns a key
+    predicate: str | None = None  # a partial index's WHERE expression as the catalog spells it (PostgreSQL, SQLite)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 -- than a TABLES-COLUMNS join: MariaDB evaluates that join table by table,
 -- which is many times slower. DATA_TYPE and EXTRA let the reader normalise
 -- MySQL 8 defaults to SQL expressions, as MariaDB already reports them.
+-- GENERATION_EXPRESSION is a generated column's expression (MySQL 8: '' for others).
 SELECT t.TABLE_SCHEMA AS schema_name,
        t.TABLE_NAME AS table_name,
        0 AS position,
@@ -13,7 +14,8 @@ SELECT t.TABLE_SCHEMA AS schema_name,
        NULL AS nullable,
        NULL AS column_default,
        NULL AS data_type,
-       NULL AS extra
+       NULL AS extra,
+       NULL AS generation
 FROM information_schema.TABLES AS t
 WHERE t.TABLE_SCHEMA IN :schemas
   AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
@@ -27,7 +29,8 @@ SELECT c.TABLE_SCHEMA,
        c.IS_NULLABLE = 'YES',
        c.COLUMN_DEFAULT,
        c.DATA_TYPE,
-       c.EXTRA
+       c.EXTRA,
+       c.GENERATION_EXPRESSION
 FROM information_schema.COLUMNS AS c
 WHERE c.TABLE_SCHEMA IN :schemas
 ORDER BY schema_name, table_name, position

@@ -3,6 +3,8 @@
 -- row. KEY_COLUMN_USAGE holds exactly these three kinds and tells them apart
 -- (the primary key is named PRIMARY; only a foreign key references a table),
 -- so TABLE_CONSTRAINTS is not joined: MariaDB evaluates such joins table by table.
+-- A foreign key's ON DELETE action comes from REFERENTIAL_CONSTRAINTS in a row of
+-- its own (position 0, no column), spelled as a spec writes it (NO ACTION: NULL).
 SELECT k.TABLE_SCHEMA AS schema_name,
        k.TABLE_NAME AS table_name,
        k.CONSTRAINT_NAME AS constraint_name,
@@ -13,7 +15,24 @@ SELECT k.TABLE_SCHEMA AS schema_name,
        k.REFERENCED_TABLE_SCHEMA AS ref_schema,
        k.REFERENCED_TABLE_NAME AS ref_table,
        k.REFERENCED_COLUMN_NAME AS ref_column,
-       NULL AS expression
+       NULL AS expression,
+       NULL AS on_delete,
+       k.ORDINAL_POSITION AS position
 FROM information_schema.KEY_COLUMN_USAGE AS k
 WHERE k.TABLE_SCHEMA IN :schemas
-ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+UNION ALL
+SELECT r.CONSTRAINT_SCHEMA,
+       r.TABLE_NAME,
+       r.CONSTRAINT_NAME,
+       'foreign_key',
+       NULL,
+       r.UNIQUE_CONSTRAINT_SCHEMA,
+       r.REFERENCED_TABLE_NAME,
+       NULL,
+       NULL,
+       CASE r.DELETE_RULE WHEN 'CASCADE' THEN 'cascade' WHEN 'SET NULL' THEN 'set_null'
+                          WHEN 'RESTRICT' THEN 'restrict' WHEN 'SET DEFAULT' THEN 'set_default' END,
+       0
+FROM information_schema.REFERENTIAL_CONSTRAINTS AS r
+WHERE r.CONSTRAINT_SCHEMA IN :schemas
+ORDER BY schema_name, table_name, constraint_name, position

@@ -1,8 +1,10 @@
 -- Tables, views and their columns, one row per column in ordinal order.
 -- A table without columns yields one row whose column fields are NULL.
--- A generated column's expression is not a default, so it is left out; an identity
--- column is flagged as generated (its sequence is not a default either). A partitioned
--- table's partitioning columns are flagged (an expression in the key is not read).
+-- A generated column's expression is not a default, so it is left out of the default
+-- and read as its generation (with the table, to name the columns it reads: pg_get_expr
+-- then locks that table, so only for generated columns); an identity column is flagged as
+-- generated (its sequence is not a default either). A partitioned table's partitioning
+-- columns are flagged (an expression in the key is not read).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'p' THEN 'partitioned'
@@ -13,7 +15,8 @@ SELECT n.nspname AS schema_name,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS column_default,
        a.attidentity <> '' AS generated,
        a.attgenerated <> '' OR a.attidentity = 'a' AS computed,
-       COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key
+       COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key,
+       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a

@@ -3,7 +3,8 @@
 -- (confkey at the same position) is on the same row. A check's columns are
 -- the ones its expression references; its expression is the constraint
 -- definition without the CHECK ( ) wrapper (pg_get_constraintdef needs no
--- relation lock, unlike pg_get_expr, which matters with many tables).
+-- relation lock, unlike pg_get_expr, which matters with many tables). A foreign
+-- key's ON DELETE action is spelled as a spec writes it (NO ACTION, the default: NULL).
 SELECT n.nspname AS schema_name,
        t.relname AS table_name,
        c.conname AS constraint_name,
@@ -17,7 +18,9 @@ SELECT n.nspname AS schema_name,
        ra.attname AS ref_column,
        CASE WHEN c.contype = 'c'
             THEN substring(pg_get_constraintdef(c.oid, true) FROM '^CHECK \((.*)\)(?: NOT VALID| NO INHERIT)*$')
-       END AS expression
+       END AS expression,
+       CASE c.confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set_null'
+                          WHEN 'r' THEN 'restrict' WHEN 'd' THEN 'set_default' END AS on_delete
 FROM pg_catalog.pg_constraint AS c
 JOIN pg_catalog.pg_class AS t ON t.oid = c.conrelid
 JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace

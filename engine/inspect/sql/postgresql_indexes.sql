@@ -1,6 +1,8 @@
 -- Indexes, one row per key column in key order (INCLUDE columns left out).
 -- An expression column (attnum 0) is reported as its expression text. An INVALID
 -- index (left by a failed CREATE INDEX CONCURRENTLY) is not there for any purpose.
+-- A partial index's predicate is the WHERE of its definition (pg_get_indexdef, like
+-- pg_get_constraintdef, takes no relation lock; pg_get_expr would).
 SELECT n.nspname AS schema_name,
        t.relname AS table_name,
        i.relname AS index_name,
@@ -8,7 +10,9 @@ SELECT n.nspname AS schema_name,
        x.indisprimary AS is_primary,
        CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true)
             ELSE a.attname::text END AS column_name,
-       x.indpred IS NOT NULL AS is_partial
+       x.indpred IS NOT NULL AS is_partial,
+       CASE WHEN x.indpred IS NOT NULL
+            THEN substring(pg_get_indexdef(x.indexrelid) FROM ' WHERE \((.*)\)$') END AS predicate
 FROM pg_catalog.pg_index AS x
 JOIN pg_catalog.pg_class AS i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid
