@@ -15,6 +15,7 @@ from .simstate import (
     _key,
     _remove_constraint,
     _table,
+    pk_name,
     serving_fk,
 )
 
@@ -82,11 +83,24 @@ class DropConstraint(Change):
     def object(self) -> str:
         return self.name
 
+    def catalog_name(self, state: SchemaState) -> str:
+        """The name the catalog holds the constraint under: MySQL names every primary key PRIMARY,
+        so there ``{table}_pkey`` (the name the other engines give it) is the table's primary key,
+        as a canary reads it, unless a constraint is spelled exactly so."""
+        if state.dialect == "mysql" and self.name == pk_name(self.table.table, "postgresql") \
+                and _constraint(state, self.table, self.name) is None:
+            return pk_name(self.table.table, "mysql")
+        return self.name
+
+    def target(self, state: SchemaState) -> Constraint | None:
+        """The constraint the drop removes, if it is there."""
+        return _constraint(state, self.table, self.catalog_name(state))
+
     def present(self, state: SchemaState) -> bool:
-        return _constraint(state, self.table, self.name) is None
+        return self.target(state) is None
 
     def missing(self, state: SchemaState) -> str | None:
-        con = _constraint(state, self.table, self.name)
+        con = self.target(state)
         index = state.indexes.get((con.schema, con.table, con.name)) if con is not None and con.kind in ("unique", "primary_key") else None
         needed = serving_fk(state, index) if index is not None else None
         if needed is not None:
@@ -94,6 +108,6 @@ class DropConstraint(Change):
         return super().missing(state)
 
     def simulate(self, state: SchemaState) -> None:
-        con = _constraint(state, self.table, self.name)
+        con = self.target(state)
         if con is not None:
             _remove_constraint(state, con)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from ..inspect.state import Index, SchemaState
 from ..spec.model import ObjectRef
 from .base import Change
-from .simstate import _index, _key, serving_fk
+from .simstate import _in_dialect, _index, _key, serving_fk
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,9 @@ class CreateIndex(Change):
 
     def simulate(self, state: SchemaState) -> None:
         schema, table = _key(state, self.table)
-        state.put("indexes", (schema, table, self.name), Index(schema, table, self.name, self.columns, self.unique, partial=self.where is not None))
+        predicate = _in_dialect(self.where, self.dialect, state.dialect)
+        state.put("indexes", (schema, table, self.name),
+                  Index(schema, table, self.name, self.columns, self.unique, partial=predicate is not None, predicate=predicate))
 
 
 @dataclass(frozen=True)

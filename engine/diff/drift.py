@@ -271,9 +271,10 @@ def _force_drop_index(change: DropIndex, sim: SchemaState) -> list[Key]:
 
 
 def _force_drop_constraint(change: DropConstraint, sim: SchemaState) -> list[Key]:
+    name = change.catalog_name(sim)  # MySQL: {table}_pkey is PRIMARY
     if not change.present(sim):
         change.simulate(sim)
-    return [("constraint", *_key(sim, change.table), change.name)]
+    return [("constraint", *_key(sim, change.table), name)]
 
 
 _FORCE: dict[type, Callable[[Change, SchemaState], list[Key]]] = {

@@ -36,7 +36,13 @@ from sqlalchemy.exc import OperationalError
 
 from . import views
 from .catalog import build_indexes, build_tables, fetch, load_sql
-from .sqlite_ddl import Declared, declared_constraints, generated_expressions, index_key_parts, index_predicate
+from .sqlite_ddl import (
+    Declared,
+    declared_constraints,
+    generated_expressions,
+    index_key_parts,
+    index_predicate,
+)
 from .state import Constraint, Index, SchemaState, Table
 
 KINDS = frozenset({"table", "view"})

@@ -87,8 +87,7 @@ class MySQLRenderer(Renderer):
         return [node]
 
     def drop_constraint(self, change: DropConstraint, state: SchemaState) -> list:
-        schema = change.table.schema or state.default_schema
-        con = state.constraints.get((schema, change.table.table, change.name))
+        con = change.target(state)  # memberships_pkey is the table's PRIMARY key
         kind = {"foreign_key": "FOREIGN KEY", "unique": "INDEX", "primary_key": "PRIMARY KEY"}.get(con.kind if con else "", "CONSTRAINT")
         named = kind != "PRIMARY KEY"  # DROP PRIMARY KEY takes neither a name nor IF EXISTS
         targets = [exp.Table(this=ident(change.name))] if named else []

@@ -55,7 +55,13 @@ class PostgresRenderer(Renderer):
 
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
         out = super().alter_column(change, state)
-        if change.needs(state)["type"]:
+        needs = change.needs(state)
+        if needs["type"]:
             action = out[0].args["actions"][0]
             action.set("using", exp.Cast(this=exp.Column(this=ident(change.name)), to=self.datatype(change.type)))
+            current = state.table(change.table.schema, change.table.table).column(change.name)
+            if needs["default"] and current.default is not None:
+                # TYPE casts the old default too, and fails where it cannot ('open' to integer): the
+                # alter replaces the default anyway, so it is dropped before the type changes
+                out.insert(0, self.alter(change.table, exp.AlterColumn(this=ident(change.name), drop=True)))
         return out

@@ -1,17 +1,21 @@
-"""What a drop or an alter would leave dangling: keys, foreign keys and views that still need it."""
+"""What a drop or an alter would leave dangling: keys, foreign keys, partition keys, generated columns,
+partial indexes and views that still need it."""
 
 from __future__ import annotations
 
-from ...inspect.state import Column, Constraint, SchemaState, Table
+from sqlglot.errors import SqlglotError
+
+from ...inspect.state import Column, Constraint, Index, SchemaState, Table
 from ...spec import types
 from ...spec.model import ObjectRef
+from .. import simstate
 from ..columns import AlterColumn, DropColumn
 from ..constraints import DropConstraint
 from ..indexes import DropIndex
 from ..simstate import referencing
 from ..tables import DropTable
 from .keys import compatible
-from .registry import key_of, rule, table_of
+from .registry import expression_columns, key_of, names, rule, table_of
 
 # -- what a drop or an alter would leave dangling --------------------------------------------------
 
@@ -58,7 +62,7 @@ def _drop_constraint_index(change: DropIndex, state: SchemaState) -> str | None:
 
 @rule(DropConstraint)
 def _drop_referenced_key(change: DropConstraint, state: SchemaState) -> str | None:
-    con = next(iter(state.constraints_named(change.name, change.table.schema, change.table.table)), None)
+    con = change.target(state)
     if con is None or con.kind not in ("primary_key", "unique") or state.dialect == "mysql":
         return None  # MySQL: serving_fk (in missing) already says when a key is the only index a foreign key has
     for fk in referencing(state, change.table) + _self_references(state, con):
@@ -120,6 +124,94 @@ def _other_side(state: SchemaState, fk: Constraint, table: Table, column: str) -
         return other.column(fk.ref_columns[fk.columns.index(column)]) if other else None
     other = state.tables.get((fk.schema, fk.table))
     return other.column(fk.columns[fk.ref_columns.index(column)]) if other else None
+
+
+# -- keys, partition keys and expressions that need a dropped column ------------------------------
+
+def _own(state: SchemaState, table: Table, bucket: str) -> list:
+    """The indexes (or constraints) of ``table``."""
+    where = (table.schema, table.name)
+    return [o for k, o in getattr(state, bucket).items() if k[:2] == where]
+
+
+def _dropped_column(change: DropColumn, state: SchemaState) -> Table | None:
+    """The table of a drop_column whose column is there (else another rule, or nothing, applies)."""
+    table = table_of(state, change.table)
+    return table if table is not None and table.column(change.name) is not None else None
+
+
+@rule(DropColumn)
+def _drop_key_part(change: DropColumn, state: SchemaState) -> str | None:
+    """MySQL refuses to drop one column of a key of several (errno 1072); it keeps a plain index on the others."""
+    table = _dropped_column(change, state) if state.dialect == "mysql" else None
+    for index in _own(state, table, "indexes") if table else ():
+        if (index.unique or index.primary) and change.name in index.columns and len(index.columns) > 1:
+            what = "the primary key" if index.primary else f"unique key {index.name}"
+            return (f"{change.table}.{change.name} is one of the columns of {what} ({names(index.columns)}): "
+                    "MySQL refuses to drop it (errno 1072); drop the key first")
+    return None
+
+
+@rule(DropColumn, AlterColumn)
+def _partition_key_column(change: DropColumn | AlterColumn, state: SchemaState) -> str | None:
+    table = table_of(state, change.table) if state.dialect == "postgresql" else None
+    if table is None or change.name not in table.partition_key:
+        return None
+    if isinstance(change, AlterColumn) and not (change.type is not None and change.needs(state)["type"]):
+        return None
+    verb = "drop it" if isinstance(change, DropColumn) else "change its type"
+    return f"{change.table}.{change.name} is in the partition key of {change.table}: PostgreSQL cannot {verb}"
+
+
+def _reads(text: str, state: SchemaState) -> set[str]:
+    """The columns a catalog expression reads (lower-cased where the dialect folds names), or none if unreadable."""
+    try:
+        found = expression_columns(text, types.SQLGLOT_DIALECT[state.dialect])
+    except SqlglotError:
+        return set()
+    return {n if state.dialect == "postgresql" else n.lower() for n in found}
+
+
+_PREDICATE_FATE = {"postgresql": "PostgreSQL would drop the index with the column, which the plan would not show",
+                   "sqlite": "SQLite refuses the drop"}
+
+
+@rule(DropColumn)
+def _drop_column_an_expression_reads(change: DropColumn, state: SchemaState) -> str | None:
+    """A generated column's expression, or a partial index's WHERE, that reads the column."""
+    table = _dropped_column(change, state)
+    name = change.name if state.dialect == "postgresql" else change.name.lower()
+    for col in table.columns if table else ():
+        if col.generation and col.name != change.name and name in _reads(col.generation, state):
+            return (f"{change.table}.{change.name} is read by generated column {col.name} (AS ({col.generation})): "
+                    "drop that column first (the server refuses to leave it reading nothing)")
+    for index in _own(state, table, "indexes") if table else ():
+        if index.predicate and name in _reads(index.predicate, state):
+            return (f"{change.table}.{change.name} is read by the where of partial index {index.name}: drop the index first "
+                    f"({_PREDICATE_FATE.get(state.dialect, 'the server refuses the drop')})")
+    return None
+
+
+@rule(DropConstraint, DropIndex)
+def _auto_increment_key(change: DropConstraint | DropIndex, state: SchemaState) -> str | None:
+    """InnoDB needs an index that starts with the AUTO_INCREMENT column (errno 1075)."""
+    index = _index_dropped(change, state) if state.dialect == "mysql" else None
+    table = state.tables.get((index.schema, index.table)) if index else None
+    for col in table.columns if table else ():
+        others = [ix for ix in _own(state, table, "indexes") if ix.name != index.name and ix.columns[:1] == (col.name,)]
+        if col.generated and index.columns[:1] == (col.name,) and not others:
+            what = "the primary key" if index.primary else f"index {index.name}"
+            return (f"{table.name}.{col.name} is AUTO_INCREMENT and {what} is the only index that starts with it: MySQL refuses "
+                    f"to drop it (errno 1075); create an index on ({col.name}) first")
+    return None
+
+
+def _index_dropped(change: DropConstraint | DropIndex, state: SchemaState) -> Index | None:
+    """The index a drop_index removes, or the one backing the key a drop_constraint removes."""
+    if isinstance(change, DropIndex):
+        return simstate._index(state, change.table, change.name)
+    con = change.target(state)
+    return state.indexes.get((con.schema, con.table, con.name)) if con is not None and con.kind in ("primary_key", "unique") else None
 
 
 # -- views that read what a change removes ---------------------------------------------------------

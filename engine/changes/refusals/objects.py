@@ -11,6 +11,7 @@ from ..constraints import AddConstraint, DropConstraint
 from ..indexes import CreateIndex, DropIndex
 from ..simstate import table_constraints
 from ..tables import CreateTable, DropTable
+from . import expressions
 from .keys import foreign_key, indexable
 from .registry import absent, names, rule, table_of, unknown_in_expression
 
@@ -63,6 +64,9 @@ def _index_columns(change: CreateIndex, state: SchemaState) -> str | None:
     lacking = absent(table, change.columns)
     if lacking:
         return f"column {change.table}.{lacking[0]} does not exist (index {change.name} names it)"
+    why = expressions.refusal(change.where, change.dialect, state.dialect, "where", change.name)
+    if why:
+        return why
     unknown = unknown_in_expression(table, change.where, change.dialect)
     if unknown:
         return f"column {change.table}.{unknown[0]} does not exist (the where of index {change.name} reads it)"
@@ -79,6 +83,9 @@ def _constraint_columns(change: AddConstraint, state: SchemaState) -> str | None
     if lacking:
         return f"column {change.table}.{lacking[0]} does not exist (constraint {change.name} names it)"
     if change.kind == "check":
+        why = expressions.refusal(change.check, change.dialect, state.dialect, "check", change.name)
+        if why:
+            return why
         unknown = unknown_in_expression(table, change.check, change.dialect)
         return f"column {change.table}.{unknown[0]} does not exist (check {change.name} reads it)" if unknown else None
     if change.kind == "unique":
