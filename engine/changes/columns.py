@@ -130,6 +130,7 @@ class AlterColumn(Change):
                 col = replace(
                     col, type=native, nullable=col.nullable if self.nullable is None else self.nullable,
                     default=None if self.drop_default else (default_sql(self.default, state.dialect, native) if self.default is not UNSET else col.default),
+                    collation=None if self.type or self.nullable is not None else col.collation,  # MySQL's MODIFY gives the table's default
                 )
             cols.append(col)
         _put_columns(state, self.table, tuple(cols))
