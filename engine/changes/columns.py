@@ -17,6 +17,7 @@ from .simstate import (
     _put_columns,
     _table,
     _varchar_length,
+    identity_sequences,
     table_constraints,
 )
 
@@ -50,6 +51,7 @@ class AddColumn(Change):
         _put_columns(state, self.table, table.columns + (_native_column(self.column, state.dialect),))
         for con in table_constraints(self.table, (self.column,), (), state.dialect):
             _add_constraint(state, con)
+        identity_sequences(state, self.table, [self.column.name] if self.column.identity else [])
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class AlterColumn(Change):
                 col = replace(
                     col, type=native, nullable=col.nullable if self.nullable is None else self.nullable,
                     default=None if self.drop_default else (default_sql(self.default, state.dialect, native) if self.default is not UNSET else col.default),
+                    collation=None if self.type or self.nullable is not None else col.collation,  # MySQL's MODIFY gives the table's default
                 )
             cols.append(col)
         _put_columns(state, self.table, tuple(cols))

@@ -51,6 +51,19 @@ def _native_column(col: ColumnDef, dialect: str, nullable: bool | None = None) -
     return Column(col.name, native, col.nullable if nullable is None else nullable, default_sql(col.default, dialect, native), col.identity)
 
 
+def identity_sequences(state: SchemaState, ref: ObjectRef, columns, made: bool = True) -> None:
+    """Record (``made=False``: forget) the sequences PostgreSQL makes for the identity columns named
+    ``columns`` of table ``ref``: ``{table}_{column}_seq`` in its schema, whose namespace they share."""
+    if state.dialect != "postgresql":
+        return
+    schema, table = _key(state, ref)
+    for column in columns:
+        if made:
+            state.other_relations[(schema, f"{table}_{column}_seq")] = "sequence"
+        else:
+            state.other_relations.pop((schema, f"{table}_{column}_seq"), None)
+
+
 def referencing(state: SchemaState, ref: ObjectRef) -> list[Constraint]:
     """Foreign keys of other tables that point at table ``ref``."""
     key = _key(state, ref)

@@ -14,6 +14,7 @@ from .simstate import (
     _native_column,
     _remove_constraint,
     _table,
+    identity_sequences,
     referencing,
     table_constraints,
 )
@@ -56,6 +57,7 @@ class CreateTable(Change):
         state.tables[(schema, name)] = Table(schema, name, cols)
         for con in table_constraints(ObjectRef(schema, name), self.columns, self.primary_key, state.dialect):
             _add_constraint(state, con)
+        identity_sequences(state, self.table, [c.name for c in self.columns if c.identity])
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class DropTable(Change):
         if self.cascade:  # CASCADE also drops the foreign keys of other tables that point at it
             for fk in referencing(state, self.table):
                 _remove_constraint(state, fk)
-        state.tables.pop(key, None)
+        gone = state.tables.pop(key, None)
+        identity_sequences(state, self.table, [c.name for c in gone.columns if c.generated] if gone else [], made=False)
         for bucket in (state.indexes, state.constraints):
             for k in [k for k in bucket if k[:2] == key]:
                 del bucket[k]

@@ -10,9 +10,13 @@ Column defaults are reported as SQL expressions (``'abc'``, ``0``,
 ``current_timestamp()``), which is what MariaDB's catalog holds; MySQL 8's raw
 literals are quoted to match, and MariaDB's ``NULL`` (no default) is None.
 The primary key constraint is named ``PRIMARY``, as the server names it.
+Each table keeps its storage engine and each string column its collation, which a
+foreign key needs to match.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from .catalog import (
     build_constraints,
@@ -43,7 +47,8 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     def run(name: str) -> list:
         return fetch(conn, state, load_sql(name), params, expanding=("schemas",))
 
-    state.tables = build_tables(_normalised_columns(run("mysql_columns"), flavor == "mariadb"))
+    columns = run("mysql_columns")
+    state.tables = _with_storage(build_tables(_normalised_columns(columns, flavor == "mariadb")), columns)
     state.indexes = build_indexes(run(f"{flavor}_indexes"))
     state.constraints = build_constraints(run("mysql_constraints") + run(f"{flavor}_checks"))
     return state
@@ -56,7 +61,7 @@ def _normalised_columns(rows: list, mariadb: bool):
     without a header (MariaDB sequences) are dropped.
     """
     kinds: dict[tuple[str, str], str] = {}
-    for schema, table, position, kind, name, type_, nullable, default, data_type, extra, generation in rows:
+    for schema, table, position, kind, name, type_, nullable, default, data_type, extra, generation, _storage in rows:
         if position == 0:
             kinds[(schema, table)] = kind
             yield schema, table, kind, None, None, None, None, None, None
@@ -66,6 +71,18 @@ def _normalised_columns(rows: list, mariadb: bool):
             default = column_default(default, data_type, extra, mariadb)
             yield (schema, table, kinds[(schema, table)], name, type_, nullable, default, generated, computed, False,
                    generation if computed else None)
+
+
+def _with_storage(tables: dict, rows: list) -> dict:
+    """``tables`` with each table's storage engine and each string column's collation (the
+    rows' last field: ENGINE on a header row, COLLATION_NAME on a column row)."""
+    engines = {(row[0], row[1]): row[-1] for row in rows if row[2] == 0}
+    collations = {(row[0], row[1], row[4]): row[-1] for row in rows if row[2] != 0 and row[-1]}
+    out = {}
+    for key, table in tables.items():
+        columns = tuple(replace(c, collation=collations.get((*key, c.name))) for c in table.columns)
+        out[key] = replace(table, columns=columns, engine=engines.get(key))
+    return out
 
 
 def column_default(raw: str | None, data_type: str, extra: str | None, mariadb: bool) -> str | None:

@@ -25,19 +25,23 @@ class Column:
     generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
     computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
     generation: str | None = None  # a generated column's expression, as the catalog spells it (never a default)
+    collation: str | None = None  # MySQL: a string column's collation (a foreign key needs the same on both sides); None elsewhere or unknown
 
 
 @dataclass(frozen=True)
 class Table:
     """A table with its columns in ordinal order; ``kind`` is ``table``, ``view`` (views and
     materialized views), ``partitioned`` (a partitioned parent table) or ``foreign``.
-    ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL)."""
+    ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL);
+    ``engine`` the storage engine on MySQL (only InnoDB takes foreign keys), None elsewhere, for
+    views and for tables a plan creates."""
 
     schema: str
     name: str
     columns: tuple[Column, ...]
     kind: str = "table"
     partition_key: tuple[str, ...] = ()
+    engine: str | None = None
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""
@@ -98,6 +102,9 @@ class SchemaState:
     triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # (schema, table) -> ((view, column or None), ...): the views that read it (PostgreSQL, SQLite).
     view_reads: dict[tuple[str, str], tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    # PostgreSQL: (schema, name) -> kind (sequence, composite type) of the relations that are neither tables,
+    # views nor indexes; all of them share one namespace per schema.
+    other_relations: dict[tuple[str, str], str] = field(default_factory=dict)
     # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
@@ -124,7 +131,7 @@ class SchemaState:
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
-                           view_reads=dict(self.view_reads))
+                           view_reads=dict(self.view_reads), other_relations=dict(self.other_relations))
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
         """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).

@@ -11,7 +11,9 @@ answer into a spec error at the operation's line, so nothing runs.
 
 Rules are registered per change type (one registry, as the renderers have:
 ``registry.py``); each is a small function of ``(change, state)``, in ``objects.py``
-(table kinds, named columns), ``keys.py`` (keys, foreign keys), ``drops.py`` and
+(table kinds, named columns), ``keys.py`` (keys, foreign keys), ``namespace.py`` (names the
+server compares ignoring case, or shares between kinds of object), ``drops.py``, ``alters.py``,
+``opclasses.py`` and
 ``names.py`` (identifier lengths).
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import alters, drops, names, objects, opclasses  # noqa: F401  (their rules register on import)
+from . import alters, drops, names, namespace, objects, opclasses  # noqa: F401  (their rules register on import)
 from .registry import RULES
 
 

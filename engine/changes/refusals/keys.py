@@ -21,15 +21,15 @@ def indexable(state: SchemaState, table: Table, columns: tuple[str, ...], name: 
     for col in (table.column(c) for c in columns):
         text = col.type.strip().lower()
         if text in _UNINDEXABLE.get(state.dialect, ()) and not (state.dialect == "mysql" and mariadb(state)):
-            return f"{name}: column {table.name}.{col.name} is {col.type}, which {_server(state)} cannot index"
-        blob = types.family(text) in ("text", "binary") and ("text" in text or "blob" in text)
-        if state.dialect == "mysql" and unique and blob and not mariadb(state):
+            return f"{name}: column {table.name}.{col.name} is {col.type}, which {server_name(state)} cannot index"
+        if state.dialect == "mysql" and unique and _blob(text) and not mariadb(state):
             return f"{name}: column {table.name}.{col.name} is {col.type}; MySQL cannot make a key of it without a prefix length"
     return None
 
 
-def _server(state: SchemaState) -> str:
-    return {"postgresql": "PostgreSQL", "mysql": "MariaDB" if mariadb(state) else "MySQL"}.get(state.dialect, state.dialect)
+def server_name(state: SchemaState) -> str:
+    """The server as a message names it: PostgreSQL, MariaDB, MySQL, SQLite."""
+    return {"postgresql": "PostgreSQL", "mysql": "MariaDB" if mariadb(state) else "MySQL"}.get(state.dialect, "SQLite")
 
 
 def foreign_key(state: SchemaState, ref: ObjectRef, table: Table, name: str, columns: tuple[str, ...], fk,
@@ -39,13 +39,14 @@ def foreign_key(state: SchemaState, ref: ObjectRef, table: Table, name: str, col
     target = table if self_ref else table_of(state, fk.table)
     if target is None:
         return None  # missing() already said the table does not exist
-    if target.kind == "partitioned" and state.dialect == "mysql" or table.kind == "partitioned" and state.dialect == "mysql":
-        return f"foreign key {name}: MySQL has no foreign keys on partitioned tables"
     lacking = absent(target, fk.columns)
     if lacking:
         return f"foreign key {name}: referenced column {fk.table}.{lacking[0]} does not exist"
     if len(fk.columns) != len(columns):
         return f"foreign key {name}: {len(columns)} column(s) reference {len(fk.columns)} column(s) of {fk.table}"
+    why = _mysql_sides(state, table, columns, target, fk.columns) if state.dialect == "mysql" else None
+    if why:
+        return f"foreign key {name}: {why}"
     if not _is_key(state, target, fk.columns, own_keys if self_ref else ()):
         return f"foreign key {name}: {fk.table} ({names(fk.columns)}) is not a primary key or unique key{_NEED[state.dialect]}"
     for mine, theirs in zip(columns, fk.columns):
@@ -59,19 +60,43 @@ def foreign_key(state: SchemaState, ref: ObjectRef, table: Table, name: str, col
     return None
 
 
-_NEED = {"mysql": ", and no index starts with those columns, which MySQL needs",
+def _mysql_sides(state: SchemaState, table: Table, columns: tuple[str, ...], target: Table, ref_columns: tuple[str, ...]) -> str | None:
+    """What MySQL refuses in a foreign key whatever the types: a partitioned table, a table whose
+    engine has no foreign keys (InnoDB has; a key on a MyISAM table is ignored), a TEXT or BLOB column."""
+    if table.kind == "partitioned" or target.kind == "partitioned":
+        return "MySQL has no foreign keys on partitioned tables"
+    for side in (table, target):
+        if side.engine is not None and side.engine.lower() != "innodb":
+            return (f"{side.name} is a {side.engine} table: only InnoDB tables take foreign keys "
+                    f"({server_name(state)} refuses a key that references one and ignores a key on one)")
+    for side, cols in ((table, columns), (target, ref_columns)):
+        for col in (side.column(c) for c in cols):
+            if _blob(col.type):
+                return f"column {side.name}.{col.name} is {col.type}: {server_name(state)} cannot put a TEXT or BLOB column in a foreign key"
+    return None
+
+
+def _blob(type_text: str) -> bool:
+    """A MySQL TEXT or BLOB type (tinytext ... longblob), which keys take only by a prefix."""
+    text = type_text.strip().lower()
+    return types.family(text) in ("text", "binary") and ("text" in text or "blob" in text)
+
+
+_NEED = {"mysql": ", and no index starts with those columns in that order, which MySQL needs",
          "postgresql": "", "sqlite": " (SQLite would fail every later write with 'foreign key mismatch')"}
 
 
 def _is_key(state: SchemaState, table: Table, columns: tuple[str, ...], extra: Iterable[Constraint] = ()) -> bool:
-    """Whether ``columns`` of ``table`` are what the dialect lets a foreign key reference."""
+    """Whether ``columns`` of ``table`` are what the dialect lets a foreign key reference: a primary
+    or unique key on exactly those columns; on MySQL (InnoDB) any index that leads with them, in order."""
     where = (table.schema, table.name)
     cons = [c for k, c in state.constraints.items() if k[:2] == where] + list(extra)
+    indexes = [ix for k, ix in state.indexes.items() if k[:2] == where]
+    if state.dialect == "mysql":  # the keys the table is created with have no index in the state yet
+        leading = [ix.columns for ix in indexes] + [c.columns for c in extra if c.kind in ("primary_key", "unique")]
+        return any(cols[: len(columns)] == columns for cols in leading)
     if any(c.kind in ("primary_key", "unique") and set(c.columns) == set(columns) for c in cons):
         return True
-    indexes = [ix for k, ix in state.indexes.items() if k[:2] == where]
-    if state.dialect == "mysql":  # InnoDB: any index leading with the columns, in order
-        return any(ix.columns[: len(columns)] == columns for ix in indexes)
     return any(ix.unique and not ix.partial and set(ix.columns) == set(columns) for ix in indexes)
 
 
@@ -84,6 +109,8 @@ def compatible(state: SchemaState, mine: Column, theirs: Column) -> str | None:
         return "the types are of different families"
     if state.dialect == "mysql" and a != "text" and _bare(mine.type) != _bare(theirs.type):
         return "MySQL needs the same type (and sign) on both sides"
+    if state.dialect == "mysql" and mine.collation and theirs.collation and mine.collation != theirs.collation:
+        return f"MySQL needs the same character set and collation on both sides ({mine.collation} and {theirs.collation})"
     return None
 
 

@@ -4,6 +4,8 @@
 -- which is many times slower. DATA_TYPE and EXTRA let the reader normalise
 -- MySQL 8 defaults to SQL expressions, as MariaDB already reports them.
 -- GENERATION_EXPRESSION is a generated column's expression (MySQL 8: '' for others).
+-- storage is the table's ENGINE on a header row and a column's COLLATION_NAME on
+-- a column row (what a foreign key needs to match).
 SELECT t.TABLE_SCHEMA AS schema_name,
        t.TABLE_NAME AS table_name,
        0 AS position,
@@ -15,7 +17,8 @@ SELECT t.TABLE_SCHEMA AS schema_name,
        NULL AS column_default,
        NULL AS data_type,
        NULL AS extra,
-       NULL AS generation
+       NULL AS generation,
+       t.ENGINE AS storage
 FROM information_schema.TABLES AS t
 WHERE t.TABLE_SCHEMA IN :schemas
   AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
@@ -30,7 +33,8 @@ SELECT c.TABLE_SCHEMA,
        c.COLUMN_DEFAULT,
        c.DATA_TYPE,
        c.EXTRA,
-       c.GENERATION_EXPRESSION
+       c.GENERATION_EXPRESSION,
+       c.COLLATION_NAME
 FROM information_schema.COLUMNS AS c
 WHERE c.TABLE_SCHEMA IN :schemas
 ORDER BY schema_name, table_name, position

@@ -5,10 +5,13 @@
 -- then locks that table, so only for generated columns); an identity column is flagged as
 -- generated (its sequence is not a default either). A partitioned table's partitioning
 -- columns are flagged (an expression in the key is not read).
+-- Sequences and composite types come as one row each, without columns: they share
+-- the schema's namespace with tables, views and indexes.
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'p' THEN 'partitioned'
-            WHEN c.relkind = 'f' THEN 'foreign' ELSE 'table' END AS kind,
+            WHEN c.relkind = 'f' THEN 'foreign' WHEN c.relkind = 'S' THEN 'sequence'
+            WHEN c.relkind = 'c' THEN 'composite type' ELSE 'table' END AS kind,
        a.attname AS column_name,
        format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
@@ -20,11 +23,11 @@ SELECT n.nspname AS schema_name,
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a
-       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind NOT IN ('S', 'c')
 LEFT JOIN pg_catalog.pg_attrdef AS d
        ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_partitioned_table AS pt
        ON pt.partrelid = c.oid
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
   AND n.nspname = ANY(:schemas)
 ORDER BY n.nspname, c.relname, a.attnum
