@@ -130,7 +130,8 @@ class AlterColumn(Change):
                 col = replace(
                     col, type=native, nullable=col.nullable if self.nullable is None else self.nullable,
                     default=None if self.drop_default else (default_sql(self.default, state.dialect, native) if self.default is not UNSET else col.default),
-                    collation=None if self.type or self.nullable is not None else col.collation,  # MySQL's MODIFY gives the table's default
+                    # MySQL's MODIFY restates the collation of a column that stays a string (render/mysql.py)
+                    collation=col.collation if types.family(native) == "text" else None,
                 )
             cols.append(col)
         _put_columns(state, self.table, tuple(cols))

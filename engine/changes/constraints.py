@@ -43,7 +43,9 @@ class AddConstraint(Change):
         return (self.table,) + ((self.references.table,) if self.references else ())
 
     def present(self, state: SchemaState) -> bool:
-        return _constraint(state, self.table, self.name) is not None
+        """A constraint of that name and kind is there (one of another kind is a clash the plan refuses)."""
+        found = _constraint(state, self.table, self.name)
+        return found is not None and found.kind == self.kind
 
     def missing(self, state: SchemaState) -> str | None:
         if self.references and _table(state, self.references.table) is None:

@@ -42,7 +42,9 @@ class CreateTable(Change):
         return f"table {self.object} does not exist"
 
     def present(self, state: SchemaState) -> bool:
-        return _table(state, self.table) is not None
+        """A table of that name is there (a view of that name is not the table: the plan refuses it)."""
+        found = _table(state, self.table)
+        return found is not None and found.kind != "view"
 
     def missing(self, state: SchemaState) -> str | None:
         for col in self.columns:

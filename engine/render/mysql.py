@@ -67,12 +67,14 @@ class MySQLRenderer(Renderer):
         return out
 
     def _full_definition(self, change: AlterColumn, state: SchemaState) -> exp.ColumnDef:
-        """MODIFY COLUMN restates the whole column: the new type/nullability, the kept or new default,
-        and AUTO_INCREMENT."""
+        """MODIFY COLUMN restates the whole column: the new type/nullability, the kept collation (it
+        would become the table's default), the kept or new default, and AUTO_INCREMENT."""
         current = state.tables[(change.table.schema or state.default_schema, change.table.table)].column(change.name)
         kind = self.datatype(change.type) if change.type else exp.DataType.build(current.type, dialect="mysql")
         nullable = current.nullable if change.nullable is None else change.nullable
-        constraints = [] if nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
+        constraints = [exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.var(current.collation)))] \
+            if current.collation and types.family(kind.sql(dialect="mysql")) == "text" else []
+        constraints += [] if nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
         if change.default is not UNSET and change.default is not None:
             constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=self.default_value(change.default, self._type_after(change, state)))))
         elif current.default is not None and not change.drop_default:

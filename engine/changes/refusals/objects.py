@@ -115,3 +115,20 @@ def _create_table_keys(change: CreateTable, state: SchemaState) -> str | None:
 def change_fk(change: CreateTable, con: Constraint):
     """The declared ForeignKey of the column a create_table foreign key constraint is for."""
     return next(c.references for c in change.columns if c.name == con.columns[0] and c.references)
+
+
+@rule(CreateTable)
+def _create_over_a_view(change: CreateTable, state: SchemaState) -> str | None:
+    """A view of that name is not "already present": the table would never be made."""
+    found = table_of(state, change.table)
+    return f"{change.table} is a view: a table of that name cannot be created next to it" if found and found.kind == "view" else None
+
+
+@rule(AddConstraint)
+def _constraint_of_another_kind(change: AddConstraint, state: SchemaState) -> str | None:
+    """A constraint of that name but another kind is not "already present": the server refuses the name."""
+    found = next(iter(state.constraints_named(change.name, change.table.schema, change.table.table)), None)
+    if found is not None and found.kind != change.kind:
+        return f"{change.table} already has a {found.kind.replace('_', ' ')} constraint named {change.name}"
+    return None
+
