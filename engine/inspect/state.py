@@ -42,6 +42,7 @@ class Table:
     kind: str = "table"
     partition_key: tuple[str, ...] = ()
     engine: str | None = None
+    collation: str | None = None  # MySQL: the table's default collation (what MODIFY COLUMN gives a string column)
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""

@@ -72,8 +72,9 @@ class MySQLRenderer(Renderer):
         current = state.tables[(change.table.schema or state.default_schema, change.table.table)].column(change.name)
         kind = self.datatype(change.type) if change.type else exp.DataType.build(current.type, dialect="mysql")
         nullable = current.nullable if change.nullable is None else change.nullable
-        constraints = [exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.var(current.collation)))] \
-            if current.collation and types.family(kind.sql(dialect="mysql")) == "text" else []
+        table = state.tables[(change.table.schema or state.default_schema, change.table.table)]
+        kept = current.collation and current.collation != table.collation and types.family(kind.sql(dialect="mysql")) == "text"
+        constraints = [exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.var(current.collation)))] if kept else []
         constraints += [] if nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
         if change.default is not UNSET and change.default is not None:
             constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=self.default_value(change.default, self._type_after(change, state)))))

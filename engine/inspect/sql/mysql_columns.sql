@@ -4,6 +4,7 @@
 -- which is many times slower. DATA_TYPE and EXTRA let the reader normalise
 -- MySQL 8 defaults to SQL expressions, as MariaDB already reports them.
 -- GENERATION_EXPRESSION is a generated column's expression (MySQL 8: '' for others).
+-- table_collation is a header row's TABLE_COLLATION (the default of its string columns).
 -- storage is the table's ENGINE on a header row and a column's COLLATION_NAME on
 -- a column row (what a foreign key needs to match).
 SELECT t.TABLE_SCHEMA AS schema_name,
@@ -18,6 +19,7 @@ SELECT t.TABLE_SCHEMA AS schema_name,
        NULL AS data_type,
        NULL AS extra,
        NULL AS generation,
+       t.TABLE_COLLATION AS table_collation,
        t.ENGINE AS storage
 FROM information_schema.TABLES AS t
 WHERE t.TABLE_SCHEMA IN :schemas
@@ -34,6 +36,7 @@ SELECT c.TABLE_SCHEMA,
        c.DATA_TYPE,
        c.EXTRA,
        c.GENERATION_EXPRESSION,
+       NULL,
        c.COLLATION_NAME
 FROM information_schema.COLUMNS AS c
 WHERE c.TABLE_SCHEMA IN :schemas
