@@ -37,6 +37,7 @@ from sqlalchemy.exc import OperationalError
 from . import views
 from .catalog import build_indexes, build_tables, fetch, load_sql
 from .sqlite_ddl import Declared, declared_constraints, index_key_parts
+from .sqlite_layout import derived_name
 from .state import Constraint, SchemaState, Table
 
 KINDS = frozenset({"table", "view"})
@@ -50,16 +51,24 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     columns = _columns(conn, state, names)
     index_rows = _run(conn, state, "sqlite_indexes", names)
     fk_rows = _run(conn, state, "sqlite_foreign_keys", names)
-    state.tables = _tables(objects, columns)
+    table_sql = _create_sql(objects, "table")
+    state.tables = {key: _with_text(t, table_sql.get(key)) for key, t in _tables(objects, columns).items()}
     index_sql = _create_sql(objects, "index")
     state.indexes = {key: replace(ix, definition=index_sql.get((ix.schema, ix.name))) for key, ix in
                      build_indexes(_index_rows(index_rows, index_sql)).items()}
     for schema, type_, _name, table, sql in objects:
         if type_ == "trigger" and sql:
             state.triggers[(schema, table)] = state.triggers.get((schema, table), ()) + (sql,)
-    state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, _create_sql(objects, "table"))
+    state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, table_sql)
     state.view_reads = _view_reads(objects, state)
     return state
+
+
+def _with_text(table: Table, sql: str | None) -> Table:
+    """A table with its CREATE TABLE text, each column knowing its place in it (for a rebuild)."""
+    if not sql:
+        return table
+    return replace(table, definition=sql, columns=tuple(replace(c, position=i) for i, c in enumerate(table.columns)))
 
 
 def _view_reads(objects: list, state: SchemaState) -> dict:
@@ -236,14 +245,14 @@ class _TableConstraints:
         if not columns:
             return []
         declared = next(iter(self._declared("primary_key")), None)
-        return [self._new(self._name(declared, f"{self.table.name}_pkey"), "primary_key", columns)]
+        return [self._new(self._name(declared, derived_name(self.table.name, "primary_key", columns)), "primary_key", columns)]
 
     def _uniques(self) -> list[Constraint]:
         unused = self._declared("unique")
         found = []
         for columns in self.facts.get("unique", ()):
             declared = _take(unused, lambda d: _fold(d.columns) == _fold(columns))
-            name = self._name(declared, "_".join((self.table.name, *columns, "key")))
+            name = self._name(declared, derived_name(self.table.name, "unique", columns))
             found.append(self._new(name, "unique", columns))
         return found
 
@@ -254,7 +263,7 @@ class _TableConstraints:
             declared = _take(
                 unused, lambda d: _fold(d.columns) == _fold(columns) and d.ref_table.casefold() == ref_table.casefold()
             )
-            name = self._name(declared, "_".join((self.table.name, *columns, "fkey")))
+            name = self._name(declared, derived_name(self.table.name, "foreign_key", columns))
             found.append(self._foreign_key(name, columns, ref_table, ref_columns, on_delete))
         return found
 
@@ -277,8 +286,7 @@ class _TableConstraints:
         found = []
         for declared in self._declared("check"):
             columns = self._referenced(declared.words)
-            middle = columns if len(columns) == 1 else ()
-            name = self._name(declared, "_".join((self.table.name, *middle, "check")))
+            name = self._name(declared, derived_name(self.table.name, "check", columns))
             found.append(self._new(name, "check", columns, expression=declared.expression))
         return found
 

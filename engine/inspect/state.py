@@ -24,19 +24,23 @@ class Column:
     default: str | None = None
     generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
     computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
+    position: int | None = None  # SQLite: its place among the CREATE TABLE text's column definitions (a rename keeps it; a column the plan adds has none)
 
 
 @dataclass(frozen=True)
 class Table:
     """A table with its columns in ordinal order; ``kind`` is ``table``, ``view`` (views and
     materialized views), ``partitioned`` (a partitioned parent table) or ``foreign``.
-    ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL)."""
+    ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL).
+    ``definition`` is SQLite's ``CREATE TABLE`` text, which a table rebuild reads for what the
+    pragmas do not say (``sqlite_layout``)."""
 
     schema: str
     name: str
     columns: tuple[Column, ...]
     kind: str = "table"
     partition_key: tuple[str, ...] = ()
+    definition: str | None = None
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""
