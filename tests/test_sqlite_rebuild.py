@@ -25,7 +25,8 @@ from engine.inspect.sqlite_layout import layout
 LEGACY = ("CREATE TABLE users (id INTEGER PRIMARY KEY);\n"
           "CREATE TABLE legacy (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE UNIQUE, "
           "owner INTEGER REFERENCES users(id) ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED, note TEXT, "
-          "at TEXT DEFAULT (datetime('now')), code TEXT, score INT CHECK (score >= 0), "
+          "at TEXT DEFAULT (datetime('now')), code TEXT, score INT CHECK (score >= 0), misc, "
+          "boss INTEGER CONSTRAINT legacy_boss REFERENCES users ON DELETE SET NULL NOT DEFERRABLE, "
           "UNIQUE (code COLLATE NOCASE DESC, owner), CONSTRAINT legacy_score_max CHECK (score < 1000))")
 
 
@@ -181,6 +182,9 @@ def test_what_a_rebuild_cannot_write_again_is_refused_by_name(recon, specs, sqli
     assert ("unit.yaml:5: U1: alter_column: cannot plan: SQLite rebuilds t to change note, and the rebuild would lose "
             "ON CONFLICT REPLACE on id, ON CONFLICT IGNORE on code, ON CONFLICT ROLLBACK on UNIQUE (code): "
             "change it with a sql operation") in err
+    sqlite_db.run("CREATE TABLE j (id INTEGER PRIMARY KEY, doc TEXT CHECK (json(doc) IS NOT json('{}')), note TEXT)")
+    err = refused(recon, specs, sqlite_db, "alter_column: {table: j, name: note, nullable: false}")
+    assert "SQLite rebuilds j to change note, and the rebuild would lose CHECK (json(doc) IS NOT json('{}')) on doc" in err
     assert "SQLite rebuilds t to add constraint t_note_key" in refused(
         recon, specs, sqlite_db, "add_constraint: {name: t_note_key, table: t, type: unique, columns: [note]}")
     # a change ADD COLUMN makes needs no rebuild, so nothing is lost
@@ -215,6 +219,8 @@ def test_the_layout_lists_what_it_cannot_write_again():
     assert (found.strict, found.without_rowid, found.unkept) == (True, True, ("AUTOINCREMENT on PRIMARY KEY (a AUTOINCREMENT)",))
     odd = layout("CREATE TABLE t (a INT PRIMARY KEY) FUTURE_OPTION")
     assert odd.unkept == ("the table option FUTURE_OPTION",)
+    twice = layout("CREATE TABLE t (a INT CONSTRAINT c CHECK (a > 0), b INT, CONSTRAINT C CHECK (b > 0))")
+    assert twice.unkept == ("the second constraint named c",)  # inspection keeps one of the two
 
 
 def test_the_installed_recon_refuses_a_lossy_rebuild(sqlite_db, specs, tmp_path):

@@ -139,7 +139,10 @@ def layout(sql: str) -> TableLayout:
             columns.append(_column(item, sql, unkept))
     options = [" ".join(t.text.upper() for t in part) for part in _split_commas(tokens[after:])]
     unkept += [f"the table option {o}" for o in options if o not in ("STRICT", "WITHOUT ROWID")]
-    return TableLayout(tuple(columns), tuple(constraints), "STRICT" in options, "WITHOUT ROWID" in options, tuple(unkept))
+    found = TableLayout(tuple(columns), tuple(constraints), "STRICT" in options, "WITHOUT ROWID" in options)
+    names = [c.name.casefold() for c in found.declaring() if c.name]
+    unkept += [f"the second constraint named {n}" for n in dict.fromkeys(n for n in names if names.count(n) > 1)]
+    return replace(found, unkept=tuple(unkept))
 
 
 _TABLE_CONSTRAINT_START = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})

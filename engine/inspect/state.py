@@ -24,7 +24,9 @@ class Column:
     default: str | None = None
     generated: bool = False  # the database fills it when an INSERT leaves it out (identity, AUTO_INCREMENT, SQLite rowid)
     computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
-    position: int | None = None  # SQLite: its place among the CREATE TABLE text's column definitions (a rename keeps it; a column the plan adds has none)
+    # SQLite: its place among the column definitions of the CREATE TABLE text (a rename keeps it;
+    # a column the plan adds has none), so a rebuild finds how it is declared
+    position: int | None = None
 
 
 @dataclass(frozen=True)

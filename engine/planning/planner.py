@@ -50,8 +50,8 @@ def _sha(value) -> str:
 
 def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> dict[str, str]:
     """A digest per part of the state a plan depends on: each touched table (columns, indexes,
-    constraints, SQLite's CREATE TABLE text) as ``table <schema>.<name>``, ``ledger``, and ``rows <unit>`` for the rows a
-    seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
+    constraints, SQLite's CREATE TABLE text) as ``table <schema>.<name>``, ``ledger``, and
+    ``rows <unit>`` for the rows a seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
     keys = sorted({tuple(t) for t in touched})
     wanted = set(keys)
     by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}

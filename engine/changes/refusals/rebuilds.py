@@ -12,6 +12,7 @@ table without its primary key, a dropped column a generated column reads.
 
 from __future__ import annotations
 
+from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ...inspect.sqlite_layout import TableLayout, layout
@@ -62,14 +63,36 @@ def purpose(change: Change) -> str:
 
 @rule(AlterColumn, AddColumn, DropColumn, AddConstraint, DropConstraint)
 def _rebuild_would_lose(change: Change, state: SchemaState) -> str | None:
+    """A rebuild writes the table again from its text: what it cannot write again would be lost."""
     table, laid = table_layout(state, change)
     if laid is None or not rebuilds(change, state):
         return None
-    lost = laid.unkept if laid.readable(table) else ("its CREATE TABLE text, which recon could not read",)
+    lost = [*laid.unkept, *unparsed(laid, table)] if laid.readable(table) else ["its CREATE TABLE text, which recon could not read"]
     if lost:
         return (f"SQLite rebuilds {change.table} to {purpose(change)}, and the rebuild would lose {', '.join(lost)}: "
                 "change it with a sql operation")
     return None
+
+
+def unparsed(laid: TableLayout, table: Table) -> list[str]:
+    """The expressions a rebuild would write again that sqlglot cannot read (it writes them as trees)."""
+    out = []
+    for col in table.columns:
+        declared = laid.of(col)
+        for clause in declared.clauses if declared else ():
+            if clause.kind in ("check", "generated") and not _parses(clause.text):
+                out.append(f"{'CHECK' if clause.kind == 'check' else 'AS'} ({clause.text}) on {col.name}")
+        if col.default is not None and not _parses(col.default):
+            out.append(f"DEFAULT {col.default} on {col.name}")
+    return out + [f"CHECK ({c.text})" for c in laid.constraints if c.kind == "check" and not _parses(c.text)]
+
+
+def _parses(text: str) -> bool:
+    try:
+        exp.condition(text, dialect="sqlite")
+    except SqlglotError:
+        return False
+    return True
 
 
 @rule(AlterColumn, AddColumn)
