@@ -43,6 +43,7 @@ from .sqlite_ddl import (
     index_key_parts,
     index_predicate,
 )
+from .sqlite_layout import derived_name
 from .state import Constraint, Index, SchemaState, Table
 
 KINDS = frozenset({"table", "view"})
@@ -56,21 +57,29 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     columns = _columns(conn, state, names)
     index_rows = _run(conn, state, "sqlite_indexes", names)
     fk_rows = _run(conn, state, "sqlite_foreign_keys", names)
-    state.tables = _tables(objects, columns)
+    table_sql = _create_sql(objects, "table")
+    state.tables = {key: _table_with_text(t, table_sql.get(key)) for key, t in _tables(objects, columns).items()}
     index_sql = _create_sql(objects, "index")
-    state.indexes = {key: _with_text(ix, index_sql.get((ix.schema, ix.name))) for key, ix in
+    state.indexes = {key: _index_with_text(ix, index_sql.get((ix.schema, ix.name))) for key, ix in
                      build_indexes(_index_rows(index_rows, index_sql)).items()}
     for schema, type_, _name, table, sql in objects:
         if type_ == "trigger" and sql:
             state.triggers[(schema, table)] = state.triggers.get((schema, table), ()) + (sql,)
-    state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, _create_sql(objects, "table"))
+    state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, table_sql)
     state.view_reads = _view_reads(objects, state)
     return state
 
 
-def _with_text(index: Index, sql: str | None) -> Index:
+def _index_with_text(index: Index, sql: str | None) -> Index:
     """An index with its CREATE INDEX text, and a partial one with its WHERE read from there."""
     return replace(index, definition=sql, predicate=index_predicate(sql) if index.partial else None)
+
+
+def _table_with_text(table: Table, sql: str | None) -> Table:
+    """A table with its CREATE TABLE text, each column knowing its place in it (for a rebuild)."""
+    if not sql:
+        return table
+    return replace(table, definition=sql, columns=tuple(replace(c, position=i) for i, c in enumerate(table.columns)))
 
 
 def _view_reads(objects: list, state: SchemaState) -> dict:
@@ -250,14 +259,14 @@ class _TableConstraints:
         if not columns:
             return []
         declared = next(iter(self._declared("primary_key")), None)
-        return [self._new(self._name(declared, f"{self.table.name}_pkey"), "primary_key", columns)]
+        return [self._new(self._name(declared, derived_name(self.table.name, "primary_key", columns)), "primary_key", columns)]
 
     def _uniques(self) -> list[Constraint]:
         unused = self._declared("unique")
         found = []
         for columns in self.facts.get("unique", ()):
             declared = _take(unused, lambda d: _fold(d.columns) == _fold(columns))
-            name = self._name(declared, "_".join((self.table.name, *columns, "key")))
+            name = self._name(declared, derived_name(self.table.name, "unique", columns))
             found.append(self._new(name, "unique", columns))
         return found
 
@@ -268,7 +277,7 @@ class _TableConstraints:
             declared = _take(
                 unused, lambda d: _fold(d.columns) == _fold(columns) and d.ref_table.casefold() == ref_table.casefold()
             )
-            name = self._name(declared, "_".join((self.table.name, *columns, "fkey")))
+            name = self._name(declared, derived_name(self.table.name, "foreign_key", columns))
             found.append(self._foreign_key(name, columns, ref_table, ref_columns, on_delete))
         return found
 
@@ -291,8 +300,7 @@ class _TableConstraints:
         found = []
         for declared in self._declared("check"):
             columns = self._referenced(declared.words)
-            middle = columns if len(columns) == 1 else ()
-            name = self._name(declared, "_".join((self.table.name, *middle, "check")))
+            name = self._name(declared, derived_name(self.table.name, "check", columns))
             found.append(self._new(name, "check", columns, expression=declared.expression))
         return found
 

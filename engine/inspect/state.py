@@ -26,6 +26,9 @@ class Column:
     computed: bool = False  # the database computes it (generated expression, GENERATED ALWAYS identity): an INSERT may not set it
     generation: str | None = None  # a generated column's expression, as the catalog spells it (never a default)
     collation: str | None = None  # MySQL: a string column's collation (a foreign key needs the same on both sides); None elsewhere or unknown
+    # SQLite: its place among the column definitions of the CREATE TABLE text (a rename keeps it;
+    # a column the plan adds has none), so a rebuild finds how it is declared
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class Table:
     materialized views), ``partitioned`` (a partitioned parent table) or ``foreign``.
     ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL);
     ``engine`` the storage engine on MySQL (only InnoDB takes foreign keys), None elsewhere, for
-    views and for tables a plan creates."""
+    views and for tables a plan creates. ``definition`` is SQLite's ``CREATE TABLE`` text, which a
+    table rebuild reads for what the pragmas do not say (``sqlite_layout``)."""
 
     schema: str
     name: str
@@ -43,6 +47,7 @@ class Table:
     partition_key: tuple[str, ...] = ()
     engine: str | None = None
     collation: str | None = None  # MySQL: the table's default collation (what MODIFY COLUMN gives a string column)
+    definition: str | None = None
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""

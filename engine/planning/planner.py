@@ -50,8 +50,8 @@ def _sha(value) -> str:
 
 def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> dict[str, str]:
     """A digest per part of the state a plan depends on: each touched table (columns, indexes,
-    constraints) as ``table <schema>.<name>``, ``ledger``, and ``rows <unit>`` for the rows a
-    seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
+    constraints, SQLite's CREATE TABLE text) as ``table <schema>.<name>``, ``ledger``, and
+    ``rows <unit>`` for the rows a seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
     keys = sorted({tuple(t) for t in touched})
     wanted = set(keys)
     by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
@@ -62,9 +62,11 @@ def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads
     parts = {}
     for key in keys:
         table = state.tables.get(key)
-        parts[f"table {key[0]}.{key[1]}"] = _sha({"columns": [asdict(c) for c in table.columns] if table else None,
-                                                  "indexes": sorted(by_table[key]["indexes"]),
-                                                  "constraints": sorted(by_table[key]["constraints"])})
+        body = {"columns": [asdict(c) for c in table.columns] if table else None,
+                "indexes": sorted(by_table[key]["indexes"]), "constraints": sorted(by_table[key]["constraints"])}
+        if table is not None and table.definition:  # SQLite: a rebuild writes the table as this text declares it
+            body["definition"] = table.definition
+        parts[f"table {key[0]}.{key[1]}"] = _sha(body)
     parts["ledger"] = _sha([[r.seq, r.unit, r.checksum, r.status] for r in rows])
     for read in reads:
         parts.setdefault(f"rows {read.unit}", [])

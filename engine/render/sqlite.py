@@ -2,28 +2,26 @@
 
 SQLite has no ALTER COLUMN and cannot add or drop constraints. Like
 Alembic's batch mode, such a change creates the table as it will be under a
-temporary name, copies the rows, drops the old table, renames the new one and
-recreates its indexes, all inside the unit's transaction.
+temporary name (written as the old one was declared: ``sqlite_rebuild``), copies
+the rows, drops the old table, renames the new one and recreates its indexes and
+triggers, all inside the unit's transaction.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from ..changes.base import UNSET, Change, ForeignKey
+from ..changes.base import Change
 from ..changes.columns import AddColumn, AlterColumn, DropColumn
 from ..changes.constraints import AddConstraint, DropConstraint
-from ..inspect.state import Column, SchemaState
-from ..spec import defaults, types
+from ..changes.refusals.rebuilds import rebuilds
+from ..inspect.state import SchemaState
+from ..spec import types
 from ..spec.model import ObjectRef
 from .base import Renderer, ident, table
+from .sqlite_rebuild import TableRebuild, generate, verbatim
 
 REBUILD_PREFIX = "_recon_rebuild_"
-
-
-def _verbatim(type_text: str) -> exp.DataType:
-    """A column type written exactly as given (SQLite stores the declared text)."""
-    return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=type_text)
 
 
 class SQLiteRenderer(Renderer):
@@ -35,14 +33,12 @@ class SQLiteRenderer(Renderer):
 
     def datatype(self, portable: str) -> exp.DataType:
         # SQLite keeps the declared spelling; sqlglot would turn BIGINT into INTEGER.
-        return _verbatim(types.native(portable, self.dialect))
+        return verbatim(types.native(portable, self.dialect))
 
     def add_column(self, change: AddColumn, state: SchemaState) -> list:
-        col = change.column
-        # ADD COLUMN takes neither a key nor a non-constant default (CURRENT_TIMESTAMP): rebuild
-        if col.primary_key or (not col.nullable and col.default in (UNSET, None)) or isinstance(col.default, defaults.Expr):
+        if rebuilds(change, state):
             return self.rebuild(change, state)
-        return [self.alter(change.table, self.column_def(col))]
+        return [self.alter(change.table, self.column_def(change.column))]
 
     def alter_column(self, change: AlterColumn, state: SchemaState) -> list:
         return self.rebuild(change, state)
@@ -54,33 +50,39 @@ class SQLiteRenderer(Renderer):
         return self.rebuild(change, state)
 
     def drop_column(self, change: DropColumn, state: SchemaState) -> list:
-        key = (change.table.schema or state.default_schema, change.table.table)
-        used = [o for bucket in (state.indexes, state.constraints) for k, o in bucket.items() if k[:2] == key and change.name in o.columns]
-        return self.rebuild(change, state) if used else super().drop_column(change, state)
+        return self.rebuild(change, state) if rebuilds(change, state) else super().drop_column(change, state)
 
     # -- the rebuild -------------------------------------------------------------------
 
     def rebuild(self, change: Change, state: SchemaState) -> list:
-        """Statements that recreate ``change.table`` as it is after ``change``, keeping its rows."""
+        """Statements that recreate ``change.table`` as it is after ``change``, keeping its rows
+        (and, for an AUTOINCREMENT key, its sqlite_sequence row: ids once used stay used)."""
         after = state.copy()
         change.simulate(after)
         ref = change.table
         key = (ref.schema or state.default_schema, ref.table)
-        before_cols = {c.name for c in state.tables[key].columns}
-        new = after.tables[key]
+        new = TableRebuild(self, state, after, key)
         temp = ObjectRef(ref.schema, REBUILD_PREFIX + ref.table)
-        kept = [c.name for c in new.columns if c.name in before_cols]
+        kept = new.copied()
         copy = exp.insert(
             exp.select(*[exp.Column(this=ident(c)) for c in kept]).from_(table(ref)),
             exp.Schema(this=table(temp), expressions=[ident(c) for c in kept]),
         )
         out = [
-            exp.Create(this=exp.Schema(this=table(temp), expressions=[self._column(c) for c in new.columns] + self._constraints(after, key)), kind="TABLE"),
+            generate(new.create(temp)),
             copy,
+            *(self._sequence(temp, ref) if new.autoincrement() else ()),
             exp.Drop(tables=[table(ref)], kind="TABLE"),
             *self._rename(temp, ref, bool(state.view_reads.get(key))),
         ]
         return out + self._indexes(after, key, ref)
+
+    def _sequence(self, temp: ObjectRef, ref: ObjectRef) -> list:
+        """The old table's sqlite_sequence row, given to the new table (the copy set it to the highest id left)."""
+        seq = table(ObjectRef(ref.schema, "sqlite_sequence"))
+        named = lambda name: exp.EQ(this=exp.column("name"), expression=exp.Literal.string(name))  # noqa: E731
+        take = exp.select(exp.Literal.string(temp.table), exp.column("seq")).from_(seq).where(named(ref.table))
+        return [exp.delete(seq, where=named(temp.table)), exp.insert(take, exp.Schema(this=seq, expressions=[ident("name"), ident("seq")]))]
 
     def _rename(self, temp: ObjectRef, ref: ObjectRef, read_by_views: bool) -> list:
         """The rebuilt table takes the old name. Where views read the table, SQLite's check of
@@ -90,22 +92,6 @@ class SQLiteRenderer(Renderer):
             return [rename]
         pragma = lambda value: exp.Pragma(this=exp.EQ(this=exp.var("legacy_alter_table"), expression=exp.var(value)))  # noqa: E731
         return [pragma("ON"), rename, pragma("OFF")]
-
-    def _column(self, col: Column) -> exp.ColumnDef:
-        constraints = [] if col.nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
-        if col.default is not None:
-            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=exp.maybe_parse(col.default, dialect="sqlite"))))
-        kind = _verbatim(col.type or "BLOB")
-        return exp.ColumnDef(this=ident(col.name), kind=kind, constraints=constraints)
-
-    def _constraints(self, state: SchemaState, key) -> list:
-        out = []
-        for (s, t, name), con in state.constraints.items():
-            if (s, t) != key:
-                continue
-            ref = ForeignKey(ObjectRef(None, con.ref_table), con.ref_columns, con.on_delete) if con.kind == "foreign_key" else None
-            out.append(self.constraint(name, con.kind, con.columns, ref, con.expression))
-        return out
 
     def _indexes(self, state: SchemaState, key, ref: ObjectRef) -> list:
         """The table's indexes and triggers again (DROP TABLE took them).

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import alters, drops, names, namespace, objects, opclasses  # noqa: F401  (their rules register on import)
+from . import alters, drops, names, namespace, objects, opclasses, rebuilds  # noqa: F401  (their rules register on import)
 from .registry import RULES
 
 

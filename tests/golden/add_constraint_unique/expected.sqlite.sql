@@ -1,9 +1,9 @@
-CREATE TABLE "_recon_rebuild_users" ("id" INTEGER NOT NULL, "email" VARCHAR(200) NOT NULL, "tenant" INTEGER NOT NULL, "login" VARCHAR(40), CONSTRAINT "users_pkey" PRIMARY KEY ("id"), CONSTRAINT "users_email_key" UNIQUE ("email"));
+CREATE TABLE "_recon_rebuild_users" ("id" INTEGER NOT NULL PRIMARY KEY, "email" VARCHAR(200) NOT NULL, "tenant" INTEGER NOT NULL, "login" VARCHAR(40), CONSTRAINT "users_email_key" UNIQUE ("email"));
 INSERT INTO "_recon_rebuild_users" ("id", "email", "tenant", "login") SELECT "id", "email", "tenant", "login" FROM "users";
 DROP TABLE "users";
 ALTER TABLE "_recon_rebuild_users" RENAME TO "users";
 CREATE INDEX users_tenant_idx ON users (tenant);
-CREATE TABLE "_recon_rebuild_users" ("id" INTEGER NOT NULL, "email" VARCHAR(200) NOT NULL, "tenant" INTEGER NOT NULL, "login" VARCHAR(40), CONSTRAINT "users_pkey" PRIMARY KEY ("id"), CONSTRAINT "users_email_key" UNIQUE ("email"), CONSTRAINT "users_tenant_login_key" UNIQUE ("tenant", "login"));
+CREATE TABLE "_recon_rebuild_users" ("id" INTEGER NOT NULL PRIMARY KEY, "email" VARCHAR(200) NOT NULL, "tenant" INTEGER NOT NULL, "login" VARCHAR(40), CONSTRAINT "users_email_key" UNIQUE ("email"), CONSTRAINT "users_tenant_login_key" UNIQUE ("tenant", "login"));
 INSERT INTO "_recon_rebuild_users" ("id", "email", "tenant", "login") SELECT "id", "email", "tenant", "login" FROM "users";
 DROP TABLE "users";
 ALTER TABLE "_recon_rebuild_users" RENAME TO "users";

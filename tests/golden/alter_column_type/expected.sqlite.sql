@@ -1,14 +1,14 @@
-CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL, "code" VARCHAR(100) NOT NULL, "hits" INTEGER DEFAULT 0, "status" VARCHAR(10), CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL PRIMARY KEY, "code" VARCHAR(100) NOT NULL, "hits" INTEGER DEFAULT 0, "status" VARCHAR(10));
 INSERT INTO "_recon_rebuild_accounts" ("id", "code", "hits", "status") SELECT "id", "code", "hits", "status" FROM "accounts";
 DROP TABLE "accounts";
 ALTER TABLE "_recon_rebuild_accounts" RENAME TO "accounts";
 CREATE INDEX accounts_code_idx ON accounts (code);
-CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL, "code" VARCHAR(100) NOT NULL, "hits" BIGINT DEFAULT 0, "status" VARCHAR(10), CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL PRIMARY KEY, "code" VARCHAR(100) NOT NULL, "hits" BIGINT DEFAULT 0, "status" VARCHAR(10));
 INSERT INTO "_recon_rebuild_accounts" ("id", "code", "hits", "status") SELECT "id", "code", "hits", "status" FROM "accounts";
 DROP TABLE "accounts";
 ALTER TABLE "_recon_rebuild_accounts" RENAME TO "accounts";
 CREATE INDEX accounts_code_idx ON accounts (code);
-CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL, "code" VARCHAR(100) NOT NULL, "hits" BIGINT DEFAULT 0, "status" VARCHAR(30) NOT NULL DEFAULT 'it''s new', CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_recon_rebuild_accounts" ("id" INTEGER NOT NULL PRIMARY KEY, "code" VARCHAR(100) NOT NULL, "hits" BIGINT DEFAULT 0, "status" VARCHAR(30) NOT NULL DEFAULT 'it''s new');
 INSERT INTO "_recon_rebuild_accounts" ("id", "code", "hits", "status") SELECT "id", "code", "hits", "status" FROM "accounts";
 DROP TABLE "accounts";
 ALTER TABLE "_recon_rebuild_accounts" RENAME TO "accounts";

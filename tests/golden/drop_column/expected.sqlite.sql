@@ -1,5 +1,5 @@
 ALTER TABLE "customers" DROP COLUMN "fax";
-CREATE TABLE "_recon_rebuild_customers" ("id" INTEGER NOT NULL, "name" VARCHAR(50) NOT NULL, "score" INTEGER, CONSTRAINT "customers_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_recon_rebuild_customers" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(50) NOT NULL, "score" INTEGER);
 INSERT INTO "_recon_rebuild_customers" ("id", "name", "score") SELECT "id", "name", "score" FROM "customers";
 DROP TABLE "customers";
 ALTER TABLE "_recon_rebuild_customers" RENAME TO "customers";

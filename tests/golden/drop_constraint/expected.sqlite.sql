@@ -1,12 +1,12 @@
-CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER, CONSTRAINT "members_pkey" PRIMARY KEY ("id"), CONSTRAINT "members_team_id_fkey" FOREIGN KEY ("team_id") REFERENCES "teams" ("id"), CONSTRAINT "members_age_check" CHECK (age >= 18));
+CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL PRIMARY KEY, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER, CONSTRAINT "members_team_id_fkey" FOREIGN KEY ("team_id") REFERENCES "teams" ("id"), CONSTRAINT "members_age_check" CHECK (age >= 18));
 INSERT INTO "_recon_rebuild_members" ("id", "team_id", "email", "age") SELECT "id", "team_id", "email", "age" FROM "members";
 DROP TABLE "members";
 ALTER TABLE "_recon_rebuild_members" RENAME TO "members";
-CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER, CONSTRAINT "members_pkey" PRIMARY KEY ("id"), CONSTRAINT "members_age_check" CHECK (age >= 18));
+CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL PRIMARY KEY, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER, CONSTRAINT "members_age_check" CHECK (age >= 18));
 INSERT INTO "_recon_rebuild_members" ("id", "team_id", "email", "age") SELECT "id", "team_id", "email", "age" FROM "members";
 DROP TABLE "members";
 ALTER TABLE "_recon_rebuild_members" RENAME TO "members";
-CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER, CONSTRAINT "members_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_recon_rebuild_members" ("id" INTEGER NOT NULL PRIMARY KEY, "team_id" INTEGER, "email" VARCHAR(100) NOT NULL, "age" INTEGER);
 INSERT INTO "_recon_rebuild_members" ("id", "team_id", "email", "age") SELECT "id", "team_id", "email", "age" FROM "members";
 DROP TABLE "members";
 ALTER TABLE "_recon_rebuild_members" RENAME TO "members";

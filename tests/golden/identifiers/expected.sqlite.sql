@@ -1,13 +1,13 @@
 ALTER TABLE "prodüct naïve" ADD COLUMN "order" INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE "prodüct naïve" RENAME COLUMN "we""ird" TO "back`tick; --x";
 CREATE INDEX IF NOT EXISTS "idx ""q"" `b`; --" ON "prodüct naïve"("select", "order");
-CREATE TABLE "_recon_rebuild_prodüct naïve" ("id" INTEGER NOT NULL, "select" VARCHAR(40) NOT NULL, "back`tick; --x" INTEGER, "order" INTEGER NOT NULL DEFAULT 1, CONSTRAINT "prodüct naïve_pkey" PRIMARY KEY ("id"), CONSTRAINT "uq; `x` ""y""" UNIQUE ("select"));
+CREATE TABLE "_recon_rebuild_prodüct naïve" ("id" INTEGER NOT NULL PRIMARY KEY, "select" VARCHAR(40) NOT NULL, "back`tick; --x" INTEGER, "order" INTEGER NOT NULL DEFAULT 1, CONSTRAINT "uq; `x` ""y""" UNIQUE ("select"));
 INSERT INTO "_recon_rebuild_prodüct naïve" ("id", "select", "back`tick; --x", "order") SELECT "id", "select", "back`tick; --x", "order" FROM "prodüct naïve";
 DROP TABLE "prodüct naïve";
 ALTER TABLE "_recon_rebuild_prodüct naïve" RENAME TO "prodüct naïve";
 CREATE INDEX IF NOT EXISTS "idx ""q"" `b`; --" ON "prodüct naïve"("select", "order");
 CREATE TABLE IF NOT EXISTS "gr""oup`; DROP TABLE x" ("id" INTEGER NOT NULL, "group" VARCHAR(10) NOT NULL DEFAULT 'it''s', "prodüct id" INTEGER, CONSTRAINT "gr""oup`; DROP TABLE x_pkey" PRIMARY KEY ("id"), CONSTRAINT "gr""oup`; DROP TABLE x_prodüct id_fkey" FOREIGN KEY ("prodüct id") REFERENCES "prodüct naïve" ("id") ON DELETE SET NULL);
-CREATE TABLE "_recon_rebuild_prodüct naïve" ("id" INTEGER NOT NULL, "select" VARCHAR(80) NOT NULL, "back`tick; --x" INTEGER, "order" INTEGER NOT NULL DEFAULT 1, CONSTRAINT "prodüct naïve_pkey" PRIMARY KEY ("id"), CONSTRAINT "uq; `x` ""y""" UNIQUE ("select"));
+CREATE TABLE "_recon_rebuild_prodüct naïve" ("id" INTEGER NOT NULL PRIMARY KEY, "select" VARCHAR(80) NOT NULL, "back`tick; --x" INTEGER, "order" INTEGER NOT NULL DEFAULT 1, CONSTRAINT "uq; `x` ""y""" UNIQUE ("select"));
 INSERT INTO "_recon_rebuild_prodüct naïve" ("id", "select", "back`tick; --x", "order") SELECT "id", "select", "back`tick; --x", "order" FROM "prodüct naïve";
 DROP TABLE "prodüct naïve";
 ALTER TABLE "_recon_rebuild_prodüct naïve" RENAME TO "prodüct naïve";
