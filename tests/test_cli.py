@@ -239,3 +239,12 @@ def test_redaction_of_malformed_and_ssl_passwords():
     assert redact_text("postgresql://postgres:p@ss@h/db") == "postgresql://postgres:***@h/db"
     assert "KeyPass1" not in redact_text("postgresql://u@h/db?sslmode=require&sslpassword=KeyPass1")
     assert "Secret" not in redact_text("postgresql://u@h:1/db?password=Top Secret")
+
+
+def test_plan_help_says_strict_covers_drift_too(recon):
+    """`plan --strict` fails on drift of applied units as on a changed spec (plan-apply.md), and its help says so."""
+    code, out, _ = recon("plan", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    assert ("--strict An applied unit whose spec changed, or whose effect drifted from the live schema, is an error (exit 1), "
+            "not a warning.") in text
