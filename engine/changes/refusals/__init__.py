@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import drops, names, objects  # noqa: F401  (their rules register on import)
+from . import defaults, drops, names, objects, sizes  # noqa: F401  (their rules register on import)
 from .registry import RULES
 
 
