@@ -219,3 +219,24 @@ def test_the_installed_recon_refuses_a_bad_default(specs, tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert ("specs/unit.yaml:6: operations[0].add_column.default: 'maybe' cannot be the default of a column of type boolean: "
             "a boolean default is true or false") in done.stderr
+
+
+def test_date_and_time_defaults_converge_as_each_catalog_restates_them(recon, specs, db):
+    """MariaDB restates '2024-01-01 10:00:00' as '... 10:00:00.000000', PostgreSQL and MariaDB '10:00' as
+    '10:00:00', PostgreSQL an offset in UTC: before, the re-plan showed ~ for each of them forever."""
+    db.run("CREATE TABLE t (id integer PRIMARY KEY, at timestamp NULL, day date, at_time time, zoned timestamp NULL)"
+           if db.dialect != "postgresql" else
+           "CREATE TABLE t (id integer PRIMARY KEY, at timestamp, day date, at_time time, zoned timestamptz)")
+    zoned = "'2024-01-01 10:00:00+02:00'" if db.dialect == "postgresql" else "'2024-01-01 10:00'"
+    unit_file(specs, "alter_column: {table: t, name: at, default: '2024-01-01 10:00:00'}",
+              "alter_column: {table: t, name: day, default: '2024-01-01'}",
+              "alter_column: {table: t, name: at_time, default: '10:00'}",
+              f"alter_column: {{table: t, name: zoned, default: {zoned}}}")
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    (specs / "again.yaml").write_text((specs / "unit.yaml").read_text().replace("id: U1", "id: U2"), encoding="utf-8")
+    plan = plan_json(recon, specs, db)
+    assert [(a["unit"], a["status"]) for a in plan["actions"]] == [("U2", "present")] * 4, plan["actions"]
+    db.run("INSERT INTO t (id) VALUES (1)")
+    at, day, at_time = stored_rows(db, "SELECT at, day, at_time FROM t")[0]
+    assert (str(at)[:19], str(day)[:10], str(at_time)[:5]) == ("2024-01-01 10:00:00", "2024-01-01", "10:00")
