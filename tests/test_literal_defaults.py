@@ -240,3 +240,15 @@ def test_date_and_time_defaults_converge_as_each_catalog_restates_them(recon, sp
     db.run("INSERT INTO t (id) VALUES (1)")
     at, day, at_time = stored_rows(db, "SELECT at, day, at_time FROM t")[0]
     assert (str(at)[:19], str(day)[:10], str(at_time)[:5]) == ("2024-01-01 10:00:00", "2024-01-01", "10:00")
+
+
+def test_a_mysql_tinyint1_column_takes_small_integers(recon, specs, mysql_db):
+    """A live TINYINT(1) is a byte to MySQL (a flag or a small code): 2 is a default it holds, 300 is not."""
+    mysql_db.run("CREATE TABLE t (id integer PRIMARY KEY, code tinyint(1))")
+    err = refused(recon, specs, mysql_db, "alter_column: {table: t, name: code, default: 300}")
+    assert "U1: alter_column: cannot plan: 300 cannot be the default of t.code, of type tinyint(1): tinyint(1) holds -128 to 127" in err
+    unit_file(specs, "alter_column: {table: t, name: code, default: 2}")
+    code, out, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
+    assert code == 0, out + err
+    mysql_db.run("INSERT INTO t (id) VALUES (1)")
+    assert stored_rows(mysql_db, "SELECT code FROM t") == [(2,)]

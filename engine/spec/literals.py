@@ -99,7 +99,12 @@ def problem(value, type_text: str, dialect: str | None = None, mariadb: bool = T
 
 
 def _boolean(value, kind: _Type, dialect):
-    return None if isinstance(value, bool) else "a boolean default is true or false"
+    if isinstance(value, bool):
+        return None
+    byte = dialect == "mysql" and kind.text.lower().startswith("tinyint")  # a live TINYINT(1) is a byte to MySQL
+    if byte and (isinstance(value, (int, float)) or re.match(r"^\s*[+-]?\d+\s*$", str(value))):
+        return _integer(value, _Type(kind.text, "integer", bits=8), dialect)
+    return "a boolean default is true or false"
 
 
 def _number(value, kind: _Type, whole: bool = False) -> Decimal | str:
