@@ -252,3 +252,21 @@ def test_a_mysql_tinyint1_column_takes_small_integers(recon, specs, mysql_db):
     assert code == 0, out + err
     mysql_db.run("INSERT INTO t (id) VALUES (1)")
     assert stored_rows(mysql_db, "SELECT code FROM t") == [(2,)]
+
+
+def test_postgresql_special_dates_are_refused_on_mysql_only(recon, specs, db):
+    """`infinity` is a PostgreSQL timestamp (an open-ended validity, say); MariaDB refuses it (1067), SQLite keeps the text."""
+    operation = "add_column: {table: t, name: valid_to, type: timestamp, default: infinity}"
+    db.run("CREATE TABLE t (id integer PRIMARY KEY)")
+    unit_file(specs, operation)
+    code, out, err = recon("validate", "--specs", specs)
+    assert code == 0 and ("unit.yaml:6: operations[0].add_column.default: 'infinity' cannot be the default of a column of type "
+                          "DATETIME(6): MySQL has no such date or time (it is PostgreSQL's); recon plan refuses it on mysql") in out, out + err
+    if db.dialect == "mysql":
+        assert "cannot plan: 'infinity' cannot be the default of t.valid_to, of type DATETIME(6)" in refused(recon, specs, db, operation)
+        return
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    db.run("INSERT INTO t (id) VALUES (1)")
+    assert stored_rows(db, "SELECT CAST(valid_to AS text) FROM t") == [("infinity",)]
+    assert plan_json(recon, specs, db)["actions"] == []

@@ -14,8 +14,9 @@ then fails every insert that uses it (PostgreSQL keeps ``DEFAULT 99999999`` on a
   ``uuid`` a UUID; ``json`` a string holding JSON text;
 - a type as the dialect's catalog spells it (``plan``: ``character varying(3)``, ``int(10)
   unsigned``, ``tinyint(1)``, ``enum('sad','ok')``), with what that dialect adds: MySQL's
-  ``DATETIME`` takes no offset, its ``TIME`` is a duration up to 838:59:59, its ``ENUM`` only
-  its values, and MySQL 8 (not MariaDB) no literal default on a ``TEXT`` or ``JSON`` column.
+  ``DATETIME`` takes no offset and no ``infinity`` (PostgreSQL's special dates), its ``TIME`` is
+  a duration up to 838:59:59, its ``TINYINT(1)`` a byte, its ``ENUM`` only its values, and MySQL
+  8 (not MariaDB) no literal default on a ``TEXT`` or ``JSON`` column.
 
 ``.nan``, ``.inf`` and ``-.inf`` have no portable SQL literal (``unspellable``). A type of
 another family (a PostgreSQL enum or domain, whose values inspection does not read) is not
@@ -165,7 +166,18 @@ def _text(value, kind: _Type, dialect):
     return None
 
 
+def _special(value, dialect) -> str | None:
+    """PostgreSQL's ``infinity``, ``-infinity`` and ``epoch`` dates and times: "" where they hold
+    (PostgreSQL, and SQLite, which keeps the text), why where not (MySQL), None for another value."""
+    if not (isinstance(value, str) and value.strip().lower() in ("infinity", "-infinity", "epoch")):
+        return None
+    return "MySQL has no such date or time (it is PostgreSQL's)" if dialect == "mysql" else ""
+
+
 def _date(value, kind: _Type, dialect):
+    special = _special(value, dialect)
+    if special is not None:
+        return special or None
     for parse in (date.fromisoformat, datetime.fromisoformat):  # a timestamp's date part is the date
         try:
             parse(value.strip()) if isinstance(value, str) else parse("")
@@ -176,6 +188,9 @@ def _date(value, kind: _Type, dialect):
 
 
 def _timestamp(value, kind: _Type, dialect):
+    special = _special(value, dialect)
+    if special is not None:
+        return special or None
     if not isinstance(value, str):
         return "it is not a date and time (YYYY-MM-DD HH:MM:SS)"
     try:
