@@ -112,7 +112,7 @@ def _specs_and_url(opts: Options):
 @click.option("--scope", type=click.Choice(["schema", "seed", "all"]), default="all", show_default=True)
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
-@click.option("--strict", is_flag=True, help="An applied unit whose spec changed is an error, not a warning.")
+@click.option("--strict", is_flag=True, help="An applied unit whose spec changed, or whose effect drifted from the live schema, is an error (exit 1), not a warning.")
 @click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
 def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
     """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""

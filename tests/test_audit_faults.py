@@ -235,3 +235,82 @@ def test_sqlite_a_view_over_a_dropped_table_fails_its_checks_alone(sqlite_db, sp
         assert checks[name]["status"] == "fail" and checks[name]["detail"] == "query failed: no such table: main.gone", checks[name]
     assert checks["two-roles"]["status"] == "pass" and checks["rbac:core:critical-granted"]["status"] == "pass"
     assert {c["name"]: c["status"] for c in report["fingerprint"]["checks"]}["secret"] == "pass"
+
+
+LEDGER_SPECS = {
+    "fingerprint": "kind: fingerprint\nname: startup\nchecks:\n  - table: roles\n  - column: roles.label\n",
+    "invariants": "kind: invariants\nchecks:\n  - name: two-roles\n    row_count: {table: roles}\n    equals: 2\n",
+    "unit": UNIT,
+}
+# What the server says when the login may not read the ledger. SQLite: the ledger is a view whose
+# rows come out of text that is not JSON (the nearest fault a catalog cannot foresee).
+LEDGER_REFUSED = {"postgresql": "permission denied for table recon_ledger", "mysql": "SELECT command denied to user",
+                  "sqlite": "malformed JSON"}
+SQLITE_LEDGER = """
+DROP TABLE recon_ledger;
+CREATE TABLE ledger_doc (body text);
+INSERT INTO ledger_doc (body) VALUES ('{"seq": 1, "unit": "U1-audit-note", "status": "applied"}'), ('not json');
+CREATE VIEW recon_ledger AS SELECT json_extract(body, '$.seq') AS seq, json_extract(body, '$.unit') AS unit,
+  json_extract(body, '$.status') AS status FROM ledger_doc;
+"""
+
+
+def test_a_ledger_the_login_cannot_read_leaves_drift_unchecked_and_the_audit_completes(db, specs, recon):
+    """Before: the refused ledger read ended the audit, exit 1, every result lost; on MariaDB, whose catalog
+    hides the ledger from the login, no drift was reported as if there were none."""
+    db.run(dialect_sql(db, SCHEMA))
+    for name, text in LEDGER_SPECS.items():
+        write(specs, name, text)
+    code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, err
+    db.run("DROP TABLE audit_note")  # drift: the unit's table is gone
+    code, out, _ = recon("audit", "--specs", specs, "--db", db.url, "--format", "json")
+    assert [d["kind"] for d in json.loads(out)["drift"]] == ["effect_missing"] and json.loads(out)["warnings"] == []
+    if db.dialect == "sqlite":
+        db.run(SQLITE_LEDGER.strip())
+    with login_without_select(db, ["roles", "permissions"], []) as url:
+        code, out, err = recon("audit", "--specs", specs, "--db", url, "--format", "json")
+        text_code, text, text_err = recon("audit", "--strict", "--specs", specs, "--db", url)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["drift"] == [] and len(report["warnings"]) == 1, report["warnings"]
+    warning = report["warnings"][0]
+    assert warning.startswith("drift not checked: the ledger recon_ledger cannot be read: ") and LEDGER_REFUSED[db.dialect] in warning
+    assert {c["name"]: c["status"] for c in report["fingerprint"]["checks"]} == {"roles": "pass", "roles.label": "fail"}
+    assert [(c["name"], c["status"], c["observed"]) for c in report["invariants"]["checks"]] == [("two-roles", "pass", 2)]
+    assert text_code == 2 and f"warning: {warning}" in text.splitlines()  # --strict: the failing canary, not the ledger
+    assert "fingerprint 1/2 (missing: roles.label)" in text and "Traceback" not in err + text_err
+    assert PASSWORD not in out + err + text + text_err
+
+
+def test_mariadb_no_ledger_at_all_is_no_warning(mysql_db, specs, recon):
+    """A database without a ledger is normal: a login that may read it hears nothing of drift. One that
+    may not cannot tell (MariaDB says `SELECT command denied` of a table that does not exist too)."""
+    mysql_db.run(dialect_sql(mysql_db, SCHEMA))
+    for name, text in LEDGER_SPECS.items():
+        write(specs, name, text)
+    report = engine.audit(engine.load_specs(specs), mysql_db.url)
+    assert report.warnings == () and report.drift == () and report.fingerprint.passed == 1
+    with login_without_select(mysql_db, ["roles", "permissions"], []) as url:
+        report = engine.audit(engine.load_specs(specs), url)
+    assert len(report.warnings) == 1 and "SELECT command denied" in report.warnings[0], report.warnings
+    assert report.invariants.passed == 1
+
+
+def test_the_installed_recon_audits_without_the_ledger(postgres_db, specs, tmp_path):
+    import subprocess
+
+    postgres_db.run(SCHEMA)
+    for name, text in LEDGER_SPECS.items():
+        write(specs, name, text)
+    env = {k: v for k, v in os.environ.items() if k not in RECON_VARIABLES}
+    done = subprocess.run([installed_recon(), "apply", "--specs", str(specs), "--db", postgres_db.url, "--auto-approve"],
+                          check=False, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with login_without_select(postgres_db, ["roles", "permissions"], []) as url:
+        done = subprocess.run([installed_recon(), "audit", "--specs", str(specs), "--db", url], check=False,
+                              capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert ("warning: drift not checked: the ledger recon_ledger cannot be read: permission denied for table recon_ledger"
+            in done.stdout.splitlines())
+    assert "invariants 1/1" in done.stdout and PASSWORD not in done.stdout + done.stderr

@@ -239,3 +239,27 @@ def test_redaction_of_malformed_and_ssl_passwords():
     assert redact_text("postgresql://postgres:p@ss@h/db") == "postgresql://postgres:***@h/db"
     assert "KeyPass1" not in redact_text("postgresql://u@h/db?sslmode=require&sslpassword=KeyPass1")
     assert "Secret" not in redact_text("postgresql://u@h:1/db?password=Top Secret")
+
+
+def test_plan_help_says_strict_covers_drift_too(recon):
+    """`plan --strict` fails on drift of applied units as on a changed spec (plan-apply.md), and its help says so."""
+    code, out, _ = recon("plan", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    assert ("--strict An applied unit whose spec changed, or whose effect drifted from the live schema, is an error (exit 1), "
+            "not a warning.") in text
+
+
+def test_a_folder_without_specs_is_an_error_not_a_vacuous_pass(recon, tmp_path, sqlite_db):
+    """Before: `specs valid: DIR ()`, exit 0, and an audit of no checks passed: most likely a wrong --specs path."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (("validate",), ("audit", "--db", sqlite_db.url), ("plan", "--db", sqlite_db.url)):
+        code, out, err = recon(*args, "--specs", empty)
+        assert code == 1 and out == "" and "Traceback" not in err, args
+        assert f"{empty}: no specs found: no *.yaml or *.yml file in it (give --specs PATH or set RECON_SPECS)" in err, err
+    (empty / "notes.yaml").write_text("# nothing here yet\n", encoding="utf-8")
+    code, out, err = recon("validate", "--specs", empty, "--format", "json")
+    assert code == 1 and json.loads(out)["diagnostics"] == [{
+        "file": str(empty), "line": 0, "path": "", "severity": "error",
+        "message": "no specs found: its YAML files hold no document (give --specs PATH or set RECON_SPECS)"}]

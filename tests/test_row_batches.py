@@ -372,8 +372,8 @@ def test_a_value_longer_than_its_column_is_a_spec_error_not_cut(recon, db, specs
         assert code == 0, err
         return
     assert code == 1
-    assert "s.yaml:6: rows[0].k: 'abcdefgh' is longer than the 5 characters the column holds for codes.k" in err
-    assert "rows[0].v: 'toolong' is longer than the 3 characters the column holds" in err
+    assert "s.yaml:6: seed codes: rows[0].k: 'abcdefgh' is longer than the 5 characters the column holds for codes.k" in err
+    assert "seed codes: rows[0].v: 'toolong' is longer than the 3 characters the column holds" in err
 
 
 def test_postgres_casts_keep_no_length_that_would_cut_a_value(postgres_db):
@@ -474,4 +474,4 @@ def test_declared_keys_the_column_stores_alike_are_one_row(recon, postgres_db, s
     write(specs, "s", "kind: seed\nname: t\ntable: tokens\nkey: [id]\nrows:\n"
                       "  - {id: 6F1C0000-0000-0000-0000-00000000ABCD, label: a}\n  - {id: 6f1c0000-0000-0000-0000-00000000abcd, label: b}\n")
     code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
-    assert code == 1 and "s.yaml:7: rows[1]: its key is the key of the row at line 6 as tokens stores it" in err
+    assert code == 1 and "s.yaml:7: seed t: rows[1]: its key is the key of the row at line 6 as tokens stores it" in err

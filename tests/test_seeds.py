@@ -124,7 +124,10 @@ def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
 
 
 def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
+    """The second batch collides with a stored row the plan did not read (a unique value, not the key):
+    the server refuses it at apply, and the first batch goes back with it."""
     db.run(dialect_sql(db, SETTINGS))
+    db.run(f"CREATE UNIQUE INDEX settings_value_key ON settings ({'value(20)' if db.dialect == 'mysql' else 'value'})")
     write(specs, "seed", """
         kind: seed
         name: defaults
@@ -132,7 +135,7 @@ def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
         key: key
         rows:
           - {key: a_first, value: ok}
-          - {key: b_second, value: ok, enabled: null}
+          - {key: b_second, value: light, enabled: true}
         """)
     before = rows(db)
     code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
@@ -497,8 +500,53 @@ def test_values_a_column_cannot_hold_are_spec_errors_at_their_line(recon, db, sp
         """)
     code, _, err = recon("plan", "--specs", specs, "--db", db.url)
     assert code == 1 and "Traceback" not in err
-    assert "s.yaml:7: rows[1].id: 'x1' is not a valid integer value for t.id" in err
+    assert "s.yaml:7: seed s: rows[1].id: 'x1' is not a valid integer value for t.id" in err  # names the seed
     assert "s.yaml:9: seed s2: table: u has no column wieght" in err
+
+
+def test_an_explicit_null_for_a_not_null_column_is_refused_at_plan(recon, db, specs):
+    """Every server refuses the row (and null is not "the default"): before, plan showed + and apply
+    failed, rolling back all seed work. The other seed's rows are not written either."""
+    db.run(dialect_sql(db, "CREATE TABLE users (id integer NOT NULL PRIMARY KEY, email varchar(50) NOT NULL UNIQUE, "
+                           "is_active boolean NOT NULL DEFAULT true, name varchar(20) NOT NULL);\n"
+                           "CREATE TABLE tags (id integer NOT NULL PRIMARY KEY, label text)"))
+    write(specs, "s", """
+        kind: seed
+        name: users
+        table: users
+        key: [email]
+        rows:
+          - {email: a@x.io, id: 1, name: A}
+          - {email: z@x.io, id: 2, is_active: null, name: Z}
+          - {email: n@x.io, id: 3, name: null}
+        on_conflict: update
+        ---
+        kind: seed
+        name: tags
+        table: tags
+        key: [id]
+        rows: [{id: 1, label: null}]
+        """)
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "Traceback" not in err
+    assert ("s.yaml:7: seed users: rows[1].is_active: null, but users.is_active is NOT NULL: the server refuses the row "
+            "(email 'z@x.io'); a null is not the column's default: leave the column out of the row to take it") in err
+    assert ("s.yaml:8: seed users: rows[2].name: null, but users.name is NOT NULL: the server refuses the row (email 'n@x.io'): "
+            "give it a value") in err
+    assert err.count("problem") == 1 and "2 problems in the specs" in err  # the nullable tags.label is fine
+    assert db.scalar("SELECT count(*) FROM users") == 0 and db.scalar("SELECT count(*) FROM tags") == 0
+
+
+def test_a_seed_on_a_view_says_it_is_a_view(recon, db, specs):
+    db.run(dialect_sql(db, "CREATE TABLE users (id integer NOT NULL PRIMARY KEY, email varchar(50));\n"
+                           "CREATE VIEW user_emails AS SELECT id, email FROM users"))
+    write(specs, "s", "kind: seed\nname: emails\ntable: user_emails\nkey: [id]\nrows: [{id: 1, email: a@x.io}]\n")
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "Traceback" not in err
+    assert ("s.yaml:1: seed emails: table: user_emails is a view: a seed writes its rows into a table (seed the table the "
+            "view reads)") in err
+    assert "not a key the database enforces" not in err
+    assert db.scalar("SELECT count(*) FROM users") == 0
 
 
 def test_keys_the_database_refuses_are_spec_errors(recon, postgres_db, specs):

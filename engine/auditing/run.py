@@ -99,6 +99,7 @@ class AuditReport:
     statements: int = 0
     fingerprint_names: tuple[str, ...] = field(default=())
     drift: tuple = ()  # ``drift.Drift`` of applied units (not part of ``ok``: ``recon audit --strict`` fails on it too)
+    warnings: tuple[str, ...] = ()  # what the audit could not check (``drift not checked: ...``), for people
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,7 @@ class AuditReport:
             "fingerprint": {**self.fingerprint.to_dict(), "names": list(self.fingerprint_names)},
             "invariants": self.invariants.to_dict(),
             "drift": [d.to_dict() for d in self.drift],
+            "warnings": list(self.warnings),
             "stats": {"catalog_queries": self.catalog_queries, "statements": self.statements},
         }
 
@@ -146,7 +148,7 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     with read_only_connection(target) as conn:
         if state is None:
             state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units else set())))
-        drifted = drift.read(conn, units, state, ledger_table) if units else ()
+        drifted, warnings = _drift(drift, conn, units, state, ledger_table, target.scrub) if units else ((), ())
         canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
         invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
     return AuditReport(
@@ -159,4 +161,24 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         statements=target.statements,
         fingerprint_names=checks_.fingerprint_names,
         drift=drifted,
+        warnings=warnings,
     )
+
+
+def _drift(drift, conn, units: Specs, state, ledger_table: str | None, scrub) -> tuple[tuple, tuple[str, ...]]:
+    """The drift of applied units, read in a savepoint: a ledger the login may not read is a warning
+    (drift not checked, with the server's words), and the rest of the audit goes on in the same
+    transaction."""
+    from sqlalchemy.exc import DBAPIError
+
+    from ..target.connection import driver_message
+
+    savepoint = conn.begin_nested()
+    try:
+        found = drift.read(conn, units, state, ledger_table, probe=True)
+    except DBAPIError as exc:
+        savepoint.rollback()
+        table = ledger_table or "recon_ledger"
+        return (), (f"drift not checked: the ledger {table} cannot be read: {scrub(driver_message(exc))}",)
+    savepoint.commit()
+    return found, ()

@@ -128,7 +128,21 @@ def same_default(catalog: str | None, declared: Any) -> bool:
             return float(current) == float(declared)
         except ValueError:
             return False
-    return current == str(declared)
+    return current == str(declared) or _same_moment(current, str(declared))
+
+
+def _same_moment(catalog: str, declared: str) -> bool:
+    """A date, time or timestamp default as the catalog restates it: ``10:00`` is ``10:00:00``,
+    MariaDB's ``2024-01-01 10:00:00.000000`` is ``2024-01-01 10:00:00``, PostgreSQL's
+    ``2024-01-01 08:00:00+00`` is ``2024-01-01 10:00:00+02:00``."""
+    from datetime import datetime, time
+
+    for parse in (datetime.fromisoformat, time.fromisoformat):
+        try:
+            return parse(catalog) == parse(declared.strip().replace("Z", "+00:00"))
+        except ValueError:
+            continue
+    return False
 
 
 def _plain_default(text: str | None) -> str | None:

@@ -2,8 +2,8 @@
 
 The rules run once the specs have no error (so every operation builds its changes), over the
 schema-valid documents, and yield ``Diagnostic``s of severity ``warning``: a rollback that
-leaves part of its unit in place (``rollbacks``) and a name longer than a supported dialect
-allows (``identifiers``). Warnings never stop ``load_specs``; ``recon validate --strict`` fails on them.
+leaves part of its unit in place (``rollbacks``), a name longer than a supported dialect
+allows (``identifiers``), and a size or literal default one dialect refuses (``typefit``). Warnings never stop ``load_specs``; ``recon validate --strict`` fails on them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from ..errors import Diagnostic
 from ..spec.loader import Document, LocDict, LocList
 from ..spec.model import Operation, Source
-from . import identifiers, rollbacks
+from . import identifiers, rollbacks, typefit
 from .base import Change
 from .constraints import AddConstraint
 from .operations import from_operation
@@ -78,6 +78,16 @@ def _identifier_lengths(docs) -> Iterator[Diagnostic]:
                         continue
                     seen.add(name.text)
                     yield warn(doc.file, _line(body, key), f"{section}[{i}].{op}.{key}", _length_message(name, problems))
+
+
+@_register
+def _dialect_fit(docs) -> Iterator[Diagnostic]:
+    """A declared size or literal default that a dialect the operation runs on refuses (plan refuses it there)."""
+    for doc in docs.get("migration", []):
+        for section in SECTIONS:
+            for i, op, body, made in operations(doc, section):
+                for key, message in dict.fromkeys(typefit.warnings(made)):
+                    yield warn(doc.file, _line(body, key), f"{section}[{i}].{op}.{key}", message)
 
 
 def _too_long(op: str, made: list[Change]) -> Iterator[tuple[identifiers.Name, str, list[str]]]:

@@ -63,6 +63,9 @@ class _Table:
         declared = _columns(seed)
         self.types = {c: after.column(c).type for c in declared}
         self.columns = {c: values.Column(t, sim.dialect) for c, t in self.types.items()}
+        # NOT NULL columns -> whether they have a default (MySQL and SQLite number a generated one given null)
+        self.not_null = {c: after.column(c).default is not None for c in declared if not after.column(c).nullable
+                         and not (after.column(c).generated and sim.dialect != "postgresql")}
         self.exists = now is not None
         # a key column a pending unit adds or renames: the rows cannot be matched before it runs
         self.unkeyed = [k for k in seed.key if now is not None and now.column(k) is None]
@@ -105,6 +108,9 @@ def _plan_seed(seed: Seed, conn, live: SchemaState, sim: SchemaState, limit) -> 
     problem = _missing(seed, sim)
     if problem:
         raise _problem(seed, "table", problem)
+    if sim.table(seed.table.schema, seed.table.table).kind == "view":
+        raise _problem(seed, "table", f"{seed.table.table_text} is a view: a seed writes its rows into a table (seed the table "
+                                      "the view reads)")
     if not enforced_key(sim, seed.table, seed.key):
         raise _problem(seed, "key", unenforced("key", seed.table, seed.key))
     table = _Table(seed, live, sim)
@@ -151,7 +157,7 @@ def _refuse_equal_keys(seed: Seed, keys: list) -> None:
     for i, key in enumerate(keys):
         line = seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line
         if key in first:
-            problems.append(Diagnostic(seed.source.file, line, f"rows[{i}]",
+            problems.append(Diagnostic(seed.source.file, line, f"seed {seed.name}: rows[{i}]",
                                        f"its key is the key of the row at line {first[key]} as {seed.table.table_text} stores it: declare the row once"))
         else:
             first[key] = line
@@ -160,15 +166,28 @@ def _refuse_equal_keys(seed: Seed, keys: list) -> None:
 
 
 def _bad_values(seed: Seed, table: _Table) -> list[Diagnostic]:
-    """Declared values their column cannot hold (``x1`` for an integer), each at its row's line."""
+    """Declared values their column cannot hold (``x1`` for an integer, null for a NOT NULL column),
+    each at its row's line."""
     out = []
     for i, row in enumerate(seed.rows):
         line = seed.row_lines[i] if i < len(seed.row_lines) else seed.source.line
         for column, value in row.items():
             why = values.problem(value, table.columns[column])
+            if value is None and column in table.not_null:
+                why = _null_problem(seed, row, column, table.not_null[column])
             if why:
-                out.append(Diagnostic(seed.source.file, line, f"rows[{i}].{column}", f"{why} for {seed.table.table_text}.{column}"))
+                out.append(Diagnostic(seed.source.file, line, f"seed {seed.name}: rows[{i}].{column}",
+                                      f"{why} for {seed.table.table_text}.{column}" if value is not None else why))
     return out
+
+
+def _null_problem(seed: Seed, row: dict, column: str, has_default: bool) -> str:
+    """An explicit null for a NOT NULL column: every server refuses the row (and null is not "the default")."""
+    key = ", ".join(f"{k} {row[k]!r}" for k in seed.key)
+    text = f"null, but {seed.table.table_text}.{column} is NOT NULL: the server refuses the row ({key})"
+    if has_default:
+        return text + "; a null is not the column's default: leave the column out of the row to take it"
+    return text + ": give it a value"
 
 
 def by_references(plans: list[SeedPlan], state: SchemaState) -> list[SeedPlan]:

@@ -38,8 +38,9 @@ UNQUOTED_TYPES = frozenset(
 def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     """Read the connected database plus ``schemas`` (other databases) from MySQL or MariaDB."""
     state = SchemaState(dialect="mysql", default_schema="")
-    version, default = fetch(conn, state, load_sql("mysql_meta"))[0]
+    version, default, charset_bytes = fetch(conn, state, load_sql("mysql_meta"))[0]
     state.server_version = version
+    state.charset_bytes = int(charset_bytes or 0)
     state.default_schema = default or ""
     flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
     params = {"schemas": schema_list(state.default_schema, schemas)}

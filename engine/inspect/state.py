@@ -104,6 +104,8 @@ class SchemaState:
     indexes: dict[tuple[str, str, str], Index] = field(default_factory=dict)
     constraints: dict[tuple[str, str, str], Constraint] = field(default_factory=dict)
     queries: int = 0
+    # MySQL: the most bytes a character of the database's default character set takes (0: not read).
+    charset_bytes: int = 0
     # SQLite: CREATE TRIGGER texts per (schema, table), replayed when a table is rebuilt.
     triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # (schema, table) -> ((view, column or None), ...): the views that read it (PostgreSQL, SQLite).
@@ -137,7 +139,8 @@ class SchemaState:
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
-                           view_reads=dict(self.view_reads), other_relations=dict(self.other_relations))
+                           view_reads=dict(self.view_reads), other_relations=dict(self.other_relations),
+                           charset_bytes=self.charset_bytes)
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
         """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).

@@ -80,19 +80,36 @@ def exists(state: SchemaState, table: str) -> bool:
     return state.table(None, table) is not None
 
 
-def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE) -> list[LedgerRow]:
+def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE, probe: bool = False) -> list[LedgerRow]:
     """Every ledger row in order, or [] when the ledger does not exist yet. A ledger of an
     earlier shape is read as it is: the columns it lacks read as empty (nothing is written).
 
     With an inspected ``state`` that is one query; without one (``recon history``,
-    which needs nothing else of the schema) the table's columns cost one more.
+    which needs nothing else of the schema) the table's columns cost one more. With ``probe``,
+    a ledger the state lacks on MySQL is read once more (``hidden``).
     """
     present = columns_of(conn, state, table)
     if not present:
+        if probe and state is not None and state.dialect == "mysql":
+            hidden(conn, table)
         return []
     names = [name for name, _ in COLUMNS if name in present]
     tree = exp.select(*[sqlexec.column(name) for name in names]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
     return [LedgerRow(**dict(zip(names, row))) for row in sqlexec.execute(conn, tree)]
+
+
+def hidden(conn, table: str) -> None:
+    """MySQL's catalog lists only the tables a login holds a privilege on: a ledger missing from it is
+    selected once (no rows) to tell no ledger (``doesn't exist``, 1146) from one the login may not
+    read, whose refusal (1142 ``SELECT command denied``, also said of a table that does not exist)
+    is raised to the caller."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        sqlexec.execute(conn, exp.select(sqlexec.column("seq")).from_(sqlexec.table(table)).limit(0))
+    except DBAPIError as exc:
+        if getattr(exc.orig, "args", (None,))[0] != 1146:
+            raise
 
 
 def columns_of(conn, state: SchemaState | None, table: str) -> set[str]:

@@ -17,7 +17,8 @@ def audit_markdown(report: AuditReport) -> str:
            "| check | kind | status | detail |", "|---|---|---|---|"]
     out += [f"| `{_md(c.name)}` | {c.kind} | {'✅' if c.passed else '❌'} | {_md(c.detail)} |" for c in fp.checks]
     out += [f"| `{_md(c.name)}` | invariant | {'✅' if c.passed else '❌'} | {_md(c.detail)} |" for c in inv.checks]
-    return "\n".join(out + drift_markdown(report.drift)) + "\n"
+    notes = ["", *(f"_⚠️ {_md(w)}_" for w in report.warnings)] if report.warnings else []
+    return "\n".join(out + drift_markdown(report.drift) + notes) + "\n"
 
 
 def _md(text: str) -> str:

@@ -44,6 +44,7 @@ def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = Fals
         if verbose or not c.passed:
             lines.append(_check_line(c.name, c.passed, c.detail, style))
     lines += drift_lines(report.drift, style)
+    lines += [style.paint(f"warning: {w}", "yellow") for w in report.warnings]
     lines.append(f"target: {report.target.dialect} {report.target.url} ({report.target.server_version})")
     return "\n".join(lines) + "\n"
 

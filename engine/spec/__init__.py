@@ -2,7 +2,8 @@
 
 ``loader`` reads YAML into nodes that remember file and line; ``validate`` checks each document
 against its JSON Schema and runs the cross-references of ``crossref`` (with ``columnrules`` for
-identity columns and expression defaults, ``sqltext`` for declared SQL); ``build`` makes the
+identity columns, defaults and sizes, which ``literals`` and ``typesizes`` check against each
+type, ``sqltext`` for declared SQL); ``build`` makes the
 frozen ``model``. Also here: the portable ``types`` and their dialect names, expression
 ``defaults``, the safety ``codes`` the specs may allow, and the shipped ``resources``.
 """

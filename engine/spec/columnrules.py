@@ -5,7 +5,10 @@ table's whole primary key (``primary_key: true`` on it, or the table's ``primary
 it has no ``default``, and a table has at most one. Each dialect can number such a column:
 SQLite only a single-column ``INTEGER PRIMARY KEY`` (its rowid), MySQL only a key column,
 one per table. ``add_column`` cannot add one (see ``ADD_COLUMN``). An expression default
-(``{expr: NAME}``) must fit the column's type (``defaults.FITS``).
+(``{expr: NAME}``) must fit the column's type (``defaults.FITS``), a literal default must be a
+value of it (``literals``; ``.nan`` and ``.inf`` fit none), and a declared size must be one
+some supported dialect holds (``typesizes``). An ``alter_column`` without ``type`` is checked
+against the live column by ``plan``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Diagnostic
-from . import defaults
+from . import defaults, literals, typesizes
 from .loader import LocDict
 
 IDENTITY_TYPES = ("integer", "bigint")
@@ -29,9 +32,9 @@ def check(file: str, path: str, name: str, body: LocDict) -> Iterator[Diagnostic
     elif name == "add_column":
         if "identity" in body:
             yield Diagnostic(file, body.line_of("identity"), f"{path}.identity", ADD_COLUMN)
-        yield from _default(file, path, body, body.get("type"))
-    elif name == "alter_column" and "type" in body:  # without a type, plan checks the column's
-        yield from _default(file, path, body, body["type"])
+        yield from _column(file, path, body, body.get("type"))
+    elif name == "alter_column":  # without a type, plan checks the default against the column's
+        yield from _column(file, path, body, body.get("type"))
 
 
 def _table(file: str, path: str, body: LocDict) -> Iterator[Diagnostic]:
@@ -41,7 +44,7 @@ def _table(file: str, path: str, body: LocDict) -> Iterator[Diagnostic]:
     seen = None
     for i, col in enumerate(columns):
         where = f"{path}.columns[{i}]"
-        yield from _default(file, where, col, col["type"])
+        yield from _column(file, where, col, col["type"])
         if not col.get("identity"):
             continue
         yield from _identity(file, where, col, primary, keyed)
@@ -61,8 +64,24 @@ def _identity(file: str, where: str, col: LocDict, primary: list, keyed: list) -
         yield Diagnostic(file, col.line_of("default"), f"{where}.default", "an identity column takes its values from the database: it has no default")
 
 
+def _column(file: str, where: str, body: LocDict, portable: str | None) -> Iterator[Diagnostic]:
+    """A column's declared size, then its default against its type (against nothing without one)."""
+    size = typesizes.problem(portable)
+    if size:
+        yield Diagnostic(file, body.line_of("type"), f"{where}.type", size)
+    elif "default" in body:
+        yield from _default(file, where, body, portable)
+
+
 def _default(file: str, where: str, body: LocDict, portable: str | None) -> Iterator[Diagnostic]:
     value = defaults.declared(body.get("default"))
-    if isinstance(value, defaults.Expr) and portable and not defaults.fits(value.name, portable):
-        yield Diagnostic(file, body.line_of("default"), f"{where}.default",
-                         f"{value} cannot be the default of a column of type {portable} (it fits {' or '.join(defaults.FITS[value.name])} columns)")
+    line, key = body.line_of("default"), f"{where}.default"
+    if isinstance(value, defaults.Expr):
+        if portable and not defaults.fits(value.name, portable):
+            yield Diagnostic(file, line, key, f"{value} cannot be the default of a column of type {portable} "
+                                              f"(it fits {' or '.join(defaults.FITS[value.name])} columns)")
+        return
+    why = literals.unspellable(value) if portable is None else literals.problem(value, portable)
+    if why:
+        yield Diagnostic(file, line, key, why if literals.unspellable(value) else
+                         f"{literals.shown(value)} cannot be the default of a column of type {portable}: {why}")

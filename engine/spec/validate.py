@@ -36,7 +36,12 @@ def load_specs(path: str | os.PathLike = "specs", lint: Lint | None = None) -> S
 
 
 def validate_sources(sources: SourceSet, lint: Lint | None = None) -> Specs:
-    """Validate loaded documents and build the model with its warnings, or raise with every error."""
+    """Validate loaded documents and build the model with its warnings, or raise with every error.
+    A folder without a single spec document is an error too: most likely a wrong ``--specs`` path,
+    which would otherwise pass every command vacuously (an audit of no checks, a plan of nothing)."""
+    if not sources.documents and not sources.diagnostics:
+        what = "no *.yaml or *.yml file in it" if not sources.files else "its YAML files hold no document"
+        raise SpecError([Diagnostic(sources.root, 0, "", f"no specs found: {what} (give --specs PATH or set RECON_SPECS)")])
     diagnostics = list(sources.diagnostics)
     valid: dict[str, list[Document]] = defaultdict(list)
     for doc in sources.documents:

@@ -13,15 +13,15 @@ Rules are registered per change type (one registry, as the renderers have:
 ``registry.py``); each is a small function of ``(change, state)``, in ``objects.py``
 (table kinds, named columns), ``keys.py`` (keys, foreign keys), ``namespace.py`` (names the
 server compares ignoring case, or shares between kinds of object), ``drops.py``, ``alters.py``,
-``opclasses.py`` and
-``names.py`` (identifier lengths).
+``opclasses.py``, ``rebuilds.py`` (SQLite table rebuilds), ``defaults.py`` (literal defaults),
+``sizes.py`` (type sizes) and ``names.py`` (identifier lengths).
 """
 
 from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import alters, drops, names, namespace, objects, opclasses, rebuilds  # noqa: F401  (their rules register on import)
+from . import alters, defaults, drops, names, namespace, objects, opclasses, rebuilds, sizes  # noqa: F401  (they register on import)
 from .registry import RULES
 
 

@@ -1,3 +1,6 @@
--- The server's version (MariaDB says so in it) and the connected database.
+-- The server's version (MariaDB says so in it), the connected database, and the most bytes a
+-- character of that database's default character set takes (4 in utf8mb4: a VARCHAR's limit).
 SELECT VERSION() AS server_version,
-       DATABASE() AS default_schema
+       DATABASE() AS default_schema,
+       (SELECT cs.MAXLEN FROM information_schema.CHARACTER_SETS AS cs
+        WHERE cs.CHARACTER_SET_NAME = @@character_set_database) AS charset_bytes
