@@ -38,3 +38,28 @@ def test_mysql_modify_keeps_a_columns_collation(recon, specs, mysql_db):
     assert db.scalar("SELECT IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
                      "AND TABLE_NAME = 'codes' AND COLUMN_NAME = 'code'") == "NO"
     assert plan_json(recon, specs, db)["actions"] == []
+
+
+def test_an_innodb_key_holds_3072_bytes(recon, specs, db):
+    """Four varchar(255) columns in utf8mb4 take 4080 bytes: MariaDB refuses the index (1071), or shortens a
+    one-column one to a prefix silently; PostgreSQL and SQLite take both."""
+    db.run("CREATE TABLE wide (id integer PRIMARY KEY, a varchar(255), b varchar(255), c varchar(255), d varchar(255), "
+           "e varchar(800), f varchar(256), g varchar(256), h varchar(256))")
+    wide = "create_index: {name: wide_abcd_idx, table: wide, columns: [a, b, c, d]}"
+    single = "create_index: {name: wide_e_idx, table: wide, columns: [e]}"
+    fits = "create_index: {name: wide_fgh_idx, table: wide, columns: [f, g, h]}"  # 3 x 256 x 4 = 3072: the limit itself
+    retype = "alter_column: {table: wide, name: f, type: varchar(600)}"
+    if db.dialect != "mysql":
+        assert [a["status"] for a in planned(recon, specs, db, wide, single, fits, retype)["actions"]] == ["pending"] * 4
+        return
+    assert "index wide_abcd_idx on wide (a, b, c, d) would take 4080 bytes, more than the 3072" in refused(recon, specs, db, wide)
+    assert "index wide_e_idx on wide (e) would take 3200 bytes" in refused(recon, specs, db, single)
+    unique = "add_constraint: {name: wide_abcd_key, table: wide, type: unique, columns: [a, b, c, d]}"  # MariaDB hashes it
+    planned(recon, specs, db, fits, unique)
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    assert db.scalar("SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+                     "AND INDEX_NAME = 'wide_fgh_idx' AND SUB_PART IS NULL") == 3  # whole columns, no prefix
+    (specs / "unit2.yaml").write_text("kind: migration\nid: U2\nscope: schema\noperations:\n  - " + retype + "\n", encoding="utf-8")
+    code, _, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 1 and "index wide_fgh_idx on wide (f, g, h) would take 4448 bytes" in err

@@ -14,14 +14,15 @@ Rules are registered per change type (one registry, as the renderers have:
 (table kinds, named columns), ``keys.py`` (keys, foreign keys), ``namespace.py`` (names the
 server compares ignoring case, or shares between kinds of object), ``drops.py``, ``alters.py``,
 ``opclasses.py``, ``rebuilds.py`` (SQLite table rebuilds), ``defaults.py`` (literal defaults),
-``sizes.py`` (type sizes) and ``names.py`` (identifier lengths).
+``sizes.py`` (type sizes), ``keylength.py`` (InnoDB key length) and ``names.py`` (identifier
+lengths).
 """
 
 from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import alters, defaults, drops, names, namespace, objects, opclasses, rebuilds, sizes  # noqa: F401  (they register on import)
+from . import alters, defaults, drops, keylength, names, namespace, objects, opclasses, rebuilds, sizes  # noqa: F401  (they register on import)
 from .registry import RULES
 
 
