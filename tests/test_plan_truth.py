@@ -63,3 +63,18 @@ def test_an_innodb_key_holds_3072_bytes(recon, specs, db):
     (specs / "unit2.yaml").write_text("kind: migration\nid: U2\nscope: schema\noperations:\n  - " + retype + "\n", encoding="utf-8")
     code, _, err = recon("plan", "--specs", specs, "--db", db.url)
     assert code == 1 and "index wide_fgh_idx on wide (f, g, h) would take 4448 bytes" in err
+
+
+def test_mysql_a_unique_key_of_a_partitioned_table_holds_its_partitioning_columns(recon, specs, mysql_db):
+    db = mysql_db
+    db.run("CREATE TABLE visits (id integer NOT NULL, at date NOT NULL, n integer) "
+           "PARTITION BY RANGE (year(at)) (PARTITION p0 VALUES LESS THAN (2030), PARTITION p1 VALUES LESS THAN MAXVALUE)")
+    err = refused(recon, specs, db, "create_index: {name: visits_id_key, table: visits, columns: [id], unique: true}")
+    assert "visits is partitioned by (at): a unique key on it must include at" in err  # MariaDB: error 1503
+    planned(recon, specs, db, "create_index: {name: visits_id_at_key, table: visits, columns: [id, at], unique: true}",
+            "create_index: {name: visits_n_idx, table: visits, columns: [n]}")
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    assert db.scalar("SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+                     "AND TABLE_NAME = 'visits'") == 2
+    assert plan_json(recon, specs, db)["actions"] == []

@@ -52,7 +52,31 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     state.tables = _with_storage(build_tables(_normalised_columns(columns, flavor == "mariadb")), columns)
     state.indexes = build_indexes(run(f"{flavor}_indexes"))
     state.constraints = build_constraints(run("mysql_constraints") + run(f"{flavor}_checks"))
+    state.tables = _with_partition_keys(conn, state, params)
     return state
+
+
+def _with_partition_keys(conn, state: SchemaState, params: dict) -> dict:
+    """Partitioned tables with the columns their partitioning reads (a unique key must hold them):
+    one more query, only when there are partitioned tables, for those only."""
+    names = sorted({t.name for t in state.tables.values() if t.kind == "partitioned"})
+    if not names:
+        return state.tables
+    rows = fetch(conn, state, load_sql("mysql_partitions"), {**params, "names": names}, expanding=("schemas", "names"))
+    keys: dict[tuple[str, str], list[str]] = {}
+    for schema, table, expression, subexpression in rows:
+        for text in (expression, subexpression):
+            keys.setdefault((schema, table), []).extend(_columns_read(text))
+    return {k: replace(t, partition_key=tuple(dict.fromkeys(keys[k]))) if k in keys else t for k, t in state.tables.items()}
+
+
+def _columns_read(text: str | None) -> list[str]:
+    """The columns a partitioning expression or column list reads (``year(`at`)``, ```a`,`b```)."""
+    if not text:
+        return []
+    from sqlglot import exp
+
+    return [c.name for c in exp.condition(f"({text})", dialect="mysql").find_all(exp.Column)]
 
 
 def _normalised_columns(rows: list, mariadb: bool):
