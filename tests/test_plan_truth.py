@@ -78,3 +78,32 @@ def test_mysql_a_unique_key_of_a_partitioned_table_holds_its_partitioning_column
     assert db.scalar("SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
                      "AND TABLE_NAME = 'visits'") == 2
     assert plan_json(recon, specs, db)["actions"] == []
+
+
+def test_sqlite_virtual_tables_take_no_index_column_or_constraint(recon, specs, sqlite_db):
+    db = sqlite_db
+    db.run("CREATE VIRTUAL TABLE docs USING fts5(title, body)")
+    for operation in ("create_index: {name: docs_title_idx, table: docs, columns: [title]}",
+                      "add_column: {table: docs, name: extra, type: text}"):
+        assert "docs is a SQLite virtual table (a module's, such as fts5)" in refused(recon, specs, db, operation)
+    assert planned(recon, specs, db, "drop_table: {table: docs}")["actions"][0]["status"] == "pending"
+
+
+def test_mysql_table_names_fold_where_lower_case_table_names_says_so(mysql_db):
+    """The server here keeps case (lower_case_table_names = 0): the value is read, and where it is 1 or 2
+    (Windows, macOS) a table `Tags` next to `tags` is one name, refused at plan."""
+    from engine.changes import from_operation
+    from engine.changes.refusals import refusal
+    from engine.inspect import inspect_schema
+    from engine.spec.model import Operation, Source
+    from engine.target.connection import make_target, read_only_connection
+
+    mysql_db.run("CREATE TABLE tags (id integer PRIMARY KEY)")
+    with read_only_connection(make_target(mysql_db.url)) as conn:
+        state = inspect_schema(conn, [])
+    assert state.table_names_fold is False
+    create = from_operation("U1", Operation("create_table", {"table": "Tags", "columns": [{"name": "id", "type": "integer"}]},
+                                            Source("u.yaml", 5)))[0]
+    assert refusal(create, state) is None
+    state.table_names_fold = True
+    assert "table Tags clashes with table tags: MySQL with lower_case_table_names 1 or 2" in refusal(create, state)

@@ -38,7 +38,8 @@ UNQUOTED_TYPES = frozenset(
 def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     """Read the connected database plus ``schemas`` (other databases) from MySQL or MariaDB."""
     state = SchemaState(dialect="mysql", default_schema="")
-    version, default, charset_bytes = fetch(conn, state, load_sql("mysql_meta"))[0]
+    version, default, charset_bytes, folds = fetch(conn, state, load_sql("mysql_meta"))[0]
+    state.table_names_fold = int(folds or 0) in (1, 2)
     state.server_version = version
     state.charset_bytes = int(charset_bytes or 0)
     state.default_schema = default or ""

@@ -47,6 +47,7 @@ from .sqlite_layout import derived_name
 from .state import Constraint, Index, SchemaState, Table
 
 KINDS = frozenset({"table", "view"})
+VIRTUAL = re.compile(r"\s*CREATE\s+VIRTUAL\s+TABLE\b", re.IGNORECASE)  # fts5, rtree...: a module's table, not SQLite's
 
 
 def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
@@ -137,7 +138,8 @@ KEY_DESC = re.compile(r"\bPRIMARY\s+KEY\s+DESC\b", re.IGNORECASE)  # a column's 
 
 def _tables(objects: list, columns: list) -> dict[tuple[str, str], Table]:
     """Every table and view (header rows first, so a view whose columns failed still appears)."""
-    heads = [(s, n, t, None, None, None, None, None, None) for s, t, n, _tbl, _sql in objects if t in KINDS]
+    heads = [(s, n, "virtual" if VIRTUAL.match(sql or "") else t, None, None, None, None, None, None)
+             for s, t, n, _tbl, sql in objects if t in KINDS]
     kinds = {(row[0], row[1]): row[2] for row in heads}
     pk_columns: dict[tuple[str, str], int] = {}
     for schema, table, _name, _type, _nn, _default, pk, _hidden in columns:

@@ -106,6 +106,8 @@ class SchemaState:
     queries: int = 0
     # MySQL: the most bytes a character of the database's default character set takes (0: not read).
     charset_bytes: int = 0
+    # MySQL with lower_case_table_names 1 or 2: table names are one name whatever their case.
+    table_names_fold: bool = False
     # SQLite: CREATE TRIGGER texts per (schema, table), replayed when a table is rebuilt.
     triggers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # (schema, table) -> ((view, column or None), ...): the views that read it (PostgreSQL, SQLite).
@@ -140,7 +142,7 @@ class SchemaState:
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
                            view_reads=dict(self.view_reads), other_relations=dict(self.other_relations),
-                           charset_bytes=self.charset_bytes)
+                           charset_bytes=self.charset_bytes, table_names_fold=self.table_names_fold)
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
         """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).

@@ -46,7 +46,7 @@ class Holder:
 
 def ignores_case(state: SchemaState, what: str) -> bool:
     """Whether the dialect compares names of ``what`` (table, column, index, constraint) ignoring case."""
-    return state.dialect == "sqlite" or (state.dialect == "mysql" and what != "table")
+    return state.dialect == "sqlite" or (state.dialect == "mysql" and (what != "table" or state.table_names_fold))
 
 
 def fold(state: SchemaState, name: str) -> str:
@@ -65,7 +65,8 @@ def case_reason(state: SchemaState, what: str) -> str:
 
 
 _SHARED = {"postgresql": "PostgreSQL keeps the tables, views, indexes, sequences and composite types of a schema in one namespace",
-           "sqlite": "SQLite keeps tables, views and indexes in one namespace and compares names ignoring case"}
+           "sqlite": "SQLite keeps tables, views and indexes in one namespace and compares names ignoring case",
+           "mysql": "MySQL with lower_case_table_names 1 or 2 compares table names ignoring case"}
 
 
 # -- what already holds a name ---------------------------------------------------------------------
@@ -81,12 +82,14 @@ def relation(state: SchemaState, schema: str, name: str) -> Holder | None:
             return Holder("index", name, indexes[0].table)
         other = state.other_relations.get((schema, name))
         return Holder(other, name) if other else None
-    if state.dialect != "sqlite":
+    if state.dialect == "mysql" and not state.table_names_fold:
+        return None  # lower_case_table_names = 0: exact table names, and indexes are per table
+    if state.dialect not in ("sqlite", "mysql"):
         return None
     for (s, t), table in state.tables.items():
         if s == schema and same(state, "table", t, name):
             return Holder("view" if table.kind == "view" else "table", t)
-    for key, index in state.indexes.items():  # an index keyed like a constraint is that key: SQLite names its own index
+    for key, index in state.indexes.items() if state.dialect == "sqlite" else ():  # an index keyed like a constraint is that key
         if key[0] == schema and key not in state.constraints and same(state, "index", index.name, name):
             return Holder("index", index.name, index.table)
     return None

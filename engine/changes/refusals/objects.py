@@ -24,6 +24,8 @@ def _only_tables(change: Change, state: SchemaState) -> str | None:
     table = table_of(state, ref) if ref is not None else None
     if table is not None and table.kind == "view":
         return f"{ref} is a view, not a table: recon's operations change tables (use a sql operation for views)"
+    if table is not None and table.kind == "virtual" and not isinstance(change, DropTable):
+        return f"{ref} is a SQLite virtual table (a module's, such as fts5): it takes no index, column or constraint"
     return None
 
 
