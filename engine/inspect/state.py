@@ -118,6 +118,11 @@ class SchemaState:
     # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def is_mariadb(self) -> bool:
+        """MariaDB, not MySQL 8: the same dialect, with its own catalog and server rules."""
+        return self.dialect == "mysql" and "mariadb" in self.server_version.lower()
+
     def put(self, bucket: str, key: tuple[str, str, str], obj) -> None:
         """Add or replace an index or constraint (simulation) and keep the name lookup current."""
         if self._names is not None:

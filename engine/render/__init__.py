@@ -21,5 +21,5 @@ def renderer_for(state: SchemaState) -> Renderer:
     if state.dialect == "postgresql":
         return PostgresRenderer()
     if state.dialect == "mysql":
-        return MariaDBRenderer() if "mariadb" in state.server_version.lower() else MySQLRenderer()
+        return MariaDBRenderer() if state.is_mariadb else MySQLRenderer()
     return SQLiteRenderer()

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable
 from sqlglot import exp
 
 from ...inspect.state import SchemaState, Table
-from ...spec.model import ObjectRef
 from ..base import Change
+from ..simstate import _key as key_of  # noqa: F401  (the lookups every rule shares)
+from ..simstate import _table as table_of  # noqa: F401
 
 Rule = Callable[[Change, SchemaState], "str | None"]
 RULES: dict[type, list[Rule]] = {}
@@ -23,16 +24,8 @@ def rule(*kinds: type) -> Callable[[Rule], Rule]:
     return register
 
 
-def key_of(state: SchemaState, ref: ObjectRef) -> tuple[str, str]:
-    return (ref.schema or state.default_schema, ref.table)
-
-
-def table_of(state: SchemaState, ref: ObjectRef) -> Table | None:
-    return state.tables.get(key_of(state, ref))
-
-
 def mariadb(state: SchemaState) -> bool:
-    return "mariadb" in state.server_version.lower()
+    return state.is_mariadb
 
 
 def absent(table: Table, names: Iterable[str]) -> list[str]:
