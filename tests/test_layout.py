@@ -1,8 +1,8 @@
 """The layout shows the pipeline, and stays that way: read from the code's own imports.
 
 Each stage folder of ``engine/`` may import only the stages listed before it (and the root's
-``errors`` and ``version``); no module imports itself back through a cycle; no module is over
-400 lines and no function over 40; at most six modules sit at the root.
+``errors`` and ``version``; the last, ``cli``, also the public API in ``engine/__init__.py``); no module imports itself back through a cycle; no module is over
+400 lines and no function over 40; at most six modules sit at the root (today three).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
-STAGES = ["spec", "target", "inspect", "ledger", "auditing", "changes", "render", "diff", "planning", "applying", "report", "demo"]
+STAGES = ["spec", "target", "inspect", "ledger", "auditing", "changes", "render", "diff", "planning", "applying", "report", "demo", "cli"]
 BASE = {"engine.errors", "engine.version"}  # what every stage may import from the root
-ROOT = {"__init__.py", "cli.py", "commands.py", "errors.py", "version.py"}
+ROOT = {"__init__.py", "errors.py", "version.py"}
 
 
 def modules() -> dict[str, Path]:
@@ -68,7 +68,8 @@ def test_at_most_six_modules_stay_at_the_root():
 @pytest.mark.parametrize("name", sorted(m for m in MODULES if stage(m)))
 def test_a_stage_imports_only_the_stages_before_it(name):
     mine = STAGES.index(stage(name))
-    for dep in sorted(imports(name) - BASE):
+    allowed = BASE | ({"engine"} if stage(name) == "cli" else set())  # the command line sits on the public API
+    for dep in sorted(imports(name) - allowed):
         theirs = stage(dep)
         assert theirs is not None, f"{name} imports {dep}, which is above every stage"
         assert STAGES.index(theirs) <= mine, f"{name} ({stage(name)}) imports {dep} from a later stage ({theirs})"

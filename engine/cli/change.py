@@ -1,111 +1,35 @@
-"""The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``history``, ``repair``.
+"""The commands that plan or change the database: ``plan``, ``apply``, ``rollback``, ``repair``.
 
-Thin click commands over the API (``cli`` adds them to its group), and the options every command shares. A saved plan is the whole input
+Thin click commands over the API (``engine.cli`` adds them to its group). A saved plan is the whole input
 of ``apply PLANFILE``: no spec folder is read, the URL comes from ``--db``,
 ``RECON_DATABASE_URL`` or the plan's environment, and the gates are the plan's.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from dataclasses import dataclass
 
 import click
 
-from . import report as views
-from .errors import SafetyRefusal, UsageError
-from .report.files import write_text
+from .. import report as views
+from ..errors import SafetyRefusal, UsageError
+from ..report.files import write_text
+from .options import (
+    Options,
+    apply_options,
+    change_options,
+    command,
+    common_options,
+    emit,
+    mode_of,
+    seeding_skipped,
+    specs_and_url,
+)
 
 
-@dataclass
-class Options:
-    """The common options every command accepts after its name."""
-
-    specs: str
-    db: str | None
-    env: str | None
-    format: str
-    color: bool
-    debug: bool
-
-
-def common_options(fn):
-    """Add --specs, --db, --env, --format, --no-color, --debug and pass them as ``opts``."""
-
-    @click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"), show_default="specs or $RECON_SPECS", help="Spec folder or file.")
-    @click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL, else --env).")
-    @click.option("--env", "env", default=None, help="Environment from the environments spec that names the target.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-    @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
-    @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-    @functools.wraps(fn)
-    def wrapper(specs, db, env, fmt, no_color, debug, **kwargs):
-        color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-        return fn(Options(specs, db, env, fmt, color, debug), **kwargs)
-
-    return wrapper
-
-
-def _emit(text: str) -> None:
-    click.echo(text, nl=False)
-
-
-def change_options(fn):
-    """Options shared by the commands that plan or change the database."""
-
-    @click.option("--mode", type=click.Choice(["apply", "detect-only"]), default=None, help="detect-only refuses apply and rollback (else $RECON_MODE, else the environment's mode).")
-    @click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
-    @functools.wraps(fn)
-    def wrapper(*args, mode, ledger_table, **kwargs):
-        return fn(*args, mode_option=mode, ledger_option=ledger_table, **kwargs)
-
-    return wrapper
-
-
-def apply_options(fn):
-    """Options of the commands that apply: approval, destructive codes, the window override, the actor."""
-
-    @click.option("--auto-approve", is_flag=True, help="Apply without asking (a saved plan is never asked about).")
-    @click.option("--allow-destructive", is_flag=True, help="Allow every destructive safety code.")
-    @click.option("--override-window", is_flag=True, help="Apply outside the environment's window (needs --reason; recorded in the ledger).")
-    @click.option("--reason", default=None, help="Why the window is overridden (recorded in the ledger).")
-    @click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who runs this, for the ledger (else $RECON_ACTOR, else user@host).")
-    @functools.wraps(fn)
-    def wrapper(*args, override_window, reason, **kwargs):
-        if override_window and not (reason or "").strip():
-            raise UsageError("--override-window needs --reason TEXT: the ledger records why the window was overridden")
-        if reason and not override_window:
-            raise UsageError("--reason goes with --override-window")
-        return fn(*args, override=reason if override_window else None, **kwargs)
-
-    return wrapper
-
-
-def _mode(option: str | None) -> str:
-    """``--mode``, else ``RECON_MODE``, the stricter of the two (the environment's mode is the plan's)."""
-    asked = [m for m in (option, os.environ.get("RECON_MODE")) if m]
-    mode = "detect-only" if "detect-only" in asked else (asked[0] if asked else "apply")
-    if mode not in ("apply", "detect-only"):
-        raise UsageError(f"unknown mode {mode!r} (apply or detect-only)")
-    return mode
-
-
-def _skip_seeding(flag: bool) -> bool:
-    return flag or os.environ.get("RECON_SKIP_SEEDING", "").lower() in ("1", "true", "yes")
-
-
-def _specs_and_url(opts: Options):
-    from . import load_specs
-    from .target.connection import resolve_url
-
-    specs = load_specs(opts.specs)
-    return specs, resolve_url(opts.db, opts.env, specs.environments)
-
-
-@click.command()
-@common_options
+@command()
+@common_options()
 @change_options
 @click.option("--no-env", is_flag=True, help="Plan outside every environment (where the specs declare some); the plan says so.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the plan file (recon.plan/v1) for `recon apply FILE`.")
@@ -116,30 +40,30 @@ def _specs_and_url(opts: Options):
 @click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
 def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
     """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""
-    from .planning.planner import make_plan
+    from ..planning.planner import make_plan
 
-    specs, url = _specs_and_url(opts)
-    if _skip_seeding(skip_seeding):
+    specs, url = specs_and_url(opts)
+    if seeding_skipped(skip_seeding):
         if scope == "seed":
             raise UsageError("--scope seed with seeding skipped plans nothing: drop one of them")
         scope = "schema"
-    result = make_plan(specs, url, scope=scope, strict=strict, ledger_table=ledger_option, mode=_mode(mode_option),
+    result = make_plan(specs, url, scope=scope, strict=strict, ledger_table=ledger_option, mode=mode_of(mode_option),
                        environment=opts.env, no_env=no_env)
     _show_plan(opts, result, verbose)
     if out_file:
         write_text(out_file, views.to_json(result.to_dict()))
         if opts.format == "text":
-            _emit("\n" + views.next_step(result, out_file, url_given=bool(opts.db)) + "\n")
+            emit("\n" + views.next_step(result, out_file, url_given=bool(opts.db)) + "\n")
     return 2 if detailed_exitcode and not result.empty else 0
 
 
 def _show_plan(opts: Options, result, verbose: bool = False) -> None:
     if opts.format == "json":
-        _emit(views.to_json(result.to_dict()))
+        emit(views.to_json(result.to_dict()))
     elif opts.format == "markdown":
-        _emit(views.plan_markdown(result))
+        emit(views.plan_markdown(result))
     else:
-        _emit(views.plan_text(result, views.Style(opts.color), verbose))
+        emit(views.plan_text(result, views.Style(opts.color), verbose))
 
 
 def _confirm(auto_approve: bool, what: str) -> None:
@@ -156,27 +80,27 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
                actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
     which checks the gates itself."""
-    from .applying.applier import ApplyError, check_gates
-    from .applying.applier import apply as run_apply
+    from ..applying.applier import ApplyError, check_gates
+    from ..applying.applier import apply as run_apply
 
     if confirm:
         check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
         _confirm(auto_approve, confirm)
     style = views.Style(opts.color)
-    echo = (lambda o: None) if opts.format == "json" else (lambda o: _emit(views.outcome_line(o, style) + "\n"))
+    echo = (lambda o: None) if opts.format == "json" else (lambda o: emit(views.outcome_line(o, style) + "\n"))
     try:
         report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
                            override_reason=override, actor=actor)
     except ApplyError as exc:
-        _emit(views.to_json(exc.report.to_dict()) if opts.format == "json" else views.apply_text(exc.report, style, units=False))
+        emit(views.to_json(exc.report.to_dict()) if opts.format == "json" else views.apply_text(exc.report, style, units=False))
         raise
-    _emit(views.to_json(report.to_dict()) if opts.format == "json" else views.apply_text(report, style, units=False))
+    emit(views.to_json(report.to_dict()) if opts.format == "json" else views.apply_text(report, style, units=False))
     return 0
 
 
 def _plan_url(opts: Options, the_plan, planfile: str) -> str:
     """``--db``, else ``RECON_DATABASE_URL``, else the plan's environment's variable."""
-    from .target.connection import resolve_url
+    from ..target.connection import resolve_url
 
     if opts.db or os.environ.get("RECON_DATABASE_URL"):
         return resolve_url(opts.db)
@@ -188,7 +112,7 @@ def _plan_url(opts: Options, the_plan, planfile: str) -> str:
 
 
 def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: bool, **kwargs) -> int:
-    from .report.files import load_plan
+    from ..report.files import load_plan
 
     if click.get_current_context().get_parameter_source("specs") == click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"{planfile} carries its specs (its audits and gates): apply reads no spec folder, drop --specs")
@@ -197,74 +121,74 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
         raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
     if ledger_option and ledger_option != the_plan.ledger_table:
         raise UsageError(f"{planfile} records its run in {the_plan.ledger_table}, not {ledger_option}: make the plan with --ledger-table {ledger_option}")
-    from .applying.applier import check_gates
+    from ..applying.applier import check_gates
 
-    mode = _mode(mode_option)
+    mode = mode_of(mode_option)
     check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
                 override_reason=kwargs["override"])  # a refusal needs no URL
     return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, **kwargs)
 
 
-@click.command()
+@command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
-@common_options
+@common_options()
 @change_options
 @apply_options
 @click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
-    from .planning.planner import make_plan
+    from ..planning.planner import make_plan
 
-    skip = _skip_seeding(skip_seeding)
+    skip = seeding_skipped(skip_seeding)
     common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
     if planfile:
         return _apply_file(opts, planfile, mode_option, ledger_option, skip, **common)
-    specs, url = _specs_and_url(opts)
-    mode = _mode(mode_option)
+    specs, url = specs_and_url(opts)
+    mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=ledger_option, mode=mode, environment=opts.env, no_env=no_env,
                          scope="schema" if skip else "all")
     if opts.format != "json":  # with json, stdout holds one document: the apply report (it names the plan)
         _show_plan(opts, the_plan)
     if the_plan.empty:
         if opts.format == "json":
-            from .applying.applier import ApplyReport
-            from .target.connection import make_target
+            from ..applying.applier import ApplyReport
+            from ..target.connection import make_target
 
-            _emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(url).display_url).to_dict()))
+            emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(url).display_url).to_dict()))
         return 0
     return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm="apply this plan", auto_approve=auto_approve, **common)
 
 
-@click.command()
+@command()
 @click.argument("unit_id", required=False)
-@common_options
+@common_options()
 @change_options
 @apply_options
 @click.option("--last", is_flag=True, help="Roll back the most recently applied unit.")
 @click.option("--no-env", is_flag=True, help="Plan the rollback outside every environment.")
 def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_approve, allow_destructive, override, actor, no_env):
     """Plan a unit's rollback operations, show them, and apply them under the same gates."""
-    from .planning.planner import make_plan
+    from ..planning.planner import make_plan
 
-    specs, url = _specs_and_url(opts)
+    specs, url = specs_and_url(opts)
     env = next((e for e in specs.environments if e.name == opts.env), None)
     table = ledger_option or (env.ledger_table if env is not None and env.ledger_table else None)
     unit = _rollback_unit(specs, url, table, unit_id, last)
-    mode = _mode(mode_option)
+    mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=table, mode=mode, rollback=(unit,), environment=opts.env, no_env=no_env)
     if opts.format != "json":  # with json, stdout holds one document: the apply report
         _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":
-        _emit(f"\nrollback notes: {unit.rollback_notes}\n")
+        emit(f"\nrollback notes: {unit.rollback_notes}\n")
     return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm=f"roll back {unit.id}", auto_approve=auto_approve,
                       allow_destructive=allow_destructive, override=override, actor=actor)
 
 
 def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last: bool):
     """The unit to roll back, refusing what has no rollback or what applied units depend on."""
-    from .ledger.history import history
-    from .ledger.table import DEFAULT_TABLE, SPEC_RUN_PREFIXES, applied
+    from ..ledger.history import history
+    from ..ledger.table import DEFAULT_TABLE, SPEC_RUN_PREFIXES, applied
 
     rows = history(url, table or DEFAULT_TABLE)
     done = {u: r for u, r in applied(rows).items() if not u.startswith(SPEC_RUN_PREFIXES)}  # seed and rbac runs have no rollback
@@ -289,41 +213,20 @@ def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last
     return unit
 
 
-@click.command()
-@common_options
-@click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
-def history(opts: Options, ledger_option):
-    """List the ledger: applied, failed and rolled-back units (read-only; needs no specs unless --env)."""
-    from .ledger.history import history as read_history
-    from .ledger.table import DEFAULT_TABLE
-    from .target.connection import resolve_url
-
-    table = ledger_option
-    if opts.env:
-        specs, url = _specs_and_url(opts)
-        env = next((e for e in specs.environments if e.name == opts.env), None)
-        table = table or (env.ledger_table if env is not None else None)
-    else:
-        url = resolve_url(opts.db)
-    rows = read_history(url, table or DEFAULT_TABLE)
-    _emit(views.to_json(views.history_json(rows)) if opts.format == "json" else views.history_text(rows))
-    return 0
-
-
-@click.command()
+@command()
 @click.argument("unit_id")
-@common_options
+@common_options("specs", "db", "env", "format", "debug")
 @change_options
 @click.option("--reason", default=None, help="Why the drift is accepted (required; recorded in the ledger).")
 @click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who accepts it, for the ledger (else $RECON_ACTOR, else user@host).")
 def repair(opts: Options, mode_option, ledger_option, unit_id, reason, actor):
     """Accept an applied unit's drift (its live state, its changed spec) in the ledger; plan and audit stop reporting it."""
-    from .applying.repairs import repair as run_repair
+    from ..applying.repairs import repair as run_repair
 
-    specs, url = _specs_and_url(opts)
+    specs, url = specs_and_url(opts)
     env = next((e for e in specs.environments if e.name == opts.env), None)
     table = ledger_option or (env.ledger_table if env is not None else None)
-    mode = "detect-only" if env is not None and env.mode == "detect-only" else _mode(mode_option)
+    mode = "detect-only" if env is not None and env.mode == "detect-only" else mode_of(mode_option)
     result = run_repair(specs, url, unit_id, reason=reason, actor=actor, ledger_table=table, mode=mode)
-    _emit(views.to_json(result.to_dict()) if opts.format == "json" else views.repair_text(result))
+    emit(views.to_json(result.to_dict()) if opts.format == "json" else views.repair_text(result))
     return 0
