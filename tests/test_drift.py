@@ -166,6 +166,8 @@ def test_an_index_and_a_column_dropped_by_hand_are_reported_by_plan_and_audit(re
 
     code, _, err = recon("plan", *common, "--strict")
     assert code == 1 and "01-unit.yaml:6: U1-items-note: drift: column items.note is missing" in err
+    assert "error: --strict: applied units drifted or changed, 2 findings (accept a unit's with `recon repair" in err
+    assert "problems in the specs" not in err
     assert "01-unit.yaml:7: U1-items-note: drift: index items_note_idx on items is missing" in err
 
     code, report = audit_json(recon, common)

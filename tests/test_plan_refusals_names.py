@@ -255,7 +255,7 @@ def test_mysql_puts_no_text_column_in_a_foreign_key(recon, specs, db):
         applied(recon, specs, db)
         return
     err = refused(recon, specs, db, mine)
-    assert "add_constraint: cannot plan: foreign key comments_t_fkey: column comments.t is" in err
+    assert "add_column (its add_constraint): cannot plan: foreign key comments_t_fkey: column comments.t is" in err
     assert "MariaDB cannot put a TEXT or BLOB column in a foreign key" in err
     assert "foreign key comments_v_fkey: column tags.note is text: MariaDB cannot put a TEXT or BLOB column" in refused(
         recon, specs, db, theirs)
