@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, plan_json, write
+from support import RECON_VARIABLES, dialect_sql, plan_json, recon_bin, write
 
 BASE = """
 CREATE TABLE items (id integer NOT NULL PRIMARY KEY, name varchar(50));
@@ -338,8 +336,7 @@ def test_repair_takes_the_apply_lock(recon, db, specs):
     assert [r["status"] for r in ledger_rows(db)] == ["applied"]
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def test_repair_as_the_installed_recon_process(db, specs, tmp_path):
