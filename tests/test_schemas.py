@@ -469,3 +469,44 @@ def test_combined_schema_rejects_an_unknown_or_missing_kind():
     doc = example("rbac")
     doc["kind"] = "seed"  # the rbac keys against the seed schema
     assert list(combined_validator().iter_errors(doc))
+
+
+# --- docs/specs.md's key tables, generated from the schemas ---------------------------
+
+SPECS_MD = SCHEMAS_DIR.parent / "docs" / "specs.md"
+
+
+def test_specs_md_reference_tables_are_up_to_date():
+    """Regenerate the tables between the markers and compare: run `python -m engine.spec.reference` when this fails."""
+    from engine.spec.reference import TABLES, render
+
+    text = SPECS_MD.read_text(encoding="utf-8")
+    for name in TABLES:
+        assert text.count(f"<!-- generated:{name} -->") == 1, f"docs/specs.md lacks the generated table {name}"
+    assert render(text) == text, "docs/specs.md: reference tables are out of date: run python -m engine.spec.reference"
+
+
+def test_reference_table_lists_every_key_with_its_description():
+    from engine.spec.reference import table
+
+    seed = table("seed")
+    for key, prop in load_schema("seed")["properties"].items():
+        assert f"| `{key}` |" in seed and prop["description"] in seed
+    assert "| `environments[].windows[].start` | time of day (HH:MM, quoted) | required |" in table("environments")
+    assert "| `type` | portable type | none |" in table("fingerprint-check")
+
+
+def test_reference_check_fails_on_a_stale_document(tmp_path, capsys):
+    from engine.spec.reference import main
+
+    stale = tmp_path / "specs.md"
+    stale.write_text("intro\n<!-- generated:seed -->\n| old |\n<!-- /generated:seed -->\nmore prose\n", encoding="utf-8")
+    assert main(["--check", str(stale)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert main([str(stale)]) == 0
+    fresh = stale.read_text(encoding="utf-8")
+    assert fresh.startswith("intro\n<!-- generated:seed -->\n| key |") and fresh.endswith("<!-- /generated:seed -->\nmore prose\n")
+    assert main(["--check", str(stale)]) == 0
+    stale.write_text("<!-- generated:nope -->\n<!-- /generated:nope -->\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="unknown generated table 'nope'"):
+        main(["--check", str(stale)])
