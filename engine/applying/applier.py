@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..auditing.run import AuditReport, audit
+from ..auditing.run import AuditReport, TargetInfo, audit
 from ..diff.migrations import PENDING
 from ..errors import ReconError, SafetyRefusal
 from ..planning.planfile import PlanUnit
@@ -47,10 +47,13 @@ class StaleApplyError(ApplyError):
 
 @dataclass
 class ApplyReport:
-    """The result of an apply: per-unit outcomes and the audits before and after."""
+    """The result of an apply: per-unit outcomes and the audits before and after.
+
+    ``target`` is the same ``{dialect, url, server_version}`` as an audit's and a plan's (the
+    server version read after the run; a plan with nothing to run keeps the plan's)."""
 
     plan_id: str
-    target: str
+    target: TargetInfo
     outcomes: list[UnitOutcome] = field(default_factory=list)
     before: AuditReport | None = None
     after: AuditReport | None = None
@@ -62,7 +65,7 @@ class ApplyReport:
 
     def to_dict(self) -> dict:
         return {
-            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target, "ok": self.ok, "error": self.error,
+            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target.to_dict(), "ok": self.ok, "error": self.error,
             "units": [o.to_dict() for o in self.outcomes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
@@ -139,7 +142,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     now = now or gates.clock()
     check_gates(plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
                 override_reason=override_reason, now=now)
-    report = ApplyReport(plan.plan_id, target.display_url)
+    report = ApplyReport(plan.plan_id, TargetInfo(target.dialect, target.display_url, plan.target.server_version))
     if plan.empty:
         return report
     closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
@@ -149,6 +152,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
     report.after = audit(plan.audit, target)
+    report.target = report.after.target
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
     return report
