@@ -23,6 +23,7 @@ from ..planning.planner import Plan, PlanAction
 from ..target.connection import Target, make_target
 from .executor import Executor, UnitOutcome
 from .executors import EXECUTORS
+from .progress import SILENT, Progress
 
 DESTRUCTIVE_HINT = "or pass --allow-destructive, which allows every destructive change of the plan"
 SHOWN_KEYS = 5  # keys of rows a prune would delete, named in the refusal before "and N more"
@@ -125,7 +126,8 @@ def _deleted(action: PlanAction) -> str:
 
 def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",
           environment: str | None = None, echo=lambda line: None, bind_limit: int | None = None,
-          packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None) -> ApplyReport:
+          packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None,
+          progress: Progress = SILENT) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
     The plan carries its audits and its environment's gates; ``specs`` is accepted for
@@ -134,7 +136,8 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     ``bind_limit`` caps the values one row statement binds, and on MySQL ``packet_limit`` its
     bytes (defaults: the driver's limit and ``max_allowed_packet``; tests use small ones).
     ``actor`` is who the ledger says ran it (default ``RECON_ACTOR``, else user@host); ``now``
-    is the time the gates see (tests fix it).
+    is the time the gates see (tests fix it). ``progress`` is told of each unit and statement as it
+    runs (``progress.Progress``; the command line's shows them on a terminal).
     """
     from ..planning import gates
 
@@ -148,7 +151,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
     executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
     executor.override = ("window", override_reason) if closed and override_reason else None
-    executor.actor = actor
+    executor.actor, executor.progress = actor, progress
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
     report.after = audit(plan.audit, target)
@@ -185,15 +188,20 @@ def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:
     for action in plan.actions:
         by_unit.setdefault(action.unit, []).append(action)
     rows = [u for u in plan.units if u.kind == "seed"]
-    for unit in (u for u in plan.units if u.kind != "seed"):
+    total = len(plan.units)
+    for number, unit in enumerate((u for u in plan.units if u.kind != "seed"), 1):
+        executor.progress.unit(number, total, unit.id)
         outcome = executor.run_unit(unit, by_unit.get(unit.id, []))
+        executor.progress.idle()
         if not _record(executor, report, [outcome], echo):
             return executor.failure_note(unit)
     if rows:
         from .rowrun import run_rows
 
         ids = {u.id for u in rows}
+        executor.progress.unit(total - len(rows) + 1, total, ", ".join(u.id for u in rows) + (" (one transaction)" if len(rows) > 1 else ""))
         outcomes = run_rows(executor, rows, [a for a in plan.actions if a.unit in ids and a.status == PENDING])
+        executor.progress.idle()
         if not _record(executor, report, outcomes, echo):
             return "; all row changes were rolled back: none was applied"
     return ""

@@ -92,14 +92,19 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
     if confirm:
         check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
         _confirm(auto_approve, confirm)
+    from ..report.progress import TerminalProgress
+
     style = views.Style(opts.color)
     echo = (lambda o: emit(views.outcome_line(o, style) + "\n")) if opts.format == "text" else (lambda o: None)
+    progress = TerminalProgress(sys.stderr, tty=sys.stderr.isatty())  # silent unless stderr is a terminal
     try:
         report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
-                           override_reason=override, actor=actor)
+                           override_reason=override, actor=actor, progress=progress)
     except ApplyError as exc:
         emit(_apply_view(opts, exc.report, the_plan, style))
         raise
+    finally:
+        progress.idle()
     emit(_apply_view(opts, report, the_plan, style))
     return 0
 
