@@ -51,9 +51,7 @@ def audit_markdown(report: AuditReport) -> str:
            f"Generated at {report.generated_at}.", ""]
     if fp.total or inv.total:
         out += ["| check | kind | status | detail |", "|---|---|---|---|"]
-    for c in fp.checks:
-        hint = f" (did you mean {_code(c.suggestion)}?)" if c.suggestion and not c.passed else ""
-        out.append(f"| {_code(c.name)} | {c.kind} | {_mark(c.passed)} | {_md(c.detail)}{hint} |")
+    out += [f"| {_code(c.name)} | {c.kind} | {_mark(c.passed)} | {_md(c.detail)} |" for c in fp.checks]
     out += [f"| {_code(c.name)} | invariant | {_mark(c.passed)} | {_md(c.detail)} |" for c in inv.checks]
     notes = ["", *(f"_⚠️ {_md(w)}_" for w in report.warnings)] if report.warnings else []
     return "\n".join(out + drift_markdown(report.drift) + notes) + "\n"
@@ -152,7 +150,8 @@ def apply_markdown(report) -> str:
         rows = [(s, x, y) for s, x, y in rows if x.total or y.total]
         if rows:
             out += ["", "| | before → after |", "|---|---|"] + [f"| {s} | {_ratio(x, y)} |" for s, x, y in rows]
-        out += [f"- ❌ {_code(c.name)}: {_md(c.detail)}" for c in a.fingerprint.failing + a.invariants.failing]
+        failing = a.fingerprint.failing + a.invariants.failing
+        out += (["", "Failing after the run:", ""] if failing else []) + [f"- ❌ {_code(c.name)}: {_md(c.detail)}" for c in failing]
     return "\n".join(out) + "\n"
 
 
