@@ -145,3 +145,15 @@ def test_markdown_reports_escape_markup_from_specs():
     assert "<details><summary>SQL of T-1-items-note (2 statements)</summary>" in plan
     assert "- ⛔ **destructive** **RC102** drop_column `items.legacy`: column dropped: its values are lost" in plan
     assert "Fingerprint: **3/5 → 4/5** (fixes: `items.note`)" in plan
+
+
+def test_the_templates_are_package_data():
+    """A non-editable install carries every template: pyproject's package-data globs cover each file."""
+    import fnmatch
+    import tomllib
+
+    root = HERE.parent.parent
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["engine.report"]
+    folder = root / "engine" / "report"
+    files = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
