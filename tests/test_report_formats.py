@@ -169,3 +169,19 @@ def test_markdown_of_validate_and_repair_and_html_refused_where_there_is_no_html
     assert code == 0, err
     assert out.startswith("### recon repair `T-1-items-note`") and "- accepted effect_missing: column items.note" in out
     assert "Reason: dropped &lt;on purpose>" in out
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_no_password_in_html_or_markdown_reports(request, dialect, specs, tmp_path):
+    from test_audit_faults import PASSWORD, login_without_select
+
+    db = request.getfixturevalue({"postgresql": "postgres_db", "mysql": "mysql_db"}[dialect])
+    db.run(dialect_sql(db, SETUP))
+    for name, text in SPECS.items():
+        write(specs, name, text)
+    with login_without_select(db, ["items", "settings"], []) as url:
+        for command in ("audit", "plan"):
+            for fmt in ("html", "markdown"):
+                done = _recon(command, "--specs", specs, "--db", url, "--format", fmt, cwd=tmp_path)
+                assert done.returncode == 0, done.stderr
+                assert PASSWORD not in done.stdout + done.stderr and ":***@" in done.stdout, (command, fmt)
