@@ -128,6 +128,7 @@ def test_the_installed_recon_writes_markdown_and_html_reports(setup, tmp_path):
     rolled = _recon("rollback", "T-1-items-note", *common, "--auto-approve", "--no-env", "--format", "markdown", cwd=tmp_path)
     assert rolled.returncode == 0, rolled.stderr
     assert "### recon plan `" in rolled.stdout and "| `T-1-items-note` | rolled_back |" in rolled.stdout
+    assert "> Rollback notes: additive" in rolled.stdout
     assert "| fingerprint | 2/3 → 1/3 |" in rolled.stdout
 
 
@@ -185,3 +186,26 @@ def test_no_password_in_html_or_markdown_reports(request, dialect, specs, tmp_pa
                 done = _recon(command, "--specs", specs, "--db", url, "--format", fmt, cwd=tmp_path)
                 assert done.returncode == 0, done.stderr
                 assert PASSWORD not in done.stdout + done.stderr and ":***@" in done.stdout, (command, fmt)
+
+
+def test_specs_without_checks_print_no_zero_of_zero(recon, sqlite_db, specs, tmp_path):
+    """No "fingerprint 0/0" nor "0/0 -> 0/0" in any view where the specs declare no canary or invariant."""
+    sqlite_db.run(SETUP)
+    write(specs, "unit", SPECS["unit"])
+    common = ("--specs", specs, "--db", sqlite_db.url)
+    outputs = {}
+    for fmt in ("text", "markdown", "html"):
+        outputs["audit", fmt] = recon("audit", *common, "--format", fmt)
+        outputs["plan", fmt] = recon("plan", *common, "--format", fmt, "--out", tmp_path / f"plan-{fmt}.json")
+    for fmt in ("text", "markdown", "html"):
+        outputs["apply", fmt] = recon("apply", tmp_path / f"plan-{fmt}.json", "--db", sqlite_db.url, "--format", fmt) if fmt == "text" \
+            else recon("rollback", "--last", *common, "--auto-approve", "--format", fmt) if fmt == "markdown" \
+            else recon("apply", *common, "--auto-approve", "--format", fmt)
+    for (command, fmt), (code, out, err) in outputs.items():
+        assert code == 0, (command, fmt, err)
+        assert "0/0" not in out, (command, fmt, out)
+    assert "no fingerprint canaries or invariants declared" in outputs["audit", "text"][1]
+    assert "no fingerprint canaries or invariants declared" in outputs["audit", "markdown"][1]
+    assert "No fingerprint canaries declared." in outputs["audit", "html"][1]
+    assert "applied T-1-items-note" in outputs["apply", "text"][1] and "rolled_back" in outputs["apply", "markdown"][1]
+    assert "T-1-items-note" in outputs["apply", "html"][1]

@@ -100,7 +100,9 @@ def plan_markdown(plan) -> str:
 def _unit_markdown(plan, unit) -> list[str]:
     actions = [a for a in plan.actions if a.unit == unit.id]
     head = f"**{_md(unit.id)}** ({unit.scope}{', rollback' if unit.kind == 'rollback' else ''})"
-    out = [head + (f": {_md(unit.description)}" if unit.description else ""), "", "```diff"]
+    out = [head + (f": {_md(unit.description)}" if unit.description else ""), ""]
+    out += [f"> Rollback notes: {_md(unit.rollback_notes)}", ""] if unit.kind == "rollback" and unit.rollback_notes else []
+    out.append("```diff")
     for a in actions:
         symbol = _SYMBOL[a.action][0] if a.status == "pending" else "="
         out.append(f"{symbol} {a.op} {a.object}  # {a.reason}" + "".join(f" [{c['code']}]" for c in a.codes))
