@@ -51,10 +51,10 @@ class Diagnostic:
 class SpecError(ReconError):
     """The specs are invalid; carries every diagnostic found, not just the first."""
 
-    def __init__(self, diagnostics: list[Diagnostic]):
+    def __init__(self, diagnostics: list[Diagnostic], heading: str | None = None):
         self.diagnostics = list(diagnostics)
         count = len(self.diagnostics)
-        head = f"{count} problem{'s' if count != 1 else ''} in the specs"
+        head = heading or f"{count} problem{'s' if count != 1 else ''} in the specs"
         super().__init__(head + ":\n" + "\n".join(str(d) for d in self.diagnostics))
 
 

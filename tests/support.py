@@ -58,3 +58,11 @@ def inspected(db):
 
     with read_only_connection(make_target(db.url)) as conn:
         return inspect_schema(conn)
+
+
+def recon_bin() -> str:
+    """The installed ``recon`` console script (the one beside this interpreter when not on PATH)."""
+    import shutil
+    import sys
+
+    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, write
+from support import RECON_VARIABLES, dialect_sql, recon_bin, write
 
 import engine
 
@@ -163,8 +161,7 @@ def test_a_refused_invariant_query_fails_that_check_and_the_audit_completes(db, 
     assert text_code == 0 and "FAIL secret-count: query failed: " in text_out and "fingerprint 2/3" in text_out
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def test_the_installed_recon_reports_a_refused_query_as_a_failing_check(postgres_db, specs, tmp_path):

@@ -131,6 +131,55 @@ def test_bad_option_is_exit_1(recon):
     assert code == 1 and "Invalid value for '--format'" in err
 
 
+# Each command takes only the common options it uses (what it would ignore is refused), and
+# no single-valued option twice: which commands take which is the table below, also in docs/README.md.
+TAKES = {
+    "validate": {"--specs", "--format", "--no-color", "--debug"},
+    "audit": {"--specs", "--db", "--env", "--format", "--no-color", "--debug"},
+    "compare": {"--format", "--no-color", "--debug"},
+    "plan": {"--specs", "--db", "--env", "--format", "--no-color", "--debug"},
+    "apply": {"--specs", "--db", "--env", "--format", "--no-color", "--debug"},
+    "rollback": {"--specs", "--db", "--env", "--format", "--no-color", "--debug"},
+    "history": {"--specs", "--db", "--env", "--format", "--debug"},
+    "repair": {"--specs", "--db", "--env", "--format", "--debug"},
+    "demo": {"--no-color", "--debug"},
+}
+COMMON = {"--specs", "--db", "--env", "--format", "--no-color", "--debug"}
+
+
+@pytest.mark.parametrize("command", sorted(TAKES))
+def test_each_command_takes_only_the_common_options_it_uses(command):
+    from engine.cli import cli
+
+    declared = {opt for p in cli.commands[command].params for opt in getattr(p, "opts", ())}
+    assert declared & COMMON == TAKES[command]
+
+
+def test_an_option_a_command_would_ignore_is_refused_by_the_installed_recon(tmp_path):
+    """demo --db, compare --specs: exit 1 naming the option, nothing run (no demo folder made)."""
+    import subprocess
+
+    from support import recon_bin
+
+    cases = [(["demo", "--dir", str(tmp_path / "d"), "--db", "sqlite://"], "No such option '--db'"),
+             (["compare", "a.json", "b.json", "--specs", "specs"], "No such option '--specs'"),
+             (["history", "--no-color", "--db", "sqlite://"], "No such option '--no-color'"),
+             (["audit", "--db", "sqlite:///a.db", "--db", "sqlite:///b.db"], "--db given more than once: give it once"),
+             (["plan", "--format", "json", "--format", "text"], "--format given more than once")]
+    for args, message in cases:
+        done = subprocess.run([recon_bin(), *args], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+        assert done.stdout == ""
+    assert not (tmp_path / "d").exists() and not (tmp_path / "a.db").exists()
+
+
+def test_a_flag_given_twice_is_still_the_flag(recon, tmp_path):
+    """The twice-refusal is for options with a value: two values conflict, two flags do not."""
+    folder = catalogue.write_specs(tmp_path / "specs", "sqlite")
+    code, out, err = recon("validate", "--specs", folder, "--no-color", "--no-color")
+    assert code == 0 and "given more than once" not in err and "fingerprint" in out, out + err
+
+
 def test_compare(recon, catalogue_db, tmp_path, sqlite_db):
     url, specs = catalogue_db
     before, after = tmp_path / "before.json", tmp_path / "after.json"

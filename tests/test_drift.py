@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, plan_json, write
+from support import RECON_VARIABLES, dialect_sql, plan_json, recon_bin, write
 
 BASE = """
 CREATE TABLE items (id integer NOT NULL PRIMARY KEY, name varchar(50));
@@ -166,6 +164,8 @@ def test_an_index_and_a_column_dropped_by_hand_are_reported_by_plan_and_audit(re
 
     code, _, err = recon("plan", *common, "--strict")
     assert code == 1 and "01-unit.yaml:6: U1-items-note: drift: column items.note is missing" in err
+    assert "error: --strict: applied units drifted or changed, 2 findings (accept a unit's with `recon repair" in err
+    assert "problems in the specs" not in err
     assert "01-unit.yaml:7: U1-items-note: drift: index items_note_idx on items is missing" in err
 
     code, report = audit_json(recon, common)
@@ -336,8 +336,7 @@ def test_repair_takes_the_apply_lock(recon, db, specs):
     assert [r["status"] for r in ledger_rows(db)] == ["applied"]
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def test_repair_as_the_installed_recon_process(db, specs, tmp_path):

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, write
+from support import RECON_VARIABLES, dialect_sql, recon_bin, write
 
 import engine
 
@@ -28,8 +26,7 @@ UNIT = ("kind: migration\nid: U1\nscope: schema\nrollback: {notes: drop it, oper
 ENVS = "kind: environments\nenvironments:\n  - name: staging\n    database_url_env: RECON_T_STAGING_URL\n"
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def run(*args, cwd: Path, env: dict) -> subprocess.CompletedProcess:

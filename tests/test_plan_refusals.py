@@ -54,7 +54,8 @@ CASES = {
         "cannot plan: foreign key members_org2_fkey: referenced column organizations.idd does not exist"),
     "add_column referencing a missing column": (
         "add_column: {table: members, name: owner_id, type: integer, references: {table: organizations, column: idd}}",
-        "unit.yaml:5: U1: add_constraint: cannot plan: foreign key members_owner_id_fkey: referenced column organizations.idd does not exist"),
+        "unit.yaml:5: U1: add_column (its add_constraint): cannot plan: foreign key members_owner_id_fkey: referenced column "
+        "organizations.idd does not exist"),
     "foreign key to a column that is no key": (
         "add_column: {table: members, name: org_code, type: varchar(10), references: {table: organizations, column: code}}",
         "foreign key members_org_code_fkey: organizations (code) is not a primary key or unique key"),
@@ -279,7 +280,8 @@ def test_names_longer_than_the_target_holds(recon, specs, db):
         assert planned(recon, specs, db, long_pk)["actions"][0]["status"] == "pending"
     db.run(BASE)
     err = refused(recon, specs, db, "add_column: {table: organizations, name: %s, type: integer, unique: true}" % ("c" * 50,))
-    assert f"add_constraint: cannot plan: constraint name 'organizations_{'c' * 50}_key' (name) is 68" in err
+    assert (f"add_column (its add_constraint): cannot plan: constraint name 'organizations_{'c' * 50}_key' "
+            "(the name recon derives from unique) is 68") in err
     fits = "x" * 63 if db.dialect == "postgresql" else "x" * 64
     planned(recon, specs, db, "create_table: {table: %s, columns: [{name: id, type: integer}]}" % (fits,))
     assert recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")[0] == 0
@@ -287,3 +289,16 @@ def test_names_longer_than_the_target_holds(recon, specs, db):
                "mysql": "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_NAME = '%s' AND TABLE_SCHEMA = DATABASE()"}
     assert db.scalar(catalog[db.dialect] % fits) == 1  # the table has exactly the declared name
     assert plan_json(recon, specs, db)["actions"] == []
+
+
+def test_every_reason_an_operation_is_refused_is_reported(recon, specs, db):
+    """One plan run names each thing to fix in an operation, not only the first: here an over-long index name and
+    a `where` that reads a missing column (SQLite has no name limit, so one reason there)."""
+    db.run(BASE)
+    name = "n" * 70
+    err = refused(recon, specs, db, f"create_index: {{name: {name}, table: members, columns: [email], where: 'nope_col > 0'}}")
+    lines = [line for line in err.splitlines() if "unit.yaml:5: U1: create_index: cannot plan:" in line]
+    assert any("nope_col" in line for line in lines), err
+    assert len(lines) == (1 if db.dialect == "sqlite" else 2), err
+    if db.dialect != "sqlite":
+        assert any(name in line and ("allows 63" in line or "allows 64" in line) for line in lines), err

@@ -179,6 +179,23 @@ def test_postgresql_tables_indexes_and_sequences_share_names(recon, specs, postg
     assert db.scalar("SELECT relkind FROM pg_class WHERE relname = 'logs_id_seq'") == "r"
 
 
+def test_postgresql_a_new_table_cannot_take_a_type_name(recon, specs, postgres_db):
+    """A table makes a row type of its name: 'type "mood" already exists' for an enum, domain or range type of that
+    name; an index makes no type, and an array type is renamed out of the way by the server."""
+    db = postgres_db
+    db.run(BASE + ";\nCREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE DOMAIN positive AS integer CHECK (VALUE > 0);\n"
+           "CREATE TYPE floatrange AS RANGE (subtype = float8)")
+    create = "create_table: {table: %s, columns: [{name: id, type: integer}]}"
+    why = "PostgreSQL gives each table a row type of its name, and the types of a schema share one namespace"
+    for name, kind in (("mood", "enum type"), ("positive", "domain"), ("floatrange", "range type"),
+                       ("floatmultirange", "multirange type")):
+        assert f"create_table: cannot plan: table {name} clashes with {kind} {name}: {why}" in refused(
+            recon, specs, db, create % name), name
+    planned(recon, specs, db, "create_index: {name: mood, table: tasks, columns: [title]}", create % "_mood")
+    applied(recon, specs, db)
+    assert db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('mood', '_mood')") == 2
+
+
 def test_sqlite_tables_and_indexes_share_names(recon, specs, sqlite_db):
     db = sqlite_db
     db.run(BASE)
@@ -238,7 +255,7 @@ def test_mysql_puts_no_text_column_in_a_foreign_key(recon, specs, db):
         applied(recon, specs, db)
         return
     err = refused(recon, specs, db, mine)
-    assert "add_constraint: cannot plan: foreign key comments_t_fkey: column comments.t is" in err
+    assert "add_column (its add_constraint): cannot plan: foreign key comments_t_fkey: column comments.t is" in err
     assert "MariaDB cannot put a TEXT or BLOB column in a foreign key" in err
     assert "foreign key comments_v_fkey: column tags.note is text: MariaDB cannot put a TEXT or BLOB column" in refused(
         recon, specs, db, theirs)
@@ -279,3 +296,28 @@ def test_mysql_case_rules_leave_table_names_exact(recon, specs, mysql_db):
     db.run(BASE + ";\nCREATE TABLE TASKS (id integer PRIMARY KEY, status varchar(10))")
     planned(recon, specs, db, "create_index: {name: TASKS_PROJECT_STATUS_IDX, table: TASKS, columns: [status]}")
     applied(recon, specs, db)
+
+
+def test_mysql8_check_names_are_unique_per_database(recon, specs, mysql_db):
+    """MariaDB names checks per table (applied here); MySQL 8 refuses a check named like another table's (error
+    3822). No MySQL 8 server is here: the MySQL 8 rule runs on the inspected MariaDB state, its version changed."""
+    from engine.changes import from_operation
+    from engine.changes.refusals import refusal
+    from engine.inspect import inspect_schema
+    from engine.spec.model import Operation, Source
+    from engine.target.connection import make_target, read_only_connection
+
+    mysql_db.run(BASE)
+    check = "add_constraint: {name: Tasks_Priority_Check, table: comments, type: check, check: 'id < 100'}"
+    with read_only_connection(make_target(mysql_db.url)) as conn:
+        state = inspect_schema(conn, [])
+    change = from_operation("U1", Operation("add_constraint", {"name": "Tasks_Priority_Check", "table": "comments", "type": "check",
+                                                              "check": "id < 100"}, Source("u.yaml", 5)))[0]
+    assert refusal(change, state) is None
+    state.server_version = "8.0.36"
+    assert refusal(change, state) == ("check constraint Tasks_Priority_Check clashes with check constraint tasks_priority_check "
+                                      "of tasks: MySQL 8 keeps check constraint names unique per database, ignoring case (error 3822)")
+    planned(recon, specs, mysql_db, check)
+    applied(recon, specs, mysql_db)
+    assert mysql_db.scalar("SELECT count(*) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+                           "AND lower(CONSTRAINT_NAME) = 'tasks_priority_check'") == 2

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import time
-from pathlib import Path
 
-from support import RECON_VARIABLES, write
+from support import RECON_VARIABLES, recon_bin, write
 
 from engine.report.progress import CLEAR, TerminalProgress
 
@@ -98,12 +96,6 @@ SLOW = """
     """
 
 
-def _installed_recon() -> str:
-    import shutil
-
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
-
-
 def test_the_installed_recon_shows_progress_on_a_terminal_and_none_in_a_pipe(sqlite_db, specs, tmp_path):
     """stderr on a real pty: unit n/m and the long statement's elapsed time; stdout, a pipe, keeps
     only the outcome lines. A second run with stderr a pipe writes no progress at all."""
@@ -113,7 +105,7 @@ def test_the_installed_recon_shows_progress_on_a_terminal_and_none_in_a_pipe(sql
     write(specs, "units", SLOW)
     env = {k: v for k, v in os.environ.items() if k not in RECON_VARIABLES}
     master, slave = pty.openpty()
-    run = subprocess.Popen([_installed_recon(), "apply", "--specs", str(specs), "--db", sqlite_db.url, "--auto-approve"],
+    run = subprocess.Popen([recon_bin(), "apply", "--specs", str(specs), "--db", sqlite_db.url, "--auto-approve"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=tmp_path)
     os.close(slave)
     seen = b""
@@ -140,7 +132,7 @@ def test_the_installed_recon_shows_progress_on_a_terminal_and_none_in_a_pipe(sql
     import sqlite3
 
     sqlite3.connect(tmp_path / "other.db").close()
-    done = subprocess.run([_installed_recon(), "apply", "--specs", str(quick), "--db", f"sqlite:///{tmp_path / 'other.db'}", "--auto-approve"],
+    done = subprocess.run([recon_bin(), "apply", "--specs", str(quick), "--db", f"sqlite:///{tmp_path / 'other.db'}", "--auto-approve"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "applied U1-slow" in done.stdout, done.stderr
     assert "\033[K" not in done.stderr + done.stdout and "[1/" not in done.stderr + done.stdout

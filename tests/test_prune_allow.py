@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, write
+from support import RECON_VARIABLES, dialect_sql, recon_bin, write
 
 SETTINGS = """
 CREATE TABLE settings ("key" varchar(50) NOT NULL, value text, CONSTRAINT settings_pkey PRIMARY KEY ("key"));
@@ -163,8 +161,7 @@ def test_allow_on_a_seed_spec_does_not_unlock_a_drop_in_a_unit_of_the_same_plan(
     assert "legacy" not in columns(db, "items") and settings(db) == [("theme", "light")]
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def test_validate_refuses_an_allow_code_a_seed_or_rbac_spec_cannot_raise(specs, tmp_path):

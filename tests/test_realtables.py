@@ -8,13 +8,18 @@ warnings for what a dialect lacks are in test_dialects.py.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from support import RECON_VARIABLES, apply_ok, dialect_sql, inspected, plan_json, write
+from support import (
+    RECON_VARIABLES,
+    apply_ok,
+    dialect_sql,
+    inspected,
+    plan_json,
+    recon_bin,
+    write,
+)
 from support import stored_rows as rows
 
 from engine.changes.base import same_default
@@ -201,8 +206,7 @@ def test_identity_expression_defaults_and_dialects_are_validated_with_file_line_
         assert line in err, f"{line}\n--- not in ---\n{err}"
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def test_the_installed_recon_plans_and_applies_identity_and_skips_by_dialect(sqlite_db, specs, tmp_path):

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import html5lib
 import pytest
-from support import RECON_VARIABLES, dialect_sql, write
+from support import RECON_VARIABLES, dialect_sql, recon_bin, write
 
 SPECS = {
     "fingerprint": """
@@ -67,7 +65,7 @@ SETUP = """
 
 
 def _recon(*args, cwd: Path) -> subprocess.CompletedProcess:
-    exe = shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+    exe = recon_bin()
     env = {k: v for k, v in os.environ.items() if k not in RECON_VARIABLES}
     return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=180,
                           stdin=subprocess.DEVNULL)

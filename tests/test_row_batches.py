@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, plan_json, row_changes, write
+from support import (
+    RECON_VARIABLES,
+    dialect_sql,
+    plan_json,
+    recon_bin,
+    row_changes,
+    write,
+)
 
 import engine
 from engine.applying.applier import ApplyError
@@ -275,8 +280,7 @@ def test_prune_deletes_grants_whose_role_or_permission_is_gone(recon, db, specs,
 # -- a concurrent writer ---------------------------------------------------------------------------
 
 
-def installed_recon() -> str:
-    return shutil.which("recon") or str(Path(sys.executable).parent / "recon")
+installed_recon = recon_bin
 
 
 def _waiting(db, conn) -> bool:

@@ -411,3 +411,102 @@ def test_wrong_kind_const_is_rejected():
     doc = example("rbac")
     doc["kind"] = "seed"
     assert list(validator("rbac").iter_errors(doc))
+
+
+# --- the combined schema (recon init writes it as .schemas/recon.schema.json) -----
+
+KINDS_SORTED = sorted(KINDS)
+
+
+def combined_validator() -> Draft202012Validator:
+    from engine.spec.combined import combined_schema
+
+    return Draft202012Validator(combined_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def shipped_documents() -> list[tuple[str, dict]]:
+    """Every document of the example specs/ and of recon init's templates."""
+    from engine.spec.scaffold import TEMPLATES
+
+    root = SCHEMAS_DIR.parent
+    files = sorted((root / "specs").rglob("*.yaml")) + sorted(TEMPLATES.rglob("*.yaml"))
+    return [(f"{path.relative_to(root)}#{i}", doc) for path in files
+            for i, doc in enumerate(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Yaml12BoolLoader)) if doc]
+
+
+def test_combined_schema_is_draft_2020_12_and_dispatches_on_every_kind():
+    from engine.spec.combined import combined_schema
+
+    schema = combined_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["kind"]["enum"] == KINDS_SORTED
+    assert [branch["if"]["properties"]["kind"]["const"] for branch in schema["allOf"]] == KINDS_SORTED
+    assert not (SCHEMAS_DIR / "recon.schema.json").exists()  # schemas/*.schema.json lists the kinds only
+    refs = [sub["$ref"] for _, sub in walk(schema) if "$ref" in sub]
+    assert refs and all(r.startswith("#/$defs/") for r in refs)
+
+
+@pytest.mark.parametrize("name,doc", shipped_documents(), ids=lambda v: v if isinstance(v, str) else "")
+def test_combined_schema_accepts_every_shipped_spec(name, doc):
+    assert [e.message for e in combined_validator().iter_errors(doc)] == []
+
+
+@pytest.mark.parametrize("text", list(CONTRACT_EXAMPLES.values()) + FULL_EXAMPLES, ids=lambda t: load_yaml(t)["kind"])
+def test_combined_schema_accepts_the_examples(text):
+    assert list(combined_validator().iter_errors(load_yaml(text))) == []
+
+
+@pytest.mark.parametrize("name", list(INVALID))
+def test_combined_schema_rejects_what_the_kind_schema_rejects(name):
+    doc, keyword = INVALID[name]
+    assert [e.validator for e in combined_validator().iter_errors(doc)] == [keyword]
+
+
+def test_combined_schema_rejects_an_unknown_or_missing_kind():
+    assert [e.validator for e in combined_validator().iter_errors({"kind": "fingerprnt", "name": "x"})] == ["enum"]
+    assert [e.validator for e in combined_validator().iter_errors({"name": "x"})] == ["required"]
+    doc = example("rbac")
+    doc["kind"] = "seed"  # the rbac keys against the seed schema
+    assert list(combined_validator().iter_errors(doc))
+
+
+# --- docs/specs.md's key tables, generated from the schemas ---------------------------
+
+SPECS_MD = SCHEMAS_DIR.parent / "docs" / "specs.md"
+
+
+def test_specs_md_reference_tables_are_up_to_date():
+    """Regenerate the tables between the markers and compare: run `python -m engine.spec.reference` when this fails."""
+    from engine.spec.reference import TABLES, render
+
+    text = SPECS_MD.read_text(encoding="utf-8")
+    for name in TABLES:
+        assert text.count(f"<!-- generated:{name} -->") == 1, f"docs/specs.md lacks the generated table {name}"
+    assert render(text) == text, "docs/specs.md: reference tables are out of date: run python -m engine.spec.reference"
+
+
+def test_reference_table_lists_every_key_with_its_description():
+    from engine.spec.reference import table
+
+    seed = table("seed")
+    for key, prop in load_schema("seed")["properties"].items():
+        assert f"| `{key}` |" in seed and prop["description"] in seed
+    assert "| `environments[].windows[].start` | time of day (HH:MM, quoted) | required |" in table("environments")
+    assert "| `type` | portable type | none |" in table("fingerprint-check")
+
+
+def test_reference_check_fails_on_a_stale_document(tmp_path, capsys):
+    from engine.spec.reference import main
+
+    stale = tmp_path / "specs.md"
+    stale.write_text("intro\n<!-- generated:seed -->\n| old |\n<!-- /generated:seed -->\nmore prose\n", encoding="utf-8")
+    assert main(["--check", str(stale)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert main([str(stale)]) == 0
+    fresh = stale.read_text(encoding="utf-8")
+    assert fresh.startswith("intro\n<!-- generated:seed -->\n| key |") and fresh.endswith("<!-- /generated:seed -->\nmore prose\n")
+    assert main(["--check", str(stale)]) == 0
+    stale.write_text("<!-- generated:nope -->\n<!-- /generated:nope -->\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="unknown generated table 'nope'"):
+        main(["--check", str(stale)])

@@ -399,7 +399,7 @@ def test_every_change_type_but_raw_sql_lists_its_names():
     made = ch.from_operation("U", Operation("add_column", {"table": "app.items", "name": "note", "type": "text", "unique": True}, Source("f", 1)))
     assert [[(n.text, n.kind, n.field, n.derived) for n in identifiers.change_names(c, "postgresql")] for c in made] == [
         [("app", "schema", "table", False), ("items", "table", "table", False), ("note", "column", "column.name", False)],
-        [("items_note_key", "constraint", "name", False), ("app", "schema", "table", False), ("items", "table", "table", False),
+        [("items_note_key", "constraint", "unique", True), ("app", "schema", "table", False), ("items", "table", "table", False),
          ("note", "column", "columns[0]", False)]]
 
 

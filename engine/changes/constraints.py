@@ -31,6 +31,7 @@ class AddConstraint(Change):
     references: ForeignKey | None = None
     check: str | None = None
     dialect: str = "postgres"  # the dialect ``check`` is written in
+    derived: str = ""  # for a constraint an ``add_column`` declares (``unique``, ``references``): that key, which names it
 
     op: ClassVar[str] = "add_constraint"
     action: ClassVar[str] = "create"

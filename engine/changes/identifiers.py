@@ -117,7 +117,8 @@ def _index(c: ch.CreateIndex | ch.DropIndex, dialect: str) -> Iterator[Name]:
 
 
 def _constraint(c: ch.AddConstraint | ch.DropConstraint, dialect: str) -> Iterator[Name]:
-    yield Name(c.name, "constraint", "name")
+    derived = getattr(c, "derived", "")
+    yield Name(c.name, "constraint", derived or "name", derived=bool(derived))
     yield from _table(c.table, "table")
     yield from _columns(getattr(c, "columns", ()), "columns")
     yield from _reference(getattr(c, "references", None), "references")

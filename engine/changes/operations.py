@@ -37,9 +37,10 @@ def _add_column(a, **k):
     col, ref = _coldef(a), table_ref(a["table"])
     out = [AddColumn(ref, replace(col, unique=False, references=None), **k)]
     if col.unique:
-        out.append(AddConstraint(f"{ref.table}_{col.name}_key", ref, "unique", (col.name,), **k))
+        out.append(AddConstraint(f"{ref.table}_{col.name}_key", ref, "unique", (col.name,), derived="unique", **k))
     if col.references:
-        out.append(AddConstraint(f"{ref.table}_{col.name}_fkey", ref, "foreign_key", (col.name,), col.references, **k))
+        out.append(AddConstraint(f"{ref.table}_{col.name}_fkey", ref, "foreign_key", (col.name,), col.references,
+                                 derived="references", **k))
     return out
 
 

@@ -36,12 +36,12 @@ class Options:
 
 
 class ReconCommand(click.Command):
-    """A click command that refuses a single-valued option given more than once."""
+    """A click command that refuses an option with a value given more than once (a flag twice is still the flag)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         parser = self.make_parser(ctx)
         _, _, order = parser.parse_args(args=list(args))
-        counts = Counter(p for p in order if isinstance(p, click.Option) and not p.multiple and not p.count)
+        counts = Counter(p for p in order if isinstance(p, click.Option) and not (p.multiple or p.count or p.is_flag))
         twice = [p for p, n in counts.items() if n > 1]
         if twice:
             names = ", ".join(max(p.opts, key=len) for p in twice)

@@ -16,7 +16,7 @@ from typing import Callable
 from ..changes.base import Change
 from ..changes.operations import from_operation
 from ..changes.rawsql import RawSQL
-from ..changes.refusals import refusal
+from ..changes.refusals import refusals
 from ..changes.safety import analyze
 from ..errors import Diagnostic, SpecError, TargetError
 from ..inspect.state import SchemaState
@@ -108,7 +108,7 @@ def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Rend
     plans, problems = [], []
     for unit, kind in units:
         ops = unit.operations if kind == "apply" else unit.rollback
-        actions = tuple(_action(unit, change, state, sim, renderer, sql_guard, problems)
+        actions = tuple(_action(unit, change, state, sim, renderer, sql_guard, problems, op.op)
                         for op in ops for change in from_operation(unit.id, op))
         plans.append(UnitPlan(unit, kind, actions))
     if problems:
@@ -117,7 +117,9 @@ def plan_units(units: list[tuple[Unit, str]], state: SchemaState, renderer: Rend
 
 
 def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, renderer: Renderer,
-            sql_guard: SqlGuard, problems: list[Diagnostic]) -> Action:
+            sql_guard: SqlGuard, problems: list[Diagnostic], written: str) -> Action:
+    """The action of one change; ``written`` is the operation the spec writes (``add_column`` for the
+    foreign key an ``add_column ... references`` declares), which a refusal names."""
     if not change.runs_on(sim.dialect):
         why = f"dialects: [{', '.join(change.dialects)}]: not for {sim.dialect}"
         return Action(unit.id, unit.scope, change, SKIPPED_DIALECT, why)
@@ -127,9 +129,10 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
             return Action(unit.id, unit.scope, change, GUARD_FALSE, why, tuple(renderer.render(change, sim)))
     elif change.present(sim):
         return Action(unit.id, unit.scope, change, PRESENT, "already present")
-    elif why := refusal(change, sim):
+    elif reasons := refusals(change, sim):
         where = change.source
-        problems.append(Diagnostic(where.file, where.line, f"{unit.id}: {change.op}", f"cannot plan: {why}"))
+        label = change.op if written == change.op else f"{written} (its {change.op})"
+        problems.extend(Diagnostic(where.file, where.line, f"{unit.id}: {label}", f"cannot plan: {why}") for why in reasons)
         return Action(unit.id, unit.scope, change, PRESENT, "not planned")
     else:
         why = change.reason(sim)

@@ -1,7 +1,7 @@
 """PostgreSQL catalog reader: five queries over pg_catalog, whatever the number of tables.
 
 The version and current schema come first; tables with their columns (and the
-names of the sequences and composite types, which share the tables' namespace), indexes, constraints and
+names of the sequences and types, which share the tables' namespace), indexes, constraints and
 the columns views read then come in one query each, filtered with
 ``nspname = ANY(:schemas)``.
 """
@@ -20,6 +20,7 @@ from .catalog import (
 from .state import SchemaState
 
 OTHER_RELATIONS = frozenset({"sequence", "composite type"})  # kinds of the columns query that are no tables
+TYPES = frozenset({"enum type", "domain", "range type", "multirange type", "type"})  # nor relations: types
 
 
 def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
@@ -31,7 +32,8 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
     params = {"schemas": schema_list(state.default_schema, schemas)}
     relations = fetch(conn, state, load_sql("postgresql_columns"), params)
     state.other_relations = {(row[0], row[1]): row[2] for row in relations if row[2] in OTHER_RELATIONS}
-    state.tables = build_tables(row for row in relations if row[2] not in OTHER_RELATIONS)
+    state.types = {(row[0], row[1]): row[2] for row in relations if row[2] in TYPES}
+    state.tables = build_tables(row for row in relations if row[2] not in OTHER_RELATIONS | TYPES)
     state.indexes = build_indexes(fetch(conn, state, load_sql("postgresql_indexes"), params))
     state.constraints = build_constraints(fetch(conn, state, load_sql("postgresql_constraints"), params))
     state.view_reads = views.from_rows(fetch(conn, state, load_sql("postgresql_view_reads"), params))

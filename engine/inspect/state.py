@@ -115,6 +115,9 @@ class SchemaState:
     # PostgreSQL: (schema, name) -> kind (sequence, composite type) of the relations that are neither tables,
     # views nor indexes; all of them share one namespace per schema.
     other_relations: dict[tuple[str, str], str] = field(default_factory=dict)
+    # PostgreSQL: (schema, name) -> kind (enum type, domain, range type...) of the types that are no relation's
+    # row type; a table creates a row type of its own name, so none of these names can be a new table's.
+    types: dict[tuple[str, str], str] = field(default_factory=dict)
     # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
@@ -146,7 +149,7 @@ class SchemaState:
         """An independent copy to simulate changes on (the values themselves are frozen)."""
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
-                           view_reads=dict(self.view_reads), other_relations=dict(self.other_relations),
+                           view_reads=dict(self.view_reads), other_relations=dict(self.other_relations), types=dict(self.types),
                            charset_bytes=self.charset_bytes, table_names_fold=self.table_names_fold)
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:

@@ -186,7 +186,9 @@ def _todo(specs: Specs, rows, state: SchemaState, scope: str, strict: bool, ledg
         changed = [u for u in specs.units if u.id in done and done[u.id].checksum != u.checksum]
         problems = [Diagnostic(u.source.file, u.source.line, "id", w) for u, w in zip(changed, warnings)]
         problems += [_located(d, ledger_table) for d in found if d.kind != "checksum_changed"]
-        raise SpecError(problems)
+        n = len(problems)
+        raise SpecError(problems, f"--strict: applied units drifted or changed, {n} finding{'s' if n != 1 else ''} "
+                                  "(accept a unit's with `recon repair UNIT --reason TEXT`, or write a new unit)")
     return [(u, "apply") for u in pending], warnings, found
 
 

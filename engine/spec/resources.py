@@ -39,6 +39,11 @@ def schema(kind: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def schema_text(kind: str) -> str:
+    """The text of the JSON Schema file of spec kind ``kind``, as shipped."""
+    return (schemas_dir() / f"{kind}.schema.json").read_text(encoding="utf-8")
+
+
 def kinds() -> list[str]:
     """Every spec kind that has a schema."""
     return sorted(p.name.removesuffix(".schema.json") for p in schemas_dir().glob("*.schema.json"))

@@ -28,11 +28,14 @@ from .registry import RULES
 
 def refusal(change: Change, state: SchemaState) -> str | None:
     """Why ``change`` cannot run on ``state`` (what is missing, or what the server refuses), or None."""
+    found = refusals(change, state)
+    return found[0] if found else None
+
+
+def refusals(change: Change, state: SchemaState) -> list[str]:
+    """Every reason ``change`` cannot run on ``state``: what is missing alone (the rules read what
+    exists), else what each rule finds, in the rules' order."""
     missing = change.missing(state)
     if missing:
-        return missing
-    for check in RULES.get(type(change), ()):
-        why = check(change, state)
-        if why:
-            return why
-    return None
+        return [missing]
+    return [why for check in RULES.get(type(change), ()) if (why := check(change, state))]

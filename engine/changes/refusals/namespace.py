@@ -111,11 +111,11 @@ def table_constraint(state: SchemaState, schema: str, table: str, name: str, kin
     return None
 
 
-def foreign_key_named(state: SchemaState, schema: str, table: str, name: str) -> Holder | None:
-    """MySQL: a foreign key of the database whose name is ``name`` to the server (other than this one)."""
+def foreign_key_named(state: SchemaState, schema: str, table: str, name: str, kind: str = "foreign_key") -> Holder | None:
+    """MySQL: a foreign key (or a check, ``kind``) of the database whose name is ``name`` to the server (other than this one)."""
     for (s, t, n), con in state.constraints.items():
-        if s == schema and con.kind == "foreign_key" and (t, n) != (table, name) and same(state, "constraint", n, name):
-            return Holder("foreign key", n, t)
+        if s == schema and con.kind == kind and (t, n) != (table, name) and same(state, "constraint", n, name):
+            return Holder(_KIND[kind], n, t)
     return None
 
 
@@ -169,6 +169,10 @@ def _mysql_constraint_clash(change: AddConstraint, state: SchemaState, schema: s
         holder = foreign_key_named(state, schema, table, change.name)
         if holder is not None:
             return f"{holder}: {_fk_names(state)}"
+    if change.kind == "check" and not mariadb(state):
+        holder = foreign_key_named(state, schema, table, change.name, "check")
+        if holder is not None:
+            return f"{holder}: {_MYSQL8_CHECK_NAMES}"
     if mariadb(state):
         kinds = tuple(_KIND) if change.kind == "check" else ("check",)
         holder = table_constraint(state, schema, table, change.name, kinds)
@@ -185,6 +189,7 @@ def _fk_names(state: SchemaState) -> str:
     return f"{server_name(state)} keeps foreign key names unique per database, ignoring case (errno 121)"
 
 
+_MYSQL8_CHECK_NAMES = "MySQL 8 keeps check constraint names unique per database, ignoring case (error 3822)"
 _CHECK_NAMES = "MariaDB keeps a check constraint's name apart from every other constraint name of its table, ignoring case"
 
 
@@ -195,6 +200,10 @@ def _create_table_name(change: CreateTable, state: SchemaState) -> str | None:
     holder = relation(state, schema, name)
     if holder is not None:
         return f"table {name} clashes with {holder}: {_SHARED[state.dialect]}"
+    kind = state.types.get((schema, name)) if state.dialect == "postgresql" else None
+    if kind is not None:
+        return (f"table {name} clashes with {kind} {name}: PostgreSQL gives each table a row type of its name, "
+                f"and the types of a schema share one namespace")
     return _own_columns(change, state) or _declared_key_names(change, state, schema)
 
 

@@ -6,7 +6,9 @@
 -- generated (its sequence is not a default either). A partitioned table's partitioning
 -- columns are flagged (an expression in the key is not read).
 -- Sequences and composite types come as one row each, without columns: they share
--- the schema's namespace with tables, views and indexes.
+-- the schema's namespace with tables, views and indexes. So do the other types (enum,
+-- domain, range, multirange, base; not the array types PostgreSQL renames out of the way):
+-- a table creates a row type of its own name, so a type of that name refuses the table.
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'p' THEN 'partitioned'
@@ -19,7 +21,8 @@ SELECT n.nspname AS schema_name,
        a.attidentity <> '' AS generated,
        a.attgenerated <> '' OR a.attidentity = 'a' AS computed,
        COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key,
-       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation
+       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation,
+       a.attnum AS ordinal
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a
@@ -30,4 +33,14 @@ LEFT JOIN pg_catalog.pg_partitioned_table AS pt
        ON pt.partrelid = c.oid
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
   AND n.nspname = ANY(:schemas)
-ORDER BY n.nspname, c.relname, a.attnum
+UNION ALL
+SELECT n.nspname, t.typname,
+       CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
+            WHEN 'm' THEN 'multirange type' ELSE 'type' END,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM pg_catalog.pg_type AS t
+JOIN pg_catalog.pg_namespace AS n ON n.oid = t.typnamespace
+WHERE t.typrelid = 0
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type AS e WHERE e.typarray = t.oid)
+  AND n.nspname = ANY(:schemas)
+ORDER BY schema_name, table_name, ordinal
