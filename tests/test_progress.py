@@ -74,65 +74,84 @@ def test_the_ticker_thread_updates_the_line_while_a_statement_runs():
     assert len(stream.getvalue()) == settled  # idle stopped the ticker
 
 
-SLOW = """
+NOTE = """
     kind: migration
-    id: U1-slow
+    id: U1-items-note
     ticket: T-1
     scope: schema
     operations:
-      - create_table: {table: items, columns: [{name: id, type: integer}], primary_key: [id]}
+      - add_column: {table: items, name: note, type: text, nullable: true}
     ---
     kind: migration
-    id: U2-slow-copy
+    id: U2-items-tag
     ticket: T-2
     scope: schema
-    depends_on: [U1-slow]
+    depends_on: [U1-items-note]
     operations:
-      - sql:
-          dialect: sqlite
-          statements:
-            - CREATE TABLE counted AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000000) SELECT count(*) AS n FROM c
-          guard: {table_missing: counted}
+      - add_column: {table: items, name: tag, type: text, nullable: true}
     """
 
 
-def test_the_installed_recon_shows_progress_on_a_terminal_and_none_in_a_pipe(sqlite_db, specs, tmp_path):
-    """stderr on a real pty: unit n/m and the long statement's elapsed time; stdout, a pipe, keeps
-    only the outcome lines. A second run with stderr a pipe writes no progress at all."""
+def _read_until(master: int, wanted: bytes, seconds: float) -> bytes:
+    """What the pty shows until ``wanted`` appears (or ``seconds`` pass, or the child closes it)."""
+    import select
+
+    seen, end = b"", time.monotonic() + seconds
+    while wanted not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the pty
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_the_installed_recon_shows_progress_on_a_terminal(postgres_db, specs, tmp_path):
+    """stderr on a real pty: unit n/m, then the elapsed time of a statement kept waiting by a lock
+    the test holds (released once the line shows it); stdout, a pipe, keeps only the outcome lines."""
     import pty
     import subprocess
 
-    write(specs, "units", SLOW)
+    import sqlalchemy as sa
+
+    postgres_db.run("CREATE TABLE items (id integer PRIMARY KEY)")
+    write(specs, "units", NOTE)
     env = {k: v for k, v in os.environ.items() if k not in RECON_VARIABLES}
+    holder = sa.create_engine(postgres_db.url)
+    conn = holder.connect()
+    conn.exec_driver_sql("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")  # in the connection's open transaction
     master, slave = pty.openpty()
-    run = subprocess.Popen([recon_bin(), "apply", "--specs", str(specs), "--db", sqlite_db.url, "--auto-approve"],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=tmp_path)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # the child closed the pty
-            break
-        if not chunk:
-            break
-        seen += chunk
+    try:
+        run = subprocess.Popen([recon_bin(), "apply", "--specs", str(specs), "--db", postgres_db.url, "--auto-approve"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=tmp_path)
+        os.close(slave)
+        seen = _read_until(master, b"running 2s", 30)
+    finally:
+        conn.rollback()  # the lock goes: the ALTER goes on (well within recon's 5 s lock_timeout)
+        conn.close()
+        holder.dispose()
+    seen += _read_until(master, b"\0", 60)  # the rest, until the child closes the pty
     out = run.stdout.read().decode()
-    assert run.wait(timeout=120) == 0, seen
+    assert run.wait(timeout=60) == 0, seen
     os.close(master)
     terminal = seen.decode()
-    assert "[1/2] U1-slow" in terminal and "[2/2] U2-slow-copy: statement 1/1" in terminal
-    assert "[2/2] U2-slow-copy: statement 1/1 running 2s: CREATE TABLE counted AS WITH RECURSIVE" in terminal, terminal
-    assert terminal.endswith(CLEAR)  # the line is cleared when the run is over
-    assert "applied U1-slow" in out and "applied U2-slow-copy" in out and "\033[K" not in out and "[1/2]" not in out
+    assert "[1/2] U1-items-note" in terminal and "[1/2] U1-items-note: statement 1/1" in terminal
+    assert '[1/2] U1-items-note: statement 1/1 running 2s: ALTER TABLE "items" ADD COLUMN' in terminal, terminal
+    assert "[2/2] U2-items-tag: statement 1/1" in terminal and terminal.endswith(CLEAR)  # cleared when the run is over
+    assert "applied U1-items-note" in out and "applied U2-items-tag" in out and "\033[K" not in out and "[1/2]" not in out
 
-    quick = tmp_path / "quick"
-    quick.mkdir()
-    write(quick, "units", SLOW.split("---")[0])
-    import sqlite3
 
-    sqlite3.connect(tmp_path / "other.db").close()
-    done = subprocess.run([recon_bin(), "apply", "--specs", str(quick), "--db", f"sqlite:///{tmp_path / 'other.db'}", "--auto-approve"],
+def test_the_installed_recon_writes_no_progress_when_stderr_is_not_a_terminal(sqlite_db, specs, tmp_path):
+    import subprocess
+
+    sqlite_db.run("CREATE TABLE items (id integer PRIMARY KEY)")
+    write(specs, "units", NOTE)
+    env = {k: v for k, v in os.environ.items() if k not in RECON_VARIABLES}
+    done = subprocess.run([recon_bin(), "apply", "--specs", str(specs), "--db", sqlite_db.url, "--auto-approve"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0 and "applied U1-slow" in done.stdout, done.stderr
+    assert done.returncode == 0 and "applied U1-items-note" in done.stdout and "applied U2-items-tag" in done.stdout, done.stderr
     assert "\033[K" not in done.stderr + done.stdout and "[1/" not in done.stderr + done.stdout
