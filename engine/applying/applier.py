@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..auditing.run import AuditReport, audit
+from ..auditing.run import AuditReport, TargetInfo, audit
 from ..diff.migrations import PENDING
 from ..errors import ReconError, SafetyRefusal
 from ..planning.planfile import PlanUnit
@@ -23,6 +23,7 @@ from ..planning.planner import Plan, PlanAction
 from ..target.connection import Target, make_target
 from .executor import Executor, UnitOutcome
 from .executors import EXECUTORS
+from .progress import SILENT, Progress
 
 DESTRUCTIVE_HINT = "or pass --allow-destructive, which allows every destructive change of the plan"
 SHOWN_KEYS = 5  # keys of rows a prune would delete, named in the refusal before "and N more"
@@ -47,10 +48,13 @@ class StaleApplyError(ApplyError):
 
 @dataclass
 class ApplyReport:
-    """The result of an apply: per-unit outcomes and the audits before and after."""
+    """The result of an apply: per-unit outcomes and the audits before and after.
+
+    ``target`` is the same ``{dialect, url, server_version}`` as an audit's and a plan's (the
+    server version read after the run; a plan with nothing to run keeps the plan's)."""
 
     plan_id: str
-    target: str
+    target: TargetInfo
     outcomes: list[UnitOutcome] = field(default_factory=list)
     before: AuditReport | None = None
     after: AuditReport | None = None
@@ -62,7 +66,7 @@ class ApplyReport:
 
     def to_dict(self) -> dict:
         return {
-            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target, "ok": self.ok, "error": self.error,
+            "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target.to_dict(), "ok": self.ok, "error": self.error,
             "units": [o.to_dict() for o in self.outcomes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
@@ -122,7 +126,8 @@ def _deleted(action: PlanAction) -> str:
 
 def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",
           environment: str | None = None, echo=lambda line: None, bind_limit: int | None = None,
-          packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None) -> ApplyReport:
+          packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None,
+          progress: Progress = SILENT) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
     The plan carries its audits and its environment's gates; ``specs`` is accepted for
@@ -131,7 +136,8 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     ``bind_limit`` caps the values one row statement binds, and on MySQL ``packet_limit`` its
     bytes (defaults: the driver's limit and ``max_allowed_packet``; tests use small ones).
     ``actor`` is who the ledger says ran it (default ``RECON_ACTOR``, else user@host); ``now``
-    is the time the gates see (tests fix it).
+    is the time the gates see (tests fix it). ``progress`` is told of each unit and statement as it
+    runs (``progress.Progress``; the command line's shows them on a terminal).
     """
     from ..planning import gates
 
@@ -139,16 +145,17 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     now = now or gates.clock()
     check_gates(plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
                 override_reason=override_reason, now=now)
-    report = ApplyReport(plan.plan_id, target.display_url)
+    report = ApplyReport(plan.plan_id, TargetInfo(target.dialect, target.display_url, plan.target.server_version))
     if plan.empty:
         return report
     closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
     executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
     executor.override = ("window", override_reason) if closed and override_reason else None
-    executor.actor = actor
+    executor.actor, executor.progress = actor, progress
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
     report.after = audit(plan.audit, target)
+    report.target = report.after.target
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
     return report
@@ -181,15 +188,20 @@ def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:
     for action in plan.actions:
         by_unit.setdefault(action.unit, []).append(action)
     rows = [u for u in plan.units if u.kind == "seed"]
-    for unit in (u for u in plan.units if u.kind != "seed"):
+    total = len(plan.units)
+    for number, unit in enumerate((u for u in plan.units if u.kind != "seed"), 1):
+        executor.progress.unit(number, total, unit.id)
         outcome = executor.run_unit(unit, by_unit.get(unit.id, []))
+        executor.progress.idle()
         if not _record(executor, report, [outcome], echo):
             return executor.failure_note(unit)
     if rows:
         from .rowrun import run_rows
 
         ids = {u.id for u in rows}
+        executor.progress.unit(total - len(rows) + 1, total, ", ".join(u.id for u in rows) + (" (one transaction)" if len(rows) > 1 else ""))
         outcomes = run_rows(executor, rows, [a for a in plan.actions if a.unit in ids and a.status == PENDING])
+        executor.progress.idle()
         if not _record(executor, report, outcomes, echo):
             return "; all row changes were rolled back: none was applied"
     return ""

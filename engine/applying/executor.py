@@ -27,6 +27,7 @@ from ..planning.planner import (
 from ..target import sqlexec
 from ..target.connection import Target, create_engine, driver_message
 from ..version import __version__
+from .progress import SILENT, Progress
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "15min"
@@ -72,6 +73,7 @@ class Executor:
         self.stale: str | None = None  # why the row transaction found the plan stale
         self.override: tuple[str, str] | None = None  # (gate, reason) the operator overrode for this run, for the ledger
         self.actor: str | None = None  # who runs it, for the ledger (None: RECON_ACTOR, else user@host)
+        self.progress: Progress = SILENT  # told of each statement sent, for a live display
 
     # -- session and lock --------------------------------------------------------------
 
@@ -253,6 +255,7 @@ class Executor:
         self.begin(unit)
         try:
             for sql in statements:
+                self.progress.statement(count + 1, len(statements), sql)
                 self.run_sql(sql)
                 count += 1
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
@@ -272,8 +275,10 @@ class Executor:
         row = self.row(unit, "running", 0, started)
         ledger.insert(self.conn, self.table, row)
         self.session_timeouts(unit)
+        statements = list(self.statements(actions))
         try:
-            for sql in self.statements(actions):
+            for sql in statements:
+                self.progress.statement(count + 1, len(statements), sql)
                 self.run_sql(sql)
                 count += 1
                 ledger.update(self.conn, self.table, row.seq, statements=count)

@@ -77,8 +77,9 @@ def run_rows(executor, units: list, actions: list) -> list:
     executor.begin(units[0])
     try:
         verify_locked(executor.conn, [r for r in executor.plan.reads if r.unit in sent])
-        for action in actions:
+        for number, action in enumerate(actions, 1):
             current, where = action.unit, f"{action.op} {action.object}: "
+            executor.progress.statement(number, len(actions), f"{action.op} {action.object} ({action.count} rows)")
             sent[action.unit] += run_action(executor.conn, action, executor.limits)
         for unit in units:
             ledger.insert(executor.conn, executor.table, executor.row(unit, executor.done_status(unit), sent[unit.id], started))

@@ -16,6 +16,7 @@ from .. import report as views
 from ..errors import SafetyRefusal, UsageError
 from ..report.files import write_text
 from .options import (
+    NO_HTML,
     Options,
     apply_options,
     change_options,
@@ -62,6 +63,8 @@ def _show_plan(opts: Options, result, verbose: bool = False) -> None:
         emit(views.to_json(result.to_dict()))
     elif opts.format == "markdown":
         emit(views.plan_markdown(result))
+    elif opts.format == "html":
+        emit(views.plan_html(result))
     else:
         emit(views.plan_text(result, views.Style(opts.color), verbose))
 
@@ -76,6 +79,9 @@ def _confirm(auto_approve: bool, what: str) -> None:
         raise SafetyRefusal(f"{what}: not confirmed, nothing was executed")
 
 
+ONE_DOCUMENT = ("json", "html")  # formats whose stdout is one document: the apply report (the html one holds the plan)
+
+
 def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
                actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
@@ -86,16 +92,32 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
     if confirm:
         check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
         _confirm(auto_approve, confirm)
+    from ..report.progress import TerminalProgress
+
     style = views.Style(opts.color)
-    echo = (lambda o: None) if opts.format == "json" else (lambda o: emit(views.outcome_line(o, style) + "\n"))
+    echo = (lambda o: emit(views.outcome_line(o, style) + "\n")) if opts.format == "text" else (lambda o: None)
+    progress = TerminalProgress(sys.stderr, tty=sys.stderr.isatty())  # silent unless stderr is a terminal
     try:
         report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
-                           override_reason=override, actor=actor)
+                           override_reason=override, actor=actor, progress=progress)
     except ApplyError as exc:
-        emit(views.to_json(exc.report.to_dict()) if opts.format == "json" else views.apply_text(exc.report, style, units=False))
+        emit(_apply_view(opts, exc.report, the_plan, style))
         raise
-    emit(views.to_json(report.to_dict()) if opts.format == "json" else views.apply_text(report, style, units=False))
+    finally:
+        progress.idle()
+    emit(_apply_view(opts, report, the_plan, style))
     return 0
+
+
+def _apply_view(opts: Options, report, the_plan, style) -> str:
+    """The apply report in the asked format (text: the units were printed as they ran)."""
+    if opts.format == "json":
+        return views.to_json(report.to_dict())
+    if opts.format == "markdown":
+        return views.apply_markdown(report)
+    if opts.format == "html":
+        return views.apply_html(report, the_plan)
+    return views.apply_text(report, style, units=False)
 
 
 def _plan_url(opts: Options, the_plan, planfile: str) -> str:
@@ -131,7 +153,7 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 
 @command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
-@common_options()
+@common_options(specs_help="Spec folder, read only without PLANFILE (a saved plan carries its audits and gates).")
 @change_options
 @apply_options
 @click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
@@ -148,14 +170,13 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
     mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=ledger_option, mode=mode, environment=opts.env, no_env=no_env,
                          scope="schema" if skip else "all")
-    if opts.format != "json":  # with json, stdout holds one document: the apply report (it names the plan)
+    if opts.format not in ONE_DOCUMENT:
         _show_plan(opts, the_plan)
     if the_plan.empty:
-        if opts.format == "json":
+        if opts.format in ONE_DOCUMENT:
             from ..applying.applier import ApplyReport
-            from ..target.connection import make_target
 
-            emit(views.to_json(ApplyReport(the_plan.plan_id, make_target(url).display_url).to_dict()))
+            emit(_apply_view(opts, ApplyReport(the_plan.plan_id, the_plan.target), the_plan, None))
         return 0
     return _run_apply(opts, the_plan, url, mode, environment=opts.env, confirm="apply this plan", auto_approve=auto_approve, **common)
 
@@ -177,7 +198,7 @@ def rollback(opts: Options, mode_option, ledger_option, unit_id, last, auto_appr
     unit = _rollback_unit(specs, url, table, unit_id, last)
     mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=table, mode=mode, rollback=(unit,), environment=opts.env, no_env=no_env)
-    if opts.format != "json":  # with json, stdout holds one document: the apply report
+    if opts.format not in ONE_DOCUMENT:
         _show_plan(opts, the_plan)
     if unit.rollback_notes and opts.format == "text":
         emit(f"\nrollback notes: {unit.rollback_notes}\n")
@@ -215,7 +236,7 @@ def _rollback_unit(specs, url: str, table: str | None, unit_id: str | None, last
 
 @command()
 @click.argument("unit_id")
-@common_options("specs", "db", "env", "format", "debug")
+@common_options("specs", "db", "env", "format", "debug", formats=NO_HTML)
 @change_options
 @click.option("--reason", default=None, help="Why the drift is accepted (required; recorded in the ledger).")
 @click.option("--actor", default=lambda: os.environ.get("RECON_ACTOR"), help="Who accepts it, for the ledger (else $RECON_ACTOR, else user@host).")
@@ -228,5 +249,6 @@ def repair(opts: Options, mode_option, ledger_option, unit_id, reason, actor):
     table = ledger_option or (env.ledger_table if env is not None else None)
     mode = "detect-only" if env is not None and env.mode == "detect-only" else mode_of(mode_option)
     result = run_repair(specs, url, unit_id, reason=reason, actor=actor, ledger_table=table, mode=mode)
-    emit(views.to_json(result.to_dict()) if opts.format == "json" else views.repair_text(result))
+    emit(views.to_json(result.to_dict()) if opts.format == "json" else
+         views.repair_markdown(result) if opts.format == "markdown" else views.repair_text(result))
     return 0

@@ -19,7 +19,8 @@ import click
 
 from ..errors import UsageError
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "html")
+NO_HTML = ("text", "json", "markdown")  # the formats of a command whose result has no HTML view
 
 
 @dataclass
@@ -58,15 +59,20 @@ _DECLARE = {
                           show_default="specs or $RECON_SPECS", help="Spec folder or file."),
     "db": click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL, else --env)."),
     "env": click.option("--env", "env", default=None, help="Environment from the environments spec that names the target."),
-    "format": click.option("--format", "format", type=click.Choice(FORMATS), default="text", show_default=True),
+    "format": lambda formats: click.option("--format", "format", type=click.Choice(formats), default="text", show_default=True,
+                                           help="text for people, json for machines, markdown for a pull-request comment"
+                                                + (", html for a self-contained evidence report." if "html" in formats else ".")),
     "no_color": click.option("--no-color", "no_color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too)."),
     "debug": click.option("--debug", "debug", is_flag=True, help="Show a traceback on errors."),
 }
 ALL = tuple(_DECLARE)
 
 
-def common_options(*names: str):
-    """Declare the named common options (all of them when none are named) and pass them as ``opts``."""
+def common_options(*names: str, formats: tuple[str, ...] = FORMATS, specs_help: str | None = None):
+    """Declare the named common options (all of them when none are named) and pass them as ``opts``.
+
+    ``formats`` are the ``--format`` choices (a command whose result has no HTML view passes
+    ``NO_HTML``); ``specs_help`` says when a command reads ``--specs``, if not always."""
     chosen = names or ALL
     unknown = set(chosen) - set(_DECLARE)
     if unknown:
@@ -82,10 +88,19 @@ def common_options(*names: str):
 
         for name in reversed(ALL):
             if name in chosen:
-                wrapper = _DECLARE[name](wrapper)
+                wrapper = _declare(name, formats, specs_help)(wrapper)
         return wrapper
 
     return decorate
+
+
+def _declare(name: str, formats: tuple[str, ...], specs_help: str | None):
+    if name == "format":
+        return _DECLARE["format"](formats)
+    if name == "specs" and specs_help:
+        return click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"),
+                            show_default="specs or $RECON_SPECS", help=specs_help)
+    return _DECLARE[name]
 
 
 def emit(text: str) -> None:

@@ -12,11 +12,11 @@ import click
 
 from .. import report as views
 from ..report.files import write_text
-from .options import Options, command, common_options, emit, specs_and_url
+from .options import NO_HTML, Options, command, common_options, emit, specs_and_url
 
 
 @command()
-@common_options("specs", "format", "no_color", "debug")
+@common_options("specs", "format", "no_color", "debug", formats=NO_HTML)
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 def validate(opts: Options, strict: bool):
     """Validate the specs: schema and cross-references, every problem at once; then warnings."""
@@ -26,14 +26,17 @@ def validate(opts: Options, strict: bool):
     try:
         specs = load_specs(opts.specs)
     except SpecError as exc:
-        if opts.format != "json":
+        if opts.format == "text":
             raise
-        emit(views.to_json({"ok": False, "specs": opts.specs, "diagnostics": [d.to_dict() for d in exc.diagnostics]}))
+        emit(views.validate_markdown(opts.specs, {}, exc.diagnostics, ok=False) if opts.format == "markdown" else
+             views.to_json({"ok": False, "specs": opts.specs, "diagnostics": [d.to_dict() for d in exc.diagnostics]}))
         return exc.exit_code
     failed = strict and bool(specs.warnings)
     if opts.format == "json":
         emit(views.to_json({"ok": not failed, "specs": opts.specs, "specs_digest": specs.digest, "counts": _counts(specs),
                              "diagnostics": [d.to_dict() for d in specs.warnings]}))
+    elif opts.format == "markdown":
+        emit(views.validate_markdown(opts.specs, _counts(specs), specs.warnings))
     else:
         emit(views.validate_text(opts.specs, _counts(specs), specs.warnings, views.Style(opts.color)))
     if failed:
@@ -72,6 +75,8 @@ def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str
         emit(views.to_json(result.to_dict()))
     elif opts.format == "markdown":
         emit(views.audit_markdown(result))
+    elif opts.format == "html":
+        emit(views.audit_html(result))
     else:
         emit(views.audit_text(result, views.Style(opts.color), verbose))
     return 2 if strict and (not result.ok or result.drift) else 0
@@ -88,6 +93,8 @@ def compare(opts: Options, before: str, after: str):
         emit(views.to_json(cmp.to_dict()))
     elif opts.format == "markdown":
         emit(views.compare_markdown(cmp))
+    elif opts.format == "html":
+        emit(views.compare_html(cmp))
     else:
         emit(views.compare_text(cmp, views.Style(opts.color)))
     return 2 if cmp.regressions else 0
@@ -105,7 +112,8 @@ def demo(opts: Options, workdir: str | None):
 
 
 @command()
-@common_options("specs", "db", "env", "format", "debug")
+@common_options("specs", "db", "env", "format", "debug", formats=NO_HTML,
+                specs_help="Spec folder, read only with --env (for the environment's URL and ledger table).")
 @click.option("--ledger-table", "ledger_option", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table name (default recon_ledger, or the environment's ledger_table).")
 def history(opts: Options, ledger_option):
     """List the ledger: applied, failed and rolled-back units (read-only; needs no specs unless --env)."""
@@ -121,5 +129,6 @@ def history(opts: Options, ledger_option):
     else:
         url = resolve_url(opts.db)
     rows = read_history(url, table or DEFAULT_TABLE)
-    emit(views.to_json(views.history_json(rows)) if opts.format == "json" else views.history_text(rows))
+    emit(views.to_json(views.history_json(rows)) if opts.format == "json" else
+         views.history_markdown(rows) if opts.format == "markdown" else views.history_text(rows))
     return 0

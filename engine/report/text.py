@@ -35,11 +35,13 @@ def validate_text(specs: str, counts: dict[str, int], warnings, style: Style = S
 def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = False) -> str:
     """The audit for people: the one-line summary first, then one line per failing check."""
     fp, inv = report.fingerprint, report.invariants
-    lines = [style.paint(fp.summary(), "green" if fp.complete else "red", bold=True)]
+    lines = [style.paint(fp.summary(), "green" if fp.complete else "red", bold=True)] if fp.total else []
     for c in fp.checks:
         if verbose or not c.passed:
             lines.append(_check_line(c.name, c.passed, c.detail, style))
-    lines.append(style.paint(inv.summary(), "green" if not inv.failing else "red", bold=True))
+    lines += [style.paint(inv.summary(), "green" if not inv.failing else "red", bold=True)] if inv.total else []
+    if not fp.total and not inv.total:
+        lines.append("no fingerprint canaries or invariants declared: nothing to check")
     for c in inv.checks:
         if verbose or not c.passed:
             lines.append(_check_line(c.name, c.passed, c.detail, style))
@@ -57,7 +59,8 @@ def _check_line(name: str, passed: bool, detail: str, style: Style) -> str:
 def compare_text(cmp: Comparison, style: Style = Style()) -> str:
     """The comparison for people: totals before -> after, then each changed check."""
     tb, ta = _totals(cmp.before), _totals(cmp.after)
-    lines = [f"{s} {tb[s]['passed']}/{tb[s]['total']} -> {ta[s]['passed']}/{ta[s]['total']}" for s in ("fingerprint", "invariants")]
+    lines = [f"{s} {tb[s]['passed']}/{tb[s]['total']} -> {ta[s]['passed']}/{ta[s]['total']}" for s in ("fingerprint", "invariants")
+             if tb[s]["total"] or ta[s]["total"]]
     for c in cmp.changes:
         text = f"  {c.section}: {c.name}: {c.before or 'absent'} -> {c.after or 'absent'}  ({c.kind})"
         lines.append(style.paint(text, "red", bold=True) if c.regression else (style.paint(text, "green") if c.after == "pass" else text))
@@ -175,8 +178,9 @@ def apply_text(report, style: Style = Style(), units: bool = True) -> str:
         lines.append("Nothing to apply.")
     if report.before and report.after:
         b, a = report.before, report.after
-        lines.append(f"fingerprint {b.fingerprint.passed}/{b.fingerprint.total} -> {a.fingerprint.passed}/{a.fingerprint.total}")
-        lines.append(f"invariants {b.invariants.passed}/{b.invariants.total} -> {a.invariants.passed}/{a.invariants.total}")
+        for name, x, y in (("fingerprint", b.fingerprint, a.fingerprint), ("invariants", b.invariants, a.invariants)):
+            if x.total or y.total:  # no "0/0 -> 0/0" for what the specs do not declare
+                lines.append(f"{name} {x.passed}/{x.total} -> {y.passed}/{y.total}")
         for c in a.fingerprint.failing + a.invariants.failing:
             lines.append(_check_line(c.name, False, c.detail, style))
     return "\n".join(lines) + "\n"
