@@ -312,3 +312,23 @@ def test_a_folder_without_specs_is_an_error_not_a_vacuous_pass(recon, tmp_path, 
     assert code == 1 and json.loads(out)["diagnostics"] == [{
         "file": str(empty), "line": 0, "path": "", "severity": "error",
         "message": "no specs found: its YAML files hold no document (give --specs PATH or set RECON_SPECS)"}]
+
+
+def test_plan_files_and_reports_are_written_owner_only(recon, catalogue_db, tmp_path):
+    """They hold row values: mode 0600 whatever the umask, also over an earlier file that was world-readable."""
+    import os
+    import stat
+
+    url, specs = catalogue_db
+    report, plan = tmp_path / "audit.json", tmp_path / "plan.json"
+    plan.write_text("old", encoding="utf-8")
+    plan.chmod(0o644)
+    old = os.umask(0o000)
+    try:
+        assert recon("audit", "--specs", specs, "--db", url, "--report", report)[0] in (0, 2)
+        assert recon("plan", "--specs", specs, "--db", url, "--out", plan)[0] == 0
+    finally:
+        os.umask(old)
+    for path in (report, plan):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert json.loads(plan.read_text(encoding="utf-8"))["format"] == "recon.plan/v1"

@@ -33,7 +33,7 @@ from ..auditing.run import audit
 from ..errors import ReconError, UsageError
 from ..ledger.history import history
 from ..planning.planner import make_plan
-from ..report.files import load_plan
+from ..report.files import load_plan, write_text
 from ..spec.resources import example_specs_dir
 from ..spec.validate import load_specs
 
@@ -100,7 +100,7 @@ class _Demo:
 
     def save(self, name: str, data: dict) -> Path:
         path = self.root / name
-        path.write_text(views.to_json(data), encoding="utf-8")
+        write_text(str(path), views.to_json(data))
         return path
 
 

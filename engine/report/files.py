@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from ..errors import ReportError, UsageError
 from ..planning.planfile import Plan
@@ -20,9 +21,12 @@ def read_json(path: str):
 
 
 def write_text(path: str, text: str) -> None:
-    """Write an output file; an unwritable path is a UsageError, not a traceback."""
+    """Write an output file readable by its owner only (plans and reports hold row values), whatever
+    the umask and whatever mode an earlier file of that name had; an unwritable path is a UsageError."""
     try:
-        with open(path, "w", encoding="utf-8") as fh:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+        with open(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
