@@ -167,7 +167,8 @@ def load_file(path: Path) -> tuple[list[Document], bytes, list[Diagnostic]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [], raw, [Diagnostic(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        line = raw[:exc.start].count(b"\n") + 1
+        return [], raw, [Diagnostic(name, line, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     loader = _Loader(text, name)
     docs: list[Document] = []
     try:
@@ -177,15 +178,20 @@ def load_file(path: Path) -> tuple[list[Document], bytes, list[Diagnostic]]:
             if data is not None:
                 docs.append(Document(name, node.start_mark.line + 1, data))
     except yaml.YAMLError as exc:
-        return docs, raw, loader.problems + [_yaml_diagnostic(name, exc)]
+        return docs, raw, loader.problems + [_yaml_diagnostic(name, exc, text)]
     finally:
         loader.dispose()
     return docs, raw, loader.problems
 
 
-def _yaml_diagnostic(name: str, exc: yaml.YAMLError) -> Diagnostic:
+def _yaml_diagnostic(name: str, exc: yaml.YAMLError, text: str) -> Diagnostic:
+    """A YAML error at its line: a parser's mark, or a reader's character position (a control character)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[:exc.position].count("\n") + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        return Diagnostic(name, line, "", f"YAML syntax error: character {char} is not allowed: {exc.reason}")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else 0
+    line = mark.line + 1 if mark is not None else 1
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
