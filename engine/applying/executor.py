@@ -31,6 +31,7 @@ from .progress import SILENT, Progress
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "15min"
+LOCK_BACKOFF_CAP = 30.0  # seconds: the longest wait between two tries of a unit that failed on a lock
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,36 @@ class Executor:
             return self.run_transactional(unit, actions)
         return self.run_step_by_step(unit, actions)
 
+    def tries(self, unit: PlanUnit) -> int:
+        """How many tries a lock_timeout failure of ``unit`` gets in this run (``lock_retries`` + 1)."""
+        return 1 + unit.lock_retries
+
+    def is_lock_timeout(self, exc: Exception) -> bool:
+        """Whether ``exc`` is the server giving up waiting for a lock (``lock_timeout``); the dialects say."""
+        return False
+
+    def wait(self, attempt: int) -> None:
+        """The backoff after try ``attempt``: 1 s, 2 s, 4 s ... at most 30 s."""
+        time.sleep(min(2.0 ** (attempt - 1), LOCK_BACKOFF_CAP))
+
     def run_transactional(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
-        started, clock, count, seq = ledger.now(), time.monotonic(), 0, self.seq
+        """The unit in one transaction; one that fails on its lock_timeout is rolled back, recorded as
+        ``retried`` and run again, up to ``lock_retries`` times."""
+        started, clock, tries = ledger.now(), time.monotonic(), self.tries(unit)
         statements = list(self.statements(actions))
+        for attempt in range(1, tries + 1):
+            outcome = self.try_transaction(unit, statements, started, clock, f"try {attempt} of {tries}: " if tries > 1 else "",
+                                           retry=attempt < tries)
+            if outcome is not None:
+                return outcome
+            self.wait(attempt)
+            started = ledger.now()
+        raise AssertionError("the last try returns an outcome")
+
+    def try_transaction(self, unit: PlanUnit, statements: list[str], started: str, clock: float, label: str,
+                        retry: bool) -> UnitOutcome | None:
+        """One try of a transactional unit: its outcome, or None when it failed on a lock and may retry."""
+        count, seq = 0, self.seq
         self.begin(unit)
         try:
             for sql in statements:
@@ -264,28 +292,39 @@ class Executor:
             self.rollback()
             self.seq = seq  # the rolled-back ledger row's number is free again
             where = f"statement {count + 1}" if count < len(statements) else "at commit"  # e.g. a deferred constraint
-            error = f"{where}: {self.target.scrub(driver_message(exc))}"
-            ledger.insert(self.conn, self.table, self.row(unit, self.failed_status(unit), 0, started, error))
-            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, error)
+            error = f"{label}{where}: {self.target.scrub(driver_message(exc))}"
+            again = retry and self.is_lock_timeout(exc)
+            ledger.insert(self.conn, self.table, self.row(unit, "retried" if again else self.failed_status(unit), 0, started, error))
+            return None if again else UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, error)
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
 
     def run_step_by_step(self, unit: PlanUnit, actions: list[PlanAction]) -> UnitOutcome:
-        """Outside a transaction (MySQL DDL, CREATE INDEX CONCURRENTLY): progress recorded per statement."""
-        started, clock, count = ledger.now(), time.monotonic(), 0
+        """Outside a transaction (MySQL DDL, CREATE INDEX CONCURRENTLY): progress recorded per statement.
+        A statement that fails on its lock_timeout closes its row as ``retried`` and is run again in a new
+        row, which goes on counting the unit's statements (the last row says how many ran)."""
+        started, clock, count, attempt, tries = ledger.now(), time.monotonic(), 0, 1, self.tries(unit)
         row = self.row(unit, "running", 0, started)
         ledger.insert(self.conn, self.table, row)
         self.session_timeouts(unit)
         statements = list(self.statements(actions))
-        try:
-            for sql in statements:
-                self.progress.statement(count + 1, len(statements), sql)
-                self.run_sql(sql)
-                count += 1
-                ledger.update(self.conn, self.table, row.seq, statements=count)
-        except Exception as exc:  # noqa: BLE001 - recorded precisely, then the run stops
-            error = self.target.scrub(driver_message(exc))
-            ledger.update(self.conn, self.table, row.seq, status=self.failed_status(unit), finished_at=ledger.now(), error=f"statement {count + 1}: {error}")
-            return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, f"statement {count + 1}: {error}")
+        while count < len(statements):
+            try:
+                self.progress.statement(count + 1, len(statements), statements[count])
+                self.run_sql(statements[count])
+            except Exception as exc:  # noqa: BLE001 - recorded precisely, then retried or the run stops
+                label = f"try {attempt} of {tries}: " if tries > 1 else ""
+                error = f"{label}statement {count + 1}: {self.target.scrub(driver_message(exc))}"
+                again = attempt < tries and self.is_lock_timeout(exc)
+                ledger.update(self.conn, self.table, row.seq, status="retried" if again else self.failed_status(unit),
+                              finished_at=ledger.now(), error=error)
+                if not again:
+                    return UnitOutcome(unit.id, unit.kind, "failed", count, time.monotonic() - clock, error)
+                self.wait(attempt)
+                attempt, row = attempt + 1, self.row(unit, "running", count, ledger.now())
+                ledger.insert(self.conn, self.table, row)
+                continue
+            count += 1
+            ledger.update(self.conn, self.table, row.seq, statements=count)
         ledger.update(self.conn, self.table, row.seq, status=self.done_status(unit), finished_at=ledger.now(), statements=count)
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
 

@@ -58,6 +58,10 @@ class PostgresExecutor(Executor):
     def session_timeouts(self, unit: PlanUnit) -> None:
         self.set_timeouts(unit, local=False)
 
+    def is_lock_timeout(self, exc: Exception) -> bool:
+        """SQLSTATE 55P03 (lock_not_available): ``lock_timeout`` ran out."""
+        return getattr(getattr(exc, "orig", exc), "sqlstate", None) == "55P03"
+
 
 class MySQLExecutor(Executor):
     """GET_LOCK; DDL commits implicitly, so every migration unit runs step by step with recorded
@@ -90,6 +94,11 @@ class MySQLExecutor(Executor):
         self.session_timeouts(unit)
         super().begin(unit)
 
+    def is_lock_timeout(self, exc: Exception) -> bool:
+        """Error 1205: ``lock_wait_timeout`` (a metadata lock, DDL) or ``innodb_lock_wait_timeout`` (rows) ran out."""
+        args = getattr(getattr(exc, "orig", exc), "args", ())
+        return bool(args) and args[0] == 1205
+
 
 class SQLiteExecutor(Executor):
     """BEGIN IMMEDIATE is the lock and holds for the whole run; each unit is a savepoint inside it.
@@ -102,6 +111,10 @@ class SQLiteExecutor(Executor):
 
     def runs_in_transaction(self, unit: PlanUnit) -> bool:
         return True
+
+    def tries(self, unit: PlanUnit) -> int:
+        """One: the run takes its only lock before the first unit, so no unit waits on a lock."""
+        return 1
 
     def lock(self) -> None:
         try:

@@ -41,6 +41,7 @@ class Gates:
     ledger_table: str | None = None
     lock_timeout: str | None = None
     plan_max_age: str | None = None  # None: the plan does not expire
+    lock_retries: int = 0  # for units that set none
 
     @classmethod
     def of(cls, env: Environment | None, environments=(), no_env: bool = False) -> "Gates":
@@ -50,7 +51,8 @@ class Gates:
         source = next((e for e in environments if e.name == env.promote_from), None)
         return cls(env.name, False, env.database_url_env, env.mode, env.windows, env.promote_from,
                    source.database_url_env if source else None, source.ledger_table if source else None,
-                   env.require_rollback_notes, env.ledger_table, env.lock_timeout, env.plan_max_age or DEFAULT_MAX_AGE)
+                   env.require_rollback_notes, env.ledger_table, env.lock_timeout, env.plan_max_age or DEFAULT_MAX_AGE,
+                   env.lock_retries or 0)
 
     def to_dict(self) -> dict:
         return asdict(self)

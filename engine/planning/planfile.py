@@ -37,6 +37,7 @@ class PlanUnit:
     allow: tuple[str, ...] = ()
     description: str | None = None
     rollback_notes: str | None = None
+    lock_retries: int = 0  # tries again after a lock_timeout failure, in the same run
 
 
 @dataclass(frozen=True)

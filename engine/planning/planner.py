@@ -132,7 +132,8 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         if not rollback and scope in ("seed", "all"):
             found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
             seeds = by_references(found, sim)
-    made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds)
+    made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds,
+                     lock_retries=gates.lock_retries)
     made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs), drift=drifted)
     return replace(made, gate_notes=tuple(describe(made)))
 
@@ -222,7 +223,7 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
 
 
 def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None,
-              seeds=()) -> Plan:
+              seeds=(), lock_retries: int = 0) -> Plan:
     actions = []
     touched: set[tuple[str, str]] = set()
     for up in plans:
@@ -238,7 +239,8 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
             ))
     units = tuple(PlanUnit(up.unit.id, up.kind, up.unit.scope, up.unit.checksum, up.unit.transactional,
                            up.unit.lock_timeout or lock_timeout, up.unit.statement_timeout, up.unit.allow, up.unit.description,
-                           up.unit.rollback_notes) for up in plans)
+                           up.unit.rollback_notes, lock_retries if up.unit.lock_retries is None else up.unit.lock_retries)
+                  for up in plans)
     seed_units, row_actions, seed_touched, reads = seed_actions(list(seeds), sim, lock_timeout)
     warnings = list(warnings) + feature_warnings(plans, state.dialect) + [sp.deferred for sp in seeds if sp.deferred]
     units += tuple(seed_units)

@@ -109,6 +109,7 @@ def unit(doc: Document) -> Unit:
         depends_on=tuple(data.get("depends_on", ())),
         transactional=data.get("transactional", True),
         lock_timeout=data.get("lock_timeout"),
+        lock_retries=data.get("lock_retries"),
         statement_timeout=data.get("statement_timeout"),
         allow=tuple(data.get("allow", ())),
         rollback_notes=rollback.get("notes"),
@@ -188,6 +189,7 @@ def environments(doc: Document) -> list[Environment]:
             windows=tuple(Window(tuple(w["days"]), w["start"], w["end"], w.get("timezone", "UTC")) for w in e.get("windows", [])),
             ledger_table=e.get("ledger_table"),
             lock_timeout=e.get("lock_timeout"),
+            lock_retries=e.get("lock_retries"),
             description=e.get("description"),
             plan_max_age=e.get("plan_max_age"),
         )

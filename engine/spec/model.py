@@ -146,6 +146,7 @@ class Unit:
     depends_on: tuple[str, ...] = ()
     transactional: bool = True
     lock_timeout: str | None = None
+    lock_retries: int | None = None  # None: the environment's, else 0
     statement_timeout: str | None = None
     allow: tuple[str, ...] = ()
     rollback_notes: str | None = None
@@ -305,6 +306,7 @@ class Environment:
     windows: tuple[Window, ...] = ()
     ledger_table: str | None = None
     lock_timeout: str | None = None
+    lock_retries: int | None = None
     description: str | None = None
     plan_max_age: str | None = None  # a plan made for it older than this is refused (None: 24h)
 
