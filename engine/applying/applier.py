@@ -168,6 +168,7 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     executor.verify_fresh(executor.plan.audit.schemas())
     report.before = audit(executor.plan.audit, executor.target, state=executor.state)  # the state just read under the lock
     executor.ensure_ledger()
+    executor.close_interrupted()
     note = _run_units(executor, report, echo)
     failed = executor.finish(report.outcomes)
     if failed:  # the run's own COMMIT failed (SQLite): nothing stayed, whatever the units said

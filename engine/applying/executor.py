@@ -130,7 +130,7 @@ class Executor:
 
         state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)))
         rows = ledger.read(self.conn, state, self.table)
-        self.state = state
+        self.state, self.rows = state, rows
         self.seq = max((r.seq for r in rows), default=0)
         self.verify_not_run(rows)
         parts = state_parts(state, self.plan.touched, rows, self.reread_seeds())
@@ -185,6 +185,14 @@ class Executor:
             self._limits = Limits.of(self.conn, *self.asked_limits)
         return self._limits
 
+    def close_interrupted(self) -> None:
+        """Rows left ``running`` by a run that died (killed, its connection cut) become ``interrupted``,
+        with no finished time: under this lock no other run can be writing them."""
+        for row in (r for r in getattr(self, "rows", ()) if r.status == "running"):
+            note = (f"interrupted: the run of plan {row.plan_id} ended without finishing this unit after {row.statements or 0} "
+                    f"statement(s); the statement in flight may have completed on the server (found by plan {self.plan.plan_id})")
+            ledger.update(self.conn, self.table, row.seq, status="interrupted", error=note)
+
     def ensure_ledger(self) -> None:
         """Create the ledger, or bring one of an earlier shape up to date (its missing columns added)."""
         present = ledger.columns_of(self.conn, self.state, self.table)
@@ -204,7 +212,7 @@ class Executor:
         override, reason = self.override or (None, None)
         return ledger.LedgerRow(
             seq=self.next_seq(), unit=unit.id, checksum=unit.checksum, scope=unit.scope,
-            status=status, plan_id=self.plan.plan_id, started_at=started, finished_at=ledger.now(),
+            status=status, plan_id=self.plan.plan_id, started_at=started, finished_at=None if status == "running" else ledger.now(),
             actor=self.actor or ledger.actor(), engine_version=__version__, statements=count, error=error,
             override=override, reason=reason,
         )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from ..errors import SafetyRefusal
+from ..inspect.catalog import load_sql
 from ..ledger import table as ledger
 from ..planning.planner import PlanUnit
 from ..target import sqlexec
@@ -31,7 +33,20 @@ class PostgresExecutor(Executor):
     def lock(self) -> None:
         got = sqlexec.execute(self.conn, exp.select(exp.func("pg_try_advisory_lock", sqlexec.param(0))), [self.lock_number()]).scalar()
         if not got:
-            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (advisory lock {self.lock_number()})")
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (advisory lock "
+                                f"{self.lock_number()}){self.holder()}")
+
+    def holder(self) -> str:
+        """Who holds the advisory lock, since when, running what, and how to end it (empty if it just went)."""
+        key = self.lock_number() & 0xFFFFFFFFFFFFFFFF
+        row = self.conn.execute(text(load_sql("postgresql_lock_holder")), {"high": key >> 32, "low": key & 0xFFFFFFFF}).first()
+        if row is None:
+            return ""
+        pid, user, app, client, since, state, seconds_, query = row
+        who = f"backend pid {pid} ({user}{'@' + client if client else ''}{', ' + app if app else ''}), connected since {since}"
+        doing = f"{state} for {seconds_} s: {self.target.scrub(query or '')}" if state else "idle"
+        return (f": held by {who}, {doing}. If that recon apply was killed, its statement may still run on the server: "
+                f"wait for it to end, or end it with SELECT pg_terminate_backend({pid}); then plan again")
 
     def unlock(self) -> None:
         sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])
@@ -78,7 +93,18 @@ class MySQLExecutor(Executor):
     def lock(self) -> None:
         got = sqlexec.execute(self.conn, exp.select(exp.func("GET_LOCK", sqlexec.param(0), exp.Literal.number(0))), [self.lock_key()]).scalar()
         if got != 1:
-            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (GET_LOCK {self.lock_key()!r})")
+            raise SafetyRefusal(f"lock held: another recon apply is running on {self.target.display_url} (GET_LOCK "
+                                f"{self.lock_key()!r}){self.holder()}")
+
+    def holder(self) -> str:
+        """Who holds the GET_LOCK name, for how long in what state, and how to end it (empty if it just went)."""
+        row = self.conn.execute(text(load_sql("mysql_lock_holder")), {"name": self.lock_key()}).first()
+        if row is None:
+            return ""
+        cid, user, host, seconds_, command, state, info = row
+        doing = f"{command.lower()} for {seconds_} s" + (f" ({state})" if state else "") + (f": {self.target.scrub(info)}" if info else "")
+        return (f": held by connection {cid} ({user}@{host}), {doing}. If that recon apply was killed, its statement still runs "
+                f"on the server and keeps the lock: wait for it to end, or end it with KILL {cid}; then plan again")
 
     def unlock(self) -> None:
         sqlexec.execute(self.conn, exp.select(exp.func("RELEASE_LOCK", sqlexec.param(0))), [self.lock_key()])
