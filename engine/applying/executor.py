@@ -94,7 +94,8 @@ class Executor:
                     try:
                         yield self
                     finally:
-                        self.unlock()
+                        if not self.conn.invalidated:  # a lost session took its lock with it
+                            self.unlock()
                 except DBAPIError as exc:  # lock, inspection, ledger: the database said no
                     raise TargetError(f"{self.target.display_url}: {self.target.scrub(driver_message(exc))}") from None
                 finally:
@@ -258,6 +259,13 @@ class Executor:
             return self.run_transactional(unit, actions)
         return self.run_step_by_step(unit, actions)
 
+    def check_connection(self, exc: Exception, unit: PlanUnit, count: int, left: str) -> None:
+        """A failure that cost the connection (the server ended the session, the network went) cannot be
+        recorded on it: stop the run with what the ledger and the database hold (exit 1)."""
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated or self.conn.invalidated:
+            raise TargetError(f"lost the connection to {self.target.display_url} in unit {unit.id}, statement {count + 1}: "
+                              f"{self.target.scrub(driver_message(exc))}; {left}. No later unit ran; `recon plan` shows what is left")
+
     def tries(self, unit: PlanUnit) -> int:
         """How many tries a lock_timeout failure of ``unit`` gets in this run (``lock_retries`` + 1)."""
         return 1 + unit.lock_retries
@@ -297,6 +305,7 @@ class Executor:
             ledger.insert(self.conn, self.table, self.row(unit, self.done_status(unit), count, started))
             self.commit()
         except Exception as exc:  # noqa: BLE001 - any failure rolls the unit back and is recorded
+            self.check_connection(exc, unit, count, "nothing of it stayed: the server rolls back the transaction of a session it ends")
             self.rollback()
             self.seq = seq  # the rolled-back ledger row's number is free again
             where = f"statement {count + 1}" if count < len(statements) else "at commit"  # e.g. a deferred constraint
@@ -320,6 +329,10 @@ class Executor:
                 self.progress.statement(count + 1, len(statements), statements[count])
                 self.run_sql(statements[count])
             except Exception as exc:  # noqa: BLE001 - recorded precisely, then retried or the run stops
+                self.check_connection(exc, unit, count, f"statements 1 to {count} of it ran and stay; its ledger row stays "
+                                      "'running', and the next apply marks it interrupted" if count else
+                                      "none of its statements had run; its ledger row stays 'running', and the next apply "
+                                      "marks it interrupted")
                 label = f"try {attempt} of {tries}: " if tries > 1 else ""
                 error = f"{label}statement {count + 1}: {self.target.scrub(driver_message(exc))}"
                 again = attempt < tries and self.is_lock_timeout(exc)
