@@ -1,12 +1,15 @@
 """Stage 11, report: results -> text, JSON and markdown, and the files recon reads and writes.
 
 One module per output format (``text``, ``markdown``, ``as_json``), no decisions in them;
-``compare`` compares two audit reports; ``files`` reads and writes report and plan files with
+``fleet_text`` and ``fleet_markdown`` show a fleet run (one more format is one more
+``fleet_<format>`` module); ``compare`` compares two audit reports; ``files`` reads and writes report and plan files with
 clear errors. The views are gathered here for the command line (``report.plan_text``...).
 """
 
 from .as_json import history_json, to_json
 from .compare import compare, load_audit_report
+from .fleet_markdown import fleet_markdown
+from .fleet_text import fleet_plan_text, fleet_text
 from .markdown import audit_markdown, compare_markdown, drift_markdown, plan_markdown
 from .text import (
                    Style,
@@ -26,5 +29,5 @@ from .text import (
 )
 
 __all__ = ["Style", "apply_text", "audit_markdown", "audit_text", "bound_text", "compare", "compare_markdown", "compare_text",
-           "drift_lines", "drift_markdown", "gate_lines", "history_json", "history_text", "load_audit_report", "next_step",
+           "drift_lines", "drift_markdown", "fleet_markdown", "fleet_plan_text", "fleet_text", "gate_lines", "history_json", "history_text", "load_audit_report", "next_step",
            "outcome_line", "plan_markdown", "plan_text", "repair_text", "row_lines", "to_json", "validate_text"]
