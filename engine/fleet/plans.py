@@ -3,9 +3,11 @@
 ``plan --targets FILE --out PLAN`` plans every target, then groups the targets whose plans
 are the same once their own identity is left out: the same actions and SQL, units, touched
 tables, state digest (the same state, part by part), gates, audits and warnings, on the same
-dialect and server version. Each group carries one plan body (a whole ``recon.plan/v1``
-document, made for its first target), its state digest, and per target the name, the
-identity of the database it was made for, and the plan id of that target's own plan.
+dialect and server version. On MySQL, where the default schema is the database and so differs
+from tenant to tenant, the schema's name is left out of the comparison. Each group carries one
+plan body (a whole ``recon.plan/v1`` document, made for its first target), its state digest,
+and per target the name, the identity of the database it was made for, the plan id of that
+target's own plan and its own state digest (the group's, but for that MySQL schema name).
 
 ``member_plan`` gives the plan ``apply`` runs on one target of a group: the group's body with
 that target's plan id (which its ledger records) and identity (which apply checks under its
@@ -21,6 +23,8 @@ from dataclasses import dataclass, replace
 from ..auditing.run import TargetInfo
 from ..errors import ReportError, SafetyRefusal
 from ..planning.planfile import Plan, content_digest
+from ..planning.planner import state_digest
+from ..target.connection import make_target
 from .run import FleetReport
 
 FLEET_PLAN_FORMAT = "recon.fleet-plan/v1"
@@ -36,9 +40,12 @@ class Member:
     plan_id: str
     target_id: str
     target: TargetInfo
+    state_digest: str  # of this target's own state (the group's, but for a MySQL schema named after its database)
+    schema: str | None = None  # MySQL: the default schema (the database), which the state's table names carry
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "plan_id": self.plan_id, "target_id": self.target_id, "target": self.target.to_dict()}
+        return {"name": self.name, "plan_id": self.plan_id, "target_id": self.target_id, "target": self.target.to_dict(),
+                "state_digest": self.state_digest, "schema": self.schema}
 
 
 @dataclass(frozen=True)
@@ -85,16 +92,35 @@ class FleetPlan:
                                 "apply runs only a plan exactly as it was made and reviewed; make a new fleet plan")
         try:
             groups = tuple(Group(Plan.from_dict(g["plan"], f"{source} group {g['group']}"),
-                                 tuple(Member(m["name"], m["plan_id"], m["target_id"], TargetInfo(**m["target"])) for m in g["targets"]))
+                                 tuple(Member(m["name"], m["plan_id"], m["target_id"], TargetInfo(**m["target"]), m["state_digest"], m.get("schema"))
+                                       for m in g["targets"]))
                            for g in data["groups"])
             return cls(data["created_at"], data.get("specs_digest"), groups, tuple(data.get("not_planned", ())))
         except (KeyError, TypeError) as exc:
             raise ReportError(f"{source}: malformed fleet plan ({exc})") from None
 
 
+def default_schema(plan: Plan) -> str | None:
+    """MySQL's default schema is the database itself, so the state's table names carry it: a tenant's
+    database name must not keep two tenants of the same schema apart. None elsewhere (``public``, ``main``)."""
+    return make_target(plan.target.url).url.database if plan.target.dialect == "mysql" else None
+
+
+def _renamed(plan: Plan, old: str | None, new: str | None) -> Plan:
+    """``plan`` with the schema ``old`` of its touched tables and state parts called ``new``."""
+    if old == new or old is None:
+        return plan
+    touched = tuple((new if s == old else s, t) for s, t in plan.touched)
+    head, to = f"table {old}.", f"table {new}."
+    parts = {(to + k[len(head):] if k.startswith(head) else k): v for k, v in plan.state_parts.items()}
+    return replace(plan, touched=touched, state_parts=parts, state_digest=state_digest(parts))
+
+
 def body_digest(plan: Plan) -> str:
-    """The digest of what a plan would do and the state it was made from, without whose plan it is."""
-    body = {k: v for k, v in plan.to_dict().items() if k not in _OWN}
+    """The digest of what a plan would do and the state it was made from, without whose plan it is
+    (on MySQL, without the name of its database either)."""
+    portable = _renamed(plan, default_schema(plan), "<schema>")
+    body = {k: v for k, v in portable.to_dict().items() if k not in _OWN}
     return content_digest({**body, "server": [plan.target.dialect, plan.target.server_version]})
 
 
@@ -107,11 +133,17 @@ def group_plans(report: FleetReport) -> FleetPlan:
             not_planned.append({"name": entry.name, "exit_code": entry.exit_code, "error": entry.error})
             continue
         groups.setdefault(body_digest(entry.result), []).append(entry)
-    made = tuple(Group(entries[0].result, tuple(Member(e.name, e.result.plan_id, e.result.target_id, e.result.target) for e in entries))
-                 for entries in groups.values())
+    made = tuple(Group(entries[0].result, tuple(_member(e.name, e.result) for e in entries)) for entries in groups.values())
     return FleetPlan(report.generated_at, report.specs_digest, made, tuple(not_planned))
 
 
+def _member(name: str, plan: Plan) -> Member:
+    return Member(name, plan.plan_id, plan.target_id, plan.target, plan.state_digest, default_schema(plan))
+
+
 def member_plan(group: Group, member: Member) -> Plan:
-    """The plan apply runs on ``member``: the group's body, with the member's plan id and identity."""
-    return replace(group.plan, plan_id=member.plan_id, target=member.target, target_id=member.target_id)
+    """The plan apply runs on ``member``: the group's body, with the member's plan id, identity and schema."""
+    body = _renamed(group.plan, default_schema(group.plan), member.schema)
+    if body.state_digest != member.state_digest:
+        raise ReportError(f"the fleet plan's group of {member.name} does not give its state digest: make a new fleet plan")
+    return replace(body, plan_id=member.plan_id, target=member.target, target_id=member.target_id)

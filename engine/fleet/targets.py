@@ -77,7 +77,7 @@ def load_targets(path: str) -> tuple[FleetTarget, ...]:
         problems += wrong
         if target is not None:
             found.append(target)
-    problems += _repeated(name, found)
+    problems += _repeated(name, [(i.get("name"), i.line) for i in items if isinstance(i, LocDict) and isinstance(i.get("name"), str)])
     if problems:
         raise TargetsFileError(problems)
     return tuple(found)
@@ -107,14 +107,14 @@ def _entry(file: str, line: int, index: int, item) -> tuple[FleetTarget | None, 
     return FleetTarget(name, url, var, f"{file}:{item.line}"), []
 
 
-def _repeated(file: str, found: list[FleetTarget]) -> list[Diagnostic]:
-    first: dict[str, FleetTarget] = {}
+def _repeated(file: str, named: list[tuple[str, int]]) -> list[Diagnostic]:
+    """A name given twice, at its second line (every entry with a name counts, valid or not)."""
+    first: dict[str, int] = {}
     out = []
-    for target in found:
-        if target.name in first:
-            out.append(Diagnostic(file, int(target.source.rsplit(":", 1)[1]), "name",
-                                  f"target {target.name!r} is declared twice (first at {first[target.name].source})"))
-        first.setdefault(target.name, target)
+    for name, line in named:
+        if name in first:
+            out.append(Diagnostic(file, line, "name", f"target {name!r} is declared twice (first at {file}:{first[name]})"))
+        first.setdefault(name, line)
     return out
 
 
