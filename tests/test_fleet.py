@@ -275,3 +275,24 @@ def test_apply_targets_without_a_plan_applies_target_by_target(dialect, tmp_path
         for name, db in (("a", a), ("b", b)):
             assert rows[name]["report"]["format"] == "recon.apply/v1"
             assert ledger(db) == [("T-1-items", "applied", rows[name]["report"]["plan_id"])]
+
+
+def test_env_gives_every_target_its_gates_and_a_gate_refusal_stops_the_whole_fleet_apply(tmp_path):
+    specs = write_specs(tmp_path / "specs")
+    write(specs, "environments", """
+        kind: environments
+        environments:
+          - name: frozen
+            database_url_env: FROZEN_URL
+            mode: detect-only
+    """)
+    with databases("sqlite", 2, tmp_path) as (a, b):
+        targets = targets_file(tmp_path / "targets.yaml", {"a": a.url, "b": b.url})
+        code, out, err = recon("plan", "--specs", specs, "--targets", targets)
+        assert code == 1 and out == "" and err.count("the specs declare environments") == 1  # once, not per target
+        code, out, err = recon("plan", "--specs", specs, "--targets", targets, "--env", "frozen", "--out", tmp_path / "fleet.json", "--format", "json")
+        assert code == 0, err
+        assert all(r["report"]["environment"]["environment"] == "frozen" for r in json.loads(out)["targets"])
+        code, out, err = recon("apply", tmp_path / "fleet.json", "--targets", targets, "--env", "frozen")
+        assert code == 3 and out == "" and "group 1 (a, b)" in err and "detect-only" in err
+        assert not has_ledger(a) and not has_ledger(b)
