@@ -51,6 +51,17 @@ _LAZY = {
     "TargetInfo": ("auditing.run", "TargetInfo"),
     "CheckResult": ("auditing.canaries", "CheckResult"),
     "InvariantResult": ("auditing.invariants", "InvariantResult"),
+    "load_targets": ("fleet.targets", "load_targets"),
+    "shard": ("fleet.targets", "shard"),
+    "FleetTarget": ("fleet.targets", "FleetTarget"),
+    "audit_fleet": ("fleet.commands", "audit_fleet"),
+    "plan_fleet": ("fleet.commands", "plan_fleet"),
+    "apply_fleet": ("fleet.commands", "apply_fleet"),
+    "FleetReport": ("fleet.run", "FleetReport"),
+    "FleetEntry": ("fleet.run", "FleetEntry"),
+    "FleetPlan": ("fleet.plans", "FleetPlan"),
+    "group_plans": ("fleet.plans", "group_plans"),
+    "apply_fleet_plan": ("fleet.apply", "apply_fleet_plan"),
 }
 
 __all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "ReconError", "SafetyRefusal", "SpecError",

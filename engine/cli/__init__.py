@@ -19,6 +19,7 @@ import click
 from ..errors import ReconError
 from ..target.connection import redact_text
 from . import change, init, read
+from . import report as report_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +28,8 @@ def cli():
     """recon: declarative reconciliation for relational databases."""
 
 
-for _command in (read.validate, read.audit, read.compare, change.plan, change.apply, change.rollback, read.history, change.repair, read.demo, init.init):
+for _command in (read.validate, read.audit, read.compare, change.plan, change.apply, change.rollback, read.history, change.repair, read.demo,
+                 init.init, report_commands.report):
     cli.add_command(_command)
 
 

@@ -15,6 +15,7 @@ import click
 from .. import report as views
 from ..errors import SafetyRefusal, UsageError
 from ..report.files import write_text
+from .fleet import fleet_options
 from .options import (
     NO_HTML,
     Options,
@@ -39,6 +40,7 @@ from .options import (
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
 @click.option("--strict", is_flag=True, help="An applied unit whose spec changed, or whose effect drifted from the live schema, is an error (exit 1), not a warning.")
 @click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
+@fleet_options("plan")
 def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
     """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""
     from ..planning.planner import make_plan
@@ -158,6 +160,7 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 @apply_options
 @click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+@fleet_options("apply")
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
     from ..planning.planner import make_plan

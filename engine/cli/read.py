@@ -12,6 +12,7 @@ import click
 
 from .. import report as views
 from ..report.files import write_text
+from .fleet import fleet_options
 from .options import NO_HTML, Options, command, common_options, emit, specs_and_url
 
 
@@ -59,6 +60,7 @@ def _counts(specs) -> dict[str, int]:
 @click.option("--fingerprint", "fingerprint", default=None, help="Run only the canaries of this fingerprint.")
 @click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table read for drift (default recon_ledger, or the environment's ledger_table).")
 @click.option("-v", "--verbose", is_flag=True, help="List passing checks too.")
+@fleet_options("audit")
 def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, ledger_table: str | None, verbose: bool):
     """Run fingerprint canaries and invariants read-only, check by check, and report drift of applied units."""
     from .. import audit as run_audit

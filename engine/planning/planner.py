@@ -118,7 +118,7 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
     from ..inspect import inspect_schema
     from ..render import renderer_for
 
-    gates = Gates.of(_environment(specs, environment, no_env), specs.environments, no_env)
+    gates = Gates.of(environment_for(specs, environment, no_env), specs.environments, no_env)
     mode = "detect-only" if "detect-only" in (mode, gates.mode) else mode
     ledger_table, lock_timeout = ledger_table or gates.ledger_table or ledger.DEFAULT_TABLE, lock_timeout or gates.lock_timeout
     target = url if isinstance(url, Target) else make_target(url)
@@ -145,7 +145,7 @@ def _schemas(specs: Specs) -> set[str]:
     return checks.referenced_schemas(specs.canaries, [_schema_ref(t) for t in tables if isinstance(t, str)] + row_tables)
 
 
-def _environment(specs: Specs, environment, no_env: bool) -> "Environment | None":
+def environment_for(specs: Specs, environment, no_env: bool) -> "Environment | None":
     """The environment a plan is made for; where the specs declare any, one must be chosen or --no-env."""
     from ..spec.model import Environment
 

@@ -4,11 +4,14 @@ One module per output format (``text``, ``markdown``, ``as_json``, ``html`` with
 templates in ``templates/``), no decisions in them; ``progress`` the live progress lines of
 apply on a terminal; ``compare`` compares two audit reports; ``files`` reads and writes report
 and plan files with clear errors. The views are gathered here for the command line
-(``report.plan_text``...).
+(``report.plan_text``...). ``fleet_text`` and
+``fleet_markdown`` show a fleet run (one more format is one more ``fleet_<format>`` module).
 """
 
 from .as_json import history_json, to_json
 from .compare import compare, load_audit_report
+from .fleet_markdown import fleet_markdown
+from .fleet_text import fleet_plan_text, fleet_text
 from .html import apply_html, audit_html, compare_html, plan_html
 from .markdown import (
                        apply_markdown,
@@ -38,7 +41,7 @@ from .text import (
 )
 
 __all__ = ["Style", "apply_html", "apply_markdown", "apply_text", "audit_html", "audit_markdown", "audit_text", "bound_text",
-           "compare", "compare_html", "compare_markdown", "compare_text", "drift_lines", "drift_markdown", "gate_lines",
+           "compare", "compare_html", "compare_markdown", "compare_text", "drift_lines", "drift_markdown", "fleet_markdown", "fleet_plan_text", "fleet_text", "gate_lines",
            "history_json", "history_markdown", "history_text", "load_audit_report", "next_step", "outcome_line", "plan_html",
            "plan_markdown", "plan_text", "repair_markdown", "repair_text", "row_lines", "to_json", "validate_markdown",
            "validate_text"]
