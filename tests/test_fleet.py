@@ -16,6 +16,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import html5lib
 import pytest
 import sqlalchemy as sa
 from conftest import MYSQL_URL, POSTGRES_URL, TestDB, _server_engine, _with_driver
@@ -160,6 +161,16 @@ def test_fleet_audit_keeps_going_past_an_unreachable_target_and_exits_with_the_w
         assert "s3cr3t-pw" not in out + err
         code, text, _ = recon("audit", "--specs", specs, "--targets", targets, "--format", "markdown")
         assert code == 1 and "| ❌ | `down` |" in text and "| ✅ | `good` |" in text and "s3cr3t-pw" not in text
+        code, page, _ = recon("audit", "--specs", specs, "--targets", targets, "--format", "html")
+        assert code == 1 and "s3cr3t-pw" not in page
+        tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)  # a parse error raises
+        rows = [["".join(c.itertext()) for c in tr] for tr in tree.find(".//table").iter("tr")][1:]  # the table of targets
+        assert [(r[0], r[2]) for r in rows] == [("bare", "0"), ("down", "1"), ("good", "0")]
+        assert [h.text.strip() for h in tree.iter("h2")][1:] == ["bare", "down", "good"]
+        assert "Fingerprint 2/2" in "".join(tree.find(".//body").itertext())
+        (tmp_path / "fleet.json").write_text(recon("audit", "--specs", specs, "--targets", targets, "--format", "json")[1])
+        code, merged, _ = recon("report", "merge", tmp_path / "fleet.json", "--format", "html")
+        assert code == 1 and html5lib.HTMLParser(strict=True).parse(merged) is not None and "down" in merged
 
 
 def test_shards_cover_the_fleet_exactly_once_and_merge_joins_them(tmp_path):

@@ -66,6 +66,8 @@ def _show(opts: Options, report, verbose: bool = False) -> None:
         emit(views.to_json(report.to_dict()))
     elif opts.format == "markdown":
         emit(views.fleet_markdown(report, verbose))
+    elif opts.format == "html":
+        emit(views.fleet_html(report))
     else:
         emit(views.fleet_text(report, views.Style(opts.color), verbose))
 

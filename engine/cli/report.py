@@ -31,6 +31,8 @@ def merge(opts: Options, files: tuple[str, ...], out_file: str | None):
         emit(views.to_json(merged.to_dict()))
     elif opts.format == "markdown":
         emit(views.fleet_markdown(merged))
+    elif opts.format == "html":
+        emit(views.fleet_html(merged))
     else:
         emit(views.fleet_text(merged, views.Style(opts.color)))
     return merged.exit_code

@@ -12,7 +12,7 @@ from .as_json import history_json, to_json
 from .compare import compare, load_audit_report
 from .fleet_markdown import fleet_markdown
 from .fleet_text import fleet_plan_text, fleet_text
-from .html import apply_html, audit_html, compare_html, plan_html
+from .html import apply_html, audit_html, compare_html, fleet_html, plan_html
 from .markdown import (
                        apply_markdown,
                        audit_markdown,
@@ -41,7 +41,7 @@ from .text import (
 )
 
 __all__ = ["Style", "apply_html", "apply_markdown", "apply_text", "audit_html", "audit_markdown", "audit_text", "bound_text",
-           "compare", "compare_html", "compare_markdown", "compare_text", "drift_lines", "drift_markdown", "fleet_markdown", "fleet_plan_text", "fleet_text", "gate_lines",
+           "compare", "compare_html", "compare_markdown", "compare_text", "drift_lines", "drift_markdown", "fleet_html", "fleet_markdown", "fleet_plan_text", "fleet_text", "gate_lines",
            "history_json", "history_markdown", "history_text", "load_audit_report", "next_step", "outcome_line", "plan_html",
            "plan_markdown", "plan_text", "repair_markdown", "repair_text", "row_lines", "to_json", "validate_markdown",
            "validate_text"]
