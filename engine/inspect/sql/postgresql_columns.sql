@@ -4,7 +4,8 @@
 -- and read as its generation (with the table, to name the columns it reads: pg_get_expr
 -- then locks that table, so only for generated columns); an identity column is flagged as
 -- generated (its sequence is not a default either). A partitioned table's partitioning
--- columns are flagged (an expression in the key is not read).
+-- columns are flagged (an expression in the key is not read). A partition (relispartition)
+-- names the table it is a partition of.
 -- Sequences and composite types come as one row each, without columns: they share
 -- the schema's namespace with tables, views and indexes.
 SELECT n.nspname AS schema_name,
@@ -19,7 +20,9 @@ SELECT n.nspname AS schema_name,
        a.attidentity <> '' AS generated,
        a.attgenerated <> '' OR a.attidentity = 'a' AS computed,
        COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key,
-       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation
+       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation,
+       pn.nspname AS parent_schema,
+       p.relname AS parent_name
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute AS a
@@ -28,6 +31,12 @@ LEFT JOIN pg_catalog.pg_attrdef AS d
        ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_partitioned_table AS pt
        ON pt.partrelid = c.oid
+LEFT JOIN pg_catalog.pg_inherits AS i
+       ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_catalog.pg_class AS p
+       ON p.oid = i.inhparent
+LEFT JOIN pg_catalog.pg_namespace AS pn
+       ON pn.oid = p.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
   AND n.nspname = ANY(:schemas)
 ORDER BY n.nspname, c.relname, a.attnum
