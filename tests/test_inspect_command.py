@@ -242,6 +242,10 @@ def test_a_unique_key_other_than_the_primary_key_is_taken(sqlite_db, recon, tmp_
     seed = engine.load_specs(tmp_path / "o").seeds[0]
     assert seed.key == ("code",) and [r["code"] for r in seed.rows] == ["b", "c"]
     assert "wrote " in out and "seed coded: 2 rows of coded, key code" in out
+    code, out, err = recon("inspect", "--db", sqlite_db.url, "--out", tmp_path / "o", "--seed", "coded:code", "--force",
+                           "--format", "markdown")
+    assert code == 0, err
+    assert f"| `{tmp_path / 'o'}/seed-coded.yaml` | seed coded: 2 rows of coded, key code |" in out
 
 
 def test_tables_globs_filter_and_a_view_is_checked_without_nullability(sqlite_db, recon, tmp_path):
