@@ -8,6 +8,9 @@ content as the command line's JSON:
     for check in report.fingerprint.failing:
         log.warning("canary %s failed: %s", check.name, check.detail)
 
+    adopted = engine.inspect_database(url, seeds=["settings"])   # read-only: the live schema as specs
+    adopted.write("specs/adopted")          # fingerprint.yaml, seed-settings.yaml (engine.dump_specs writes any spec)
+
     plan = engine.plan(specs, url)          # read-only; plan.to_dict() is the plan file
     result = engine.apply(plan, url, specs=specs)
     for found in plan.drift:                # applied units whose effect or spec drifted
@@ -62,6 +65,10 @@ _LAZY = {
     "FleetPlan": ("fleet.plans", "FleetPlan"),
     "group_plans": ("fleet.plans", "group_plans"),
     "apply_fleet_plan": ("fleet.apply", "apply_fleet_plan"),
+    "inspect_database": ("inspect.adopt", "inspect_database"),
+    "Inspection": ("inspect.adopt", "Inspection"),
+    "SeedRequest": ("inspect.adopt_rows", "SeedRequest"),
+    "dump_specs": ("spec.writer", "dump"),
 }
 
 __all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "ReconError", "SafetyRefusal", "SpecError",

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from sqlglot import exp
 
-from ..inspect.state import SchemaState
+from ..inspect.state import SchemaState, enforced_key  # noqa: F401 - rbac and seeds take it from here
 from ..spec.model import ObjectRef, Source
 from ..target import rowsql as row_sites
 from ..target import sqlexec
@@ -139,20 +139,6 @@ def rows_digest(rows) -> str:
 
 
 # -- keys ----------------------------------------------------------------------------------
-
-def enforced_key(state: SchemaState, ref: ObjectRef, columns) -> bool:
-    """Whether the database keeps ``columns`` of ``ref`` unique: a primary key, unique constraint or
-    unique, non-partial index whose columns all are among them."""
-    key = (ref.schema or state.default_schema, ref.table)
-    wanted = set(columns)
-    for (schema, table, _), con in state.constraints.items():
-        if (schema, table) == key and con.kind in ("primary_key", "unique") and con.columns and set(con.columns) <= wanted:
-            return True
-    for (schema, table, _), index in state.indexes.items():
-        if (schema, table) == key and index.unique and not index.partial and index.columns and set(index.columns) <= wanted:
-            return True
-    return False
-
 
 def unenforced(what: str, ref: ObjectRef, columns) -> str:
     """The problem of a key the database does not enforce, and what to do about it."""

@@ -212,7 +212,10 @@ def _uuid(value, _column):
 
 
 def _json(value, _column):
-    parsed = json.loads(value) if isinstance(value, (str, bytes)) else value
+    try:
+        parsed = json.loads(value) if isinstance(value, (str, bytes)) else value
+    except ValueError:  # psycopg returns a stored JSON string as that string, already parsed
+        parsed = value
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"), default=str)
 
 

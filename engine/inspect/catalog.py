@@ -46,23 +46,27 @@ def schema_list(default: str, extra: Iterable[str]) -> list[str]:
 
 def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
     """Tables from rows ``(schema, table, kind, column, type, nullable, default, generated, computed[, partition_key
-    [, generation]])`` in column order.
+    [, generation[, parent_schema, parent_name]]])`` in column order (the parent: the table a partition belongs to).
 
     A table without columns comes as one row whose column fields are NULL.
     """
     kinds: dict[tuple[str, str], str] = {}
     columns: dict[tuple[str, str], list[Column]] = {}
     keys: dict[tuple[str, str], list[str]] = {}
+    parents: dict[tuple[str, str], tuple[str, str]] = {}
     for schema, table, kind, name, type_, nullable, default, generated, computed, *rest in rows:
         key = (schema, table)
         if key not in kinds:
             kinds[key], columns[key], keys[key] = kind, [], []
+            if len(rest) > 3 and rest[3] is not None:
+                parents[key] = (rest[2], rest[3])
         if name is not None:
             generation = (rest[1] or None) if len(rest) > 1 else None  # MySQL 8 spells "not generated" ''
             columns[key].append(Column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed), generation))
             if rest and rest[0]:
                 keys[key].append(name)
-    return {key: Table(key[0], key[1], tuple(columns[key]), kind, tuple(keys[key])) for key, kind in kinds.items()}
+    return {key: Table(key[0], key[1], tuple(columns[key]), kind, tuple(keys[key]), partition_of=parents.get(key))
+            for key, kind in kinds.items()}
 
 
 def build_indexes(rows: Iterable[tuple]) -> dict[tuple[str, str, str], Index]:

@@ -38,7 +38,8 @@ class Table:
     ``partition_key`` holds the partitioning columns where the catalog reads them (PostgreSQL);
     ``engine`` the storage engine on MySQL (only InnoDB takes foreign keys), None elsewhere, for
     views and for tables a plan creates. ``definition`` is SQLite's ``CREATE TABLE`` text, which a
-    table rebuild reads for what the pragmas do not say (``sqlite_layout``)."""
+    table rebuild reads for what the pragmas do not say (``sqlite_layout``). ``partition_of`` is the
+    (schema, table) a PostgreSQL partition belongs to (declarative partitioning), None elsewhere."""
 
     schema: str
     name: str
@@ -48,6 +49,7 @@ class Table:
     engine: str | None = None
     collation: str | None = None  # MySQL: the table's default collation (what MODIFY COLUMN gives a string column)
     definition: str | None = None
+    partition_of: tuple[str, str] | None = None
 
     def column(self, name: str) -> Column | None:
         """The column spelled exactly ``name``, or None."""
@@ -190,3 +192,17 @@ def referenced(state: SchemaState, grants: ObjectRef, column: str, target: Objec
             return con.columns[0]
     raise ValueError(f"cannot tell which column of {target.table_text} {grants.table_text}.{column} references: "
                      f"declare a foreign key, or give {target.table_text} a one-column primary key")
+
+
+def enforced_key(state: SchemaState, ref: ObjectRef, columns) -> bool:
+    """Whether the database keeps ``columns`` of ``ref`` unique: a primary key, unique constraint or
+    unique, non-partial index whose columns all are among them."""
+    key = (ref.schema or state.default_schema, ref.table)
+    wanted = set(columns)
+    for (schema, table, _), con in state.constraints.items():
+        if (schema, table) == key and con.kind in ("primary_key", "unique") and con.columns and set(con.columns) <= wanted:
+            return True
+    for (schema, table, _), index in state.indexes.items():
+        if (schema, table) == key and index.unique and not index.partial and index.columns and set(index.columns) <= wanted:
+            return True
+    return False

@@ -130,3 +130,21 @@ def canonical(type_text: str, dialect: str) -> str:
 def same_type(portable: str, actual: str, dialect: str) -> bool:
     """Whether an inspected column type is what declaring ``portable`` on ``dialect`` creates."""
     return canonical(native(portable, dialect), dialect) == canonical(actual, dialect)
+
+
+# The portable types a spec may name (schemas/*.schema.json, ``$defs.type``).
+PORTABLE_TYPE = re.compile(r"^(text|integer|bigint|smallint|boolean|timestamp|timestamptz|date|time|uuid|json|float|double"
+                           r"|varchar\(\d+\)|char\(\d+\)|numeric\(\d+(,\s*\d+)?\)|numeric)$")
+
+
+def portable(actual_type: str, dialect: str) -> str | None:
+    """The portable type of an inspected column, for a spec that describes it: its canonical spelling
+    (``character varying(40)`` -> ``varchar(40)``, ``int(11)`` -> ``integer``) where that is portable
+    and of the same family, else the family's portable name (``mediumint`` -> ``integer``); None where
+    there is none (``bytea``, an enum or domain, an array). ``accepts`` holds for what it returns."""
+    if actual_type.strip().endswith("]"):
+        return None  # an array of a type is not that type
+    for candidate in (canonical(actual_type, dialect), family(actual_type)):
+        if PORTABLE_TYPE.match(candidate) and family(candidate) == family(actual_type) and accepts(candidate, actual_type, dialect):
+            return candidate
+    return None

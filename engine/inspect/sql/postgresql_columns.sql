@@ -4,7 +4,8 @@
 -- and read as its generation (with the table, to name the columns it reads: pg_get_expr
 -- then locks that table, so only for generated columns); an identity column is flagged as
 -- generated (its sequence is not a default either). A partitioned table's partitioning
--- columns are flagged (an expression in the key is not read).
+-- columns are flagged (an expression in the key is not read). A partition (relispartition)
+-- names the table it is a partition of.
 -- Sequences and composite types come as one row each, without columns: they share
 -- the schema's namespace with tables, views and indexes. So do the other types (enum,
 -- domain, range, multirange, base; not the array types PostgreSQL renames out of the way):
@@ -22,6 +23,8 @@ SELECT n.nspname AS schema_name,
        a.attgenerated <> '' OR a.attidentity = 'a' AS computed,
        COALESCE(a.attnum = ANY(pt.partattrs::int2[]), false) AS partition_key,
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation,
+       pn.nspname AS parent_schema,
+       p.relname AS parent_name,
        a.attnum AS ordinal
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -31,13 +34,19 @@ LEFT JOIN pg_catalog.pg_attrdef AS d
        ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_partitioned_table AS pt
        ON pt.partrelid = c.oid
+LEFT JOIN pg_catalog.pg_inherits AS i
+       ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_catalog.pg_class AS p
+       ON p.oid = i.inhparent
+LEFT JOIN pg_catalog.pg_namespace AS pn
+       ON pn.oid = p.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
   AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT n.nspname, t.typname,
        CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
             WHEN 'm' THEN 'multirange type' ELSE 'type' END,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pg_catalog.pg_type AS t
 JOIN pg_catalog.pg_namespace AS n ON n.oid = t.typnamespace
 WHERE t.typrelid = 0
