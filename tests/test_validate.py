@@ -390,3 +390,25 @@ def test_wanted_grants_are_each_pair_once_in_declaration_order(tmp_path):
         """)
     rbac = engine.load_specs(tmp_path).rbac[0]
     assert rbac.wanted_grants() == [("one", "b.view"), ("one", "a.view"), ("one", "a.edit"), ("two", "a.view"), ("two", "b.view")]
+
+
+@pytest.mark.parametrize("query, found", [
+    ("SELECT count(*) FROM t FOR UPDATE", "must be a read-only SELECT, found LOCK inside"),
+    ("SELECT * INTO copy FROM t", "must be a read-only SELECT, found INTO inside"),
+    ("WITH gone AS (DELETE FROM t RETURNING *) SELECT count(*) FROM gone", "must be a read-only SELECT, found DELETE inside"),
+    ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "calls pg_terminate_backend, which acts outside the query"),
+    ("SELECT count(*) FROM t WHERE pg_sleep(30) IS NOT NULL", "calls pg_sleep, which acts outside the query"),
+    ("SELECT pg_read_file('/etc/passwd') IS NOT NULL", "calls pg_read_file, which acts outside the query"),
+])
+def test_an_invariant_query_is_one_select_that_only_reads(tmp_path, query, found):
+    """A read-only transaction stops writes to tables, not every server function: those known to act
+    outside the query (end sessions, sleep, read server files, take locks) are refused at validate."""
+    write(tmp_path, "inv.yaml", f"""
+        kind: invariants
+        checks:
+          - name: q
+            sql: "{query}"
+            expect: 0
+    """)
+    assert problems(tmp_path) == [f"{tmp_path / 'inv.yaml'}:4: checks[0].sql: {found}" if "must" in found
+                                  else f"{tmp_path / 'inv.yaml'}:4: checks[0].sql: must be a read-only SELECT, {found}"]

@@ -8,6 +8,16 @@ before anything connects.
 from __future__ import annotations
 
 _WRITES = ("Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "TruncateTable", "Command", "Into", "Lock")
+# Server functions that act outside the query even in a read-only transaction (end sessions, take locks,
+# read or write server files, sleep, reach other servers, change settings). A defence in depth: the
+# database role recon reads with is the boundary (docs/security.md), this list only refuses the known ones.
+_ACTING = frozenset({
+    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_sleep", "pg_sleep_for",
+    "pg_sleep_until", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "set_config",
+    "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_advisory_lock_shared", "pg_notify",
+    "lo_import", "lo_export", "dblink", "dblink_exec", "dblink_connect", "pg_switch_wal", "pg_create_restore_point",
+    "sleep", "benchmark", "load_file", "get_lock", "release_lock", "release_all_locks", "sys_exec", "sys_eval",
+})
 
 
 def parse(text: str, dialect: str | None) -> list:
@@ -41,7 +51,18 @@ def single_select_problem(text: str, dialect: str | None) -> str | None:
     writes = sorted({type(node).__name__.upper() for node in tree.walk() if type(node).__name__ in _WRITES})
     if writes:
         return "must be a read-only SELECT, found %s inside" % ", ".join(writes)
+    acting = sorted({name for node in tree.find_all(exp.Func) if (name := _function_name(node)) in _ACTING})
+    if acting:
+        return "must be a read-only SELECT, calls %s, which acts outside the query" % ", ".join(acting)
     return None
+
+
+def _function_name(node) -> str:
+    """The lower-case name a function call is written with (``Anonymous`` for ones sqlglot does not know)."""
+    from sqlglot import exp
+
+    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+    return (name or "").lower()
 
 
 def _trees(text: str, dialect: str):
