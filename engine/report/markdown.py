@@ -40,6 +40,8 @@ def plan_markdown(plan) -> str:
     """The plan as a pull-request comment."""
     out = [f"### recon plan `{plan.plan_id}`", "", f"Target: {plan.target.dialect} `{plan.target.url}`", ""]
     out += [f"> **warning:** {_md(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
+    chosen = plan.selection.describe()
+    out += ["**Selection:**", ""] + [f"- {_md(n)}" for n in chosen] + [""] if chosen else []
     if plan.empty:
         return "\n".join(out + ["No changes."] + drift_markdown(plan.drift)) + "\n"
     for unit in plan.units:
