@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import pytest
 import yaml
 from support import RECON_VARIABLES, stored_rows
 
@@ -166,7 +165,20 @@ def test_the_workflow_is_valid_yaml_with_the_jobs_docs_ci_md_describes():
     assert any(c[:3] == ["recon", "apply", "reports/production-plan.json"] and "production" in c for c in commands)
 
 
-def test_the_workflow_runs_on_sqlite(tmp_path):
+def test_the_recipes_run_on_sqlite(tmp_path):
+    """The workflow, docs/ci.md and docs/rollout.md, each in its own folder, side by side (each
+    command is a process of its own: run one after the other, they take twice as long)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = {"workflow": _workflow, "ci.md": _page, "rollout.md": _page}
+    with ThreadPoolExecutor(len(runs)) as pool:
+        futures = {name: pool.submit(run, tmp_path / name.replace(".", "-"), name) for name, run in runs.items()}
+    failed = {name: f.exception() for name, f in futures.items() if f.exception() is not None}
+    assert not failed, "\n\n".join(f"{name}: {exc}" for name, exc in failed.items())
+
+
+def _workflow(tmp_path: Path, _name: str) -> None:
+    tmp_path.mkdir()
     recipe = Recipe(tmp_path, staging_copy=False)
     recipe.run(workflow_steps())
     comment = (recipe.dir / "reports" / "plan.md").read_text()
@@ -203,10 +215,28 @@ def _lift_detect_only(recipe: Recipe) -> None:
     spec.write_text(re.sub(r"\{days: \[tue, thu\][^}]*\}", window, text))
 
 
-@pytest.mark.parametrize("page", ["ci.md", "rollout.md"])
-def test_the_page_runs_on_sqlite(tmp_path, page):
+def _page(tmp_path: Path, page: str) -> None:
+    tmp_path.mkdir()
     recipe = Recipe(tmp_path, staging_copy=True)
     steps = markdown_steps(DOCS / page)
-    assert steps, f"docs/{page} has no commands to run"
+    assert len(steps) >= 5, f"docs/{page} has {len(steps)} commands to run"
     recipe.run(steps)
+    done = [("TER-100-rbac-tables", "applied"), ("TER-101-products", "applied"), ("TER-173-products-name-canonical", "applied")]
+    if page == "rollout.md":  # schema unit by unit, then the rows; production only read
+        assert ledger(recipe.staging) == done + [("seed:default-settings", "applied"), ("rbac:core", "applied")]
+        assert "recon_ledger" not in tables(recipe.production)
+        plan = (recipe.dir / "evidence" / "production-plan.md").read_text()
+        assert "detect-only" in plan and "users.manage" in plan
+        assert {p.name for p in (recipe.dir / "evidence").iterdir()} >= {"production-before.json", "production-gate.json",
+                                                                          "staging-adopt.json", "staging-TER-173.json"}
+    else:
+        assert ledger(recipe.staging) == done + [("seed:default-settings", "applied"), ("rbac:core", "applied")]
+
+
+def test_the_markers_are_read_as_documented():
+    steps = steps_of(["recon plan --env staging \\", "  --detailed-exitcode   # exit 2, prints \"Plan:\" and prints \"unit\"",
+                      "gh pr comment 1", "# recon audit (a comment)", "recon demo  # not run by the recipe test: slow",
+                      "mkdir -p out"], "here")
+    assert [(" ".join(s.line.split("#")[0].split()), s.exit, s.prints) for s in steps] == [
+        ("recon plan --env staging --detailed-exitcode", 2, ("Plan:", "unit")), ("mkdir -p out", 0, ())]
 
