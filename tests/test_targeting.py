@@ -113,11 +113,15 @@ def test_an_applied_unit_selected_again_plans_nothing_and_says_so(sqlite_db):
     assert f"selection: already applied, nothing to plan: {T101}" in text and "No changes." in text
 
 
-def test_the_python_api_takes_the_selection():
+def test_the_python_api_takes_the_selection(sqlite_db):
     import engine
     from engine.planning.selection import choose
 
     specs = engine.load_specs(SPECS)
+    plan = engine.plan(specs, sqlite_db.url, no_env=True, units=("rbac:core",), exclude=(T173,))
+    assert [u.id for u in plan.units] == [T100, "rbac:core"]
+    assert plan.selection.added == ((T100, "rbac:core writes roles, which it creates"),)
+    assert engine.Plan.from_dict(plan.to_dict()).selection == plan.selection
     chosen = choose(specs, [], "all", units=(T173,), exclude=())
     assert [u.id for u in chosen.units] == [T101, T173] and chosen.seeds == () and chosen.rbac == ()
     chosen = choose(specs, [], "seed")
