@@ -111,6 +111,9 @@ def test_an_applied_unit_selected_again_plans_nothing_and_says_so(sqlite_db):
     code, text, err = run("plan", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", T101, "--detailed-exitcode")
     assert code == 0, err
     assert f"selection: already applied, nothing to plan: {T101}" in text and "No changes." in text
+    assert run("apply", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", "seed:default-settings", "--auto-approve")[0] == 0
+    code, _, err = run("plan", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", "seed:default-settings", "--scope", "schema")
+    assert code == 1 and "--unit seed:default-settings: seed work" in err  # a seed spec is never "applied already"
 
 
 def test_the_python_api_takes_the_selection(sqlite_db):

@@ -85,7 +85,7 @@ def choose(specs: Specs, rows: list[ledger.LedgerRow], scope: str = "all", units
     chosen -= set(exclude)
     work.check_needs(chosen, set(exclude))
     left_out = [(i, "excluded" if i in exclude else "not selected") for i in work.in_scope if i not in chosen] if units or exclude else []
-    selection = Selection(units, exclude, tuple(added), tuple(left_out), tuple(i for i in units if i in work.done))
+    selection = Selection(units, exclude, tuple(added), tuple(left_out), tuple(i for i in units if work.applied(i)))
     return Chosen([u for u in work.pending if u.id in chosen], tuple(s for s in specs.seeds if seed_rows.unit_id(s) in chosen),
                   tuple(r for r in specs.rbac if rbac_rows.unit_id(r) in chosen), work.changed(), selection)
 
@@ -102,6 +102,10 @@ class _Work:
         rows_in_scope = list(self.rows) if scope in ("seed", "all") else []
         self.in_scope = [u.id for u in self.pending if scope in ("all", u.scope)] + rows_in_scope
 
+    def applied(self, work_id: str) -> bool:
+        """A migration unit the ledger has as applied (seed and rbac specs are planned again every time)."""
+        return work_id in self.units and work_id in self.done
+
     def scope_of(self, work_id: str) -> str:
         return self.units[work_id].scope if work_id in self.units else "seed"
 
@@ -114,7 +118,7 @@ class _Work:
         both = [i for i in units if i in exclude]
         if both:
             raise UsageError(f"{', '.join(both)} given to both --unit and --exclude: select it or exclude it")
-        outside = [i for i in units if i not in self.done and self.scope not in ("all", self.scope_of(i))]
+        outside = [i for i in units if not self.applied(i) and self.scope not in ("all", self.scope_of(i))]
         if outside:
             raise UsageError(f"--unit {', '.join(outside)}: {self.scope_of(outside[0])} work, and --scope {self.scope} "
                              "(or --skip-seeding) leaves it out")
