@@ -97,6 +97,8 @@ def test_selection_errors_name_what_is_wrong(sqlite_db, tmp_path):
     assert code == 1 and f"{T101} given to both --unit and --exclude" in err
     code, _, err = run(*base, "--unit", "seed:default-settings", "--scope", "schema")
     assert code == 1 and "--unit seed:default-settings: seed work, and --scope schema" in err
+    code, _, err = run(*base, "--unit", T101, "--scope", "seed")
+    assert code == 1 and f"--unit {T101}: schema work, and --scope seed leaves it out" in err
     code, _, err = run(*base, "--unit", "seed:default-settings", "--skip-seeding")
     assert code == 1 and "(or --skip-seeding) leaves it out" in err
     out = tmp_path / "plan.json"

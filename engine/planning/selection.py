@@ -120,8 +120,8 @@ class _Work:
             raise UsageError(f"{', '.join(both)} given to both --unit and --exclude: select it or exclude it")
         outside = [i for i in units if not self.applied(i) and self.scope not in ("all", self.scope_of(i))]
         if outside:
-            raise UsageError(f"--unit {', '.join(outside)}: {self.scope_of(outside[0])} work, and --scope {self.scope} "
-                             "(or --skip-seeding) leaves it out")
+            flag = f"--scope {self.scope}" + (" (or --skip-seeding)" if self.scope == "schema" else "")
+            raise UsageError(f"--unit {', '.join(outside)}: {self.scope_of(outside[0])} work, and {flag} leaves it out")
 
     def needs(self, work_id: str) -> list[tuple[str, str]]:
         """(id, why) of the pending work ``work_id`` needs first."""
