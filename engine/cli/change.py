@@ -26,6 +26,7 @@ from .options import (
     emit,
     mode_of,
     seeding_skipped,
+    selection_options,
     specs_and_url,
 )
 
@@ -41,7 +42,9 @@ from .options import (
 @click.option("--strict", is_flag=True, help="An applied unit whose spec changed, or whose effect drifted from the live schema, is an error (exit 1), not a warning.")
 @click.option("-v", "--verbose", is_flag=True, help="List every row of a row action, not only the first ones.")
 @fleet_options("plan")
-def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose):
+@selection_options
+def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, skip_seeding, detailed_exitcode, strict, verbose,
+         units, exclude):
     """Show what apply would do (read-only): units, changes, SQL, safety codes, the gates apply checks."""
     from ..planning.planner import make_plan
 
@@ -51,7 +54,7 @@ def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, ski
             raise UsageError("--scope seed with seeding skipped plans nothing: drop one of them")
         scope = "schema"
     result = make_plan(specs, url, scope=scope, strict=strict, ledger_table=ledger_option, mode=mode_of(mode_option),
-                       environment=opts.env, no_env=no_env)
+                       environment=opts.env, no_env=no_env, units=units, exclude=exclude)
     _show_plan(opts, result, verbose)
     if out_file:
         write_text(out_file, views.to_json(result.to_dict()))
@@ -161,18 +164,22 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 @click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
 @fleet_options("apply")
-def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding):
+@selection_options
+def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding,
+          units, exclude):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
     from ..planning.planner import make_plan
 
     skip = seeding_skipped(skip_seeding)
     common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
+    if planfile and (units or exclude):
+        raise UsageError(f"{planfile} carries its selection: make the plan with --unit/--exclude, then apply the file")
     if planfile:
         return _apply_file(opts, planfile, mode_option, ledger_option, skip, **common)
     specs, url = specs_and_url(opts)
     mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=ledger_option, mode=mode, environment=opts.env, no_env=no_env,
-                         scope="schema" if skip else "all")
+                         scope="schema" if skip else "all", units=units, exclude=exclude)
     if opts.format not in ONE_DOCUMENT:
         _show_plan(opts, the_plan)
     if the_plan.empty:

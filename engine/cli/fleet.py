@@ -96,7 +96,7 @@ def _audit(opts, targets, parallel, shard, *, strict, report_file, fingerprint, 
 
 
 def _plan(opts, targets, parallel, shard, *, mode_option, ledger_option, no_env, out_file, scope, skip_seeding,
-          detailed_exitcode, strict, verbose):
+          detailed_exitcode, strict, verbose, units=(), exclude=()):
     from .. import load_specs
     from ..fleet.commands import plan_fleet
     from ..fleet.plans import group_plans
@@ -110,7 +110,7 @@ def _plan(opts, targets, parallel, shard, *, mode_option, ledger_option, no_env,
     env = environment_for(specs, opts.env, no_env)  # once, not once per target
     report = plan_fleet(specs, targets, detailed_exitcode=detailed_exitcode, parallel=parallel or DEFAULT_PARALLEL, shard=shard,
                         progress=_progress(), scope=scope, strict=strict, ledger_table=ledger_option, mode=mode_of(mode_option),
-                        environment=env, no_env=no_env)
+                        environment=env, no_env=no_env, units=units, exclude=exclude)
     _show(opts, report, verbose)
     if out_file:
         fleet_plan = group_plans(report)
@@ -121,12 +121,14 @@ def _plan(opts, targets, parallel, shard, *, mode_option, ledger_option, no_env,
 
 
 def _apply(opts, targets, parallel, shard, *, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override,
-           actor, no_env, skip_seeding):
+           actor, no_env, skip_seeding, units=(), exclude=()):
     mode = mode_of(mode_option)
     if mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
     common = {"allow_destructive": allow_destructive, "mode": mode, "environment": opts.env, "override_reason": override, "actor": actor}
     if planfile:
+        if units or exclude:
+            raise UsageError(f"{planfile} carries its selection: --unit and --exclude go with a new plan, not a saved one")
         return _apply_fleet_plan(opts, targets, parallel, shard, planfile, ledger_option, seeding_skipped(skip_seeding), common)
     if not auto_approve:
         raise UsageError("apply --targets without a fleet plan asks no one: pass --auto-approve, "
@@ -138,7 +140,7 @@ def _apply(opts, targets, parallel, shard, *, mode_option, ledger_option, planfi
     specs = load_specs(opts.specs)
     env = environment_for(specs, opts.env, no_env)
     plan_options = {"ledger_table": ledger_option, "mode": mode, "environment": env, "no_env": no_env,
-                    "scope": "schema" if seeding_skipped(skip_seeding) else "all"}
+                    "scope": "schema" if seeding_skipped(skip_seeding) else "all", "units": units, "exclude": exclude}
     report = apply_fleet(specs, targets, plan_options=plan_options, apply_options=common, parallel=parallel or 1, shard=shard,
                          progress=_progress())
     _show(opts, report)

@@ -139,6 +139,20 @@ def apply_options(fn):
     return wrapper
 
 
+def selection_options(fn):
+    """``--unit ID`` and ``--exclude ID`` (repeatable): the work a plan covers (``planning.selection``)."""
+
+    @click.option("--unit", "units", multiple=True, metavar="ID",
+                  help="Plan only this unit (or seed:NAME, rbac:NAME) and what it needs; repeatable.")
+    @click.option("--exclude", "exclude", multiple=True, metavar="ID",
+                  help="Leave this unit (or seed:NAME, rbac:NAME) out; what remaining work needs cannot be; repeatable.")
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def mode_of(option: str | None) -> str:
     """``--mode``, else ``RECON_MODE``, the stricter of the two (the environment's mode is the plan's)."""
     asked = [m for m in (option, os.environ.get("RECON_MODE")) if m]

@@ -19,6 +19,7 @@ from ..diff.rows import SeedRead
 from ..errors import ReportError, SafetyRefusal
 from ..target.rowsql import RowTemplate
 from .gates import Gates
+from .selection import Selection
 
 PLAN_FORMAT = "recon.plan/v1"
 
@@ -103,6 +104,7 @@ class Plan:
     audit: AuditSet = field(default_factory=AuditSet)  # the canaries and invariants apply runs before and after
     gate_notes: tuple[str, ...] = ()  # the gates' state when the plan was made: for the reviewer only
     drift: tuple[Drift, ...] = ()  # applied units whose effect or spec drifted: for the reviewer only, apply ignores it
+    selection: Selection = field(default_factory=Selection)  # --unit / --exclude and what came along: for the reviewer only
 
     @property
     def pending(self) -> tuple[PlanAction, ...]:
@@ -149,6 +151,7 @@ class Plan:
             "expected": self.expected,
             "warnings": list(self.warnings),
             "drift": [d.to_dict() for d in self.drift],
+            "selection": self.selection.to_dict(),
         }
 
     @classmethod
@@ -173,6 +176,7 @@ class Plan:
                 state_parts=data.get("state_parts", {}), gates=Gates.from_dict(data.get("environment")),
                 audit=AuditSet.from_dict(data["audit"]) if "audit" in data else AuditSet(),
                 gate_notes=tuple(data.get("gate_notes", ())), drift=tuple(Drift(**d) for d in data.get("drift", ())),
+                selection=Selection.from_dict(data.get("selection")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None

@@ -24,7 +24,6 @@ from ..diff.migrations import (
     SKIPPED_DIALECT,
     UnitPlan,
     feature_warnings,
-    order_units,
     plan_units,
 )
 from ..diff.rbac import plan_rbac
@@ -40,8 +39,7 @@ from . import gates as gate_checks
 from .gates import Gates, describe
 from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest  # noqa: F401 - the plan's types live there
 from .rowplan import seed_actions
-
-SCOPES = ("schema", "seed", "all")
+from .selection import SCOPES, Chosen, Selection, choose  # noqa: F401 - SCOPES: the --scope choices
 
 
 def _sha(value) -> str:
@@ -86,34 +84,19 @@ def stale_parts(planned: dict[str, str], now: dict[str, str]) -> list[str]:
     return [words.get(k, k.replace("rows ", "the rows of ", 1) if k.startswith("rows ") else k) for k in changed]
 
 
-def selected_units(specs: Specs, rows: list[ledger.LedgerRow], scope: str) -> tuple[list[Unit], list[str]]:
-    """Units not yet applied (in dependency order) and warnings for applied units whose spec changed."""
-    if scope not in SCOPES:
-        raise UsageError(f"unknown scope {scope!r} (one of {', '.join(SCOPES)})")
-    done = ledger.applied(rows)
-    warnings = [
-        f"unit {u.id} changed since it was applied (checksum {done[u.id].checksum[:19]} -> {u.checksum[:19]}); write a new unit instead of editing an applied one"
-        for u in specs.units if u.id in done and done[u.id].checksum != u.checksum
-    ]
-    pending = [u for u in order_units(list(specs.units)) if u.id not in done and (scope == "all" or u.scope == scope)]
-    chosen = {u.id for u in pending}
-    blocked = [f"{u.id} depends on {d}" for u in pending for d in u.depends_on if d not in done and d not in chosen]
-    if blocked:
-        raise UsageError(f"--scope {scope} leaves out units that selected ones depend on: {'; '.join(blocked)}")
-    return pending, warnings
-
-
 def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,
               ledger_table: str | None = None, mode: str = "apply",
               rollback: tuple[Unit, ...] = (), lock_timeout: str | None = None, bind_limit: int | None = None,
-              environment: "str | Environment | None" = None, no_env: bool = False) -> Plan:
+              environment: "str | Environment | None" = None, no_env: bool = False,
+              units: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Plan:
     """Plan ``specs`` (or the rollback of ``rollback`` units) against ``url``, read-only.
 
     Where the specs declare environments, the plan is made for ``environment`` (its gates,
     mode, ledger table and lock timeout go into the plan) or, with ``no_env``, outside every
     environment, which the plan records; neither is a ``UsageError``. ``lock_timeout`` is a
     default for units that set none; ``bind_limit`` caps the values one planning SELECT
-    binds (default: the driver's limit; tests use small ones).
+    binds (default: the driver's limit; tests use small ones). ``units`` and ``exclude`` are
+    ``--unit`` and ``--exclude`` (``selection.choose``: what comes along, what is refused).
     """
     from ..inspect import inspect_schema
     from ..render import renderer_for
@@ -126,15 +109,14 @@ def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: 
         state = inspect_schema(conn, sorted(_schemas(specs)))
         identity = server_identity(conn, target, state.server_version)
         rows = ledger.read(conn, state, ledger_table)
-        todo, warnings, drifted = _todo(specs, rows, state, scope, strict, ledger_table, rollback)
+        chosen = choose(specs, rows, scope, units, exclude) if not rollback else Chosen([], (), (), [], Selection())
+        todo, drifted = _todo(specs, rows, state, chosen, strict, ledger_table, rollback)
         plans, sim = plan_units(todo, state, renderer_for(state), lambda query, source: sqlexec.guard_holds(conn, query, source))
-        seeds = []
-        if not rollback and scope in ("seed", "all"):
-            found = plan_seeds(specs.seeds, conn, state, sim, bind_limit) + plan_rbac(specs.rbac, conn, state, sim, bind_limit)
-            seeds = by_references(found, sim)
-    made = _artifact(specs, target, state, rows, plans, sim, warnings, mode, scope, ledger_table, lock_timeout, seeds,
+        found = plan_seeds(chosen.seeds, conn, state, sim, bind_limit) + plan_rbac(chosen.rbac, conn, state, sim, bind_limit)
+        seeds = by_references(found, sim)
+    made = _artifact(specs, target, state, rows, plans, sim, chosen.warnings, mode, scope, ledger_table, lock_timeout, seeds,
                      lock_retries=gates.lock_retries)
-    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs), drift=drifted)
+    made = replace(made, target_id=identity, gates=gates, audit=AuditSet.of(specs), drift=drifted, selection=chosen.selection)
     return replace(made, gate_notes=tuple(describe(made)))
 
 
@@ -175,12 +157,12 @@ def _schema_ref(text: str):
         return None
 
 
-def _todo(specs: Specs, rows, state: SchemaState, scope: str, strict: bool, ledger_table: str, rollback: tuple[Unit, ...]):
-    """The (unit, kind) pairs to plan, the plan's warnings, and the drift of applied units (none for a rollback).
+def _todo(specs: Specs, rows, state: SchemaState, chosen: Chosen, strict: bool, ledger_table: str, rollback: tuple[Unit, ...]):
+    """The (unit, kind) pairs to plan and the drift of applied units (none for a rollback).
     With ``strict``, a changed applied unit or any drift is an error, each located at its spec line."""
     if rollback:
-        return [(u, "rollback") for u in rollback], [], ()
-    pending, warnings = selected_units(specs, rows, scope)
+        return [(u, "rollback") for u in rollback], ()
+    warnings = chosen.warnings
     found = drift.find(specs, rows, state)
     if strict and (warnings or found):
         done = ledger.applied(rows)
@@ -190,7 +172,7 @@ def _todo(specs: Specs, rows, state: SchemaState, scope: str, strict: bool, ledg
         n = len(problems)
         raise SpecError(problems, f"--strict: applied units drifted or changed, {n} finding{'s' if n != 1 else ''} "
                                   "(accept a unit's with `recon repair UNIT --reason TEXT`, or write a new unit)")
-    return [(u, "apply") for u in pending], warnings, found
+    return [(u, "apply") for u in chosen.units], found
 
 
 def _located(found: drift.Drift, ledger_table: str) -> Diagnostic:

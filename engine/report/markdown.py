@@ -88,6 +88,8 @@ def plan_markdown(plan) -> str:
     safety codes, its SQL folded in ``<details>``, the totals and the gates."""
     out = [f"### recon plan `{plan.plan_id}`", "", _target(plan.target), ""] + expected_markdown(plan)
     out += [f"> **warning:** {_md(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
+    chosen = plan.selection.describe()
+    out += ["**Selection:**", ""] + [f"- {_md(n)}" for n in chosen] + [""] if chosen else []
     if plan.empty:
         return "\n".join(out + ["No changes."] + drift_markdown(plan.drift)) + "\n"
     for unit in plan.units:

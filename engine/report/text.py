@@ -82,6 +82,7 @@ def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
     a row action shows its first rows (``verbose``: every row)."""
     lines = [f"recon plan {plan.plan_id} for {plan.target.dialect} {plan.target.url}"]
     lines += [style.paint(f"warning: {w}", "yellow") for w in plan.warnings]
+    lines += [style.paint(f"selection: {n}", "cyan") for n in plan.selection.describe()]
     drifted = drift_lines(plan.drift, style, checksums=False)  # changed checksums are among the warnings already
     lines += drifted
     if plan.empty:
