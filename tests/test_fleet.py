@@ -307,3 +307,33 @@ def test_env_gives_every_target_its_gates_and_a_gate_refusal_stops_the_whole_fle
         code, out, err = recon("apply", tmp_path / "fleet.json", "--targets", targets, "--env", "frozen")
         assert code == 3 and out == "" and "group 1 (a, b)" in err and "detect-only" in err
         assert not has_ledger(a) and not has_ledger(b)
+
+
+def test_unit_and_exclude_select_the_same_work_on_every_target_of_a_fleet(tmp_path):
+    """--unit and --exclude go through to each target's plan; a saved fleet plan carries its selection."""
+    specs = write_specs(tmp_path / "specs")
+    write(specs, "later", """
+        kind: migration
+        id: T-2-tags
+        scope: schema
+        depends_on: [T-1-items]
+        operations:
+          - create_table: {table: tags, columns: [{name: id, type: integer, primary_key: true}]}
+    """)
+    with databases("sqlite", 2, tmp_path) as (a, b):
+        targets = targets_file(tmp_path / "targets.yaml", {"a": a.url, "b": b.url})
+        code, out, err = recon("plan", "--specs", specs, "--targets", targets, "--unit", "T-1-items", "--format", "json")
+        assert code == 0, err
+        assert {r["name"]: [u["id"] for u in r["report"]["units"]] for r in json.loads(out)["targets"]} == {
+            "a": ["T-1-items"], "b": ["T-1-items"]}
+        code, out, err = recon("plan", "--specs", specs, "--targets", targets, "--exclude", "T-1-items", "--format", "json")
+        rows = json.loads(out)["targets"]  # each target's selection is its own (what its ledger holds): refused on each
+        assert code == 1 and [r["exit_code"] for r in rows] == [1, 1] and all("T-2-tags depends on it" in r["error"] for r in rows)
+        code, _, err = recon("plan", "--specs", specs, "--targets", targets, "--unit", "T-1-items", "--out", tmp_path / "f.json")
+        assert code == 0, err
+        code, _, err = recon("apply", tmp_path / "f.json", "--targets", targets, "--unit", "T-1-items")
+        assert code == 1 and "carries its selection" in err
+        code, _, err = recon("apply", tmp_path / "f.json", "--targets", targets)
+        assert code == 0, err
+        for db in (a, b):
+            assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger ORDER BY seq")] == ["T-1-items"]
