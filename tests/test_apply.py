@@ -474,7 +474,7 @@ def test_second_apply_process_is_refused_while_the_first_runs(recon, request, tm
         assert second.returncode == 3, out + err
         assert "lock held" in err and "another recon apply is running" in err
         # it says who holds the lock, what that session runs, and how to end it
-        held = {"postgresql": ("held by backend pid ", "SELECT pg_terminate_backend("), "mysql": ("held by connection ", "KILL ")}
+        held = {"postgresql": ("held by backend pid ", "end that backend with pg_terminate_backend("), "mysql": ("held by connection ", "KILL ")}
         assert all(part in err for part in held[dialect]) and "ALTER TABLE" in err, err
         assert re.search(r" for \d+ s", err) and "If that recon apply was killed" in err, err
     finally:

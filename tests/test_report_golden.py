@@ -87,7 +87,7 @@ def _applied_empty(plan):
 
 
 def _views(r) -> dict[str, str]:
-    cmp = views.compare(r["before"].to_dict(), r["after"].to_dict())
+    cmp = views.compare_reports(r["before"].to_dict(), r["after"].to_dict())
     counts = {"fingerprints": 1, "canaries": len(r["specs"].canaries), "units": len(r["specs"].units), "seeds": len(r["specs"].seeds),
               "invariants": len(r["specs"].invariants)}
     return {

@@ -46,7 +46,7 @@ class PostgresExecutor(Executor):
         who = f"backend pid {pid} ({user}{'@' + client if client else ''}{', ' + app if app else ''}), connected since {since}"
         doing = f"{state} for {seconds_} s: {self.target.scrub(query or '')}" if state else "idle"
         return (f": held by {who}, {doing}. If that recon apply was killed, its statement may still run on the server: "
-                f"wait for it to end, or end it with SELECT pg_terminate_backend({pid}); then plan again")
+                f"wait for it to end, or end that backend with pg_terminate_backend({pid}); then plan again")
 
     def unlock(self) -> None:
         sqlexec.execute(self.conn, exp.select(exp.func("pg_advisory_unlock", sqlexec.param(0))), [self.lock_number()])

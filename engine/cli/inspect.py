@@ -9,7 +9,6 @@ from __future__ import annotations
 import click
 
 from .. import report as views
-from ..report.inspection import inspect_markdown, inspect_text
 from .options import Options, command, common_options, emit
 
 
@@ -27,6 +26,7 @@ from .options import Options, command, common_options, emit
 def inspect(opts: Options, out: str, tables: tuple[str, ...], seeds: tuple[str, ...], name: str, force: bool):
     """Write a fingerprint spec of the live schema (and seed specs of chosen tables) into --out; never writes to the database."""
     from .. import inspect_database
+    from ..report.inspection import inspect_markdown, inspect_text
     from ..target.connection import resolve_url
 
     result = inspect_database(resolve_url(opts.db), tables=tables, seeds=seeds, name=name)

@@ -90,7 +90,7 @@ def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str
 @common_options("format", "no_color", "debug")
 def compare(opts: Options, before: str, after: str):
     """Show checks whose status changed between two audit reports; exit 2 on a regression."""
-    cmp = views.compare(views.load_audit_report(before), views.load_audit_report(after))
+    cmp = views.compare_reports(views.load_audit_report(before), views.load_audit_report(after))
     if opts.format == "json":
         emit(views.to_json(cmp.to_dict()))
     elif opts.format == "markdown":

@@ -150,7 +150,7 @@ def _act_one(demo: _Demo) -> bool:
     demo.show(views.audit_text(after, demo.style))
 
     demo.step("4. recon compare", " before.json after.json")
-    demo.show(views.compare_text(views.compare(before.to_dict(), after.to_dict()), demo.style))
+    demo.show(views.compare_text(views.compare_reports(before.to_dict(), after.to_dict()), demo.style))
     return after.ok and not before.fingerprint.complete
 
 

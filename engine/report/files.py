@@ -6,7 +6,6 @@ import json
 import os
 
 from ..errors import ReportError, UsageError
-from ..planning.planfile import Plan
 
 
 def read_json(path: str):
@@ -32,6 +31,8 @@ def write_text(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def load_plan(path: str) -> Plan:
-    """Read a plan file written by ``recon plan --out``."""
+def load_plan(path: str):
+    """Read a plan file written by ``recon plan --out`` (a ``Plan``; the planning stage loads only then)."""
+    from ..planning.planfile import Plan
+
     return Plan.from_dict(read_json(path), path)
