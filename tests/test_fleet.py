@@ -337,3 +337,22 @@ def test_unit_and_exclude_select_the_same_work_on_every_target_of_a_fleet(tmp_pa
         assert code == 0, err
         for db in (a, b):
             assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger ORDER BY seq")] == ["T-1-items"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_target_with_nothing_to_apply_is_a_row_not_a_crash(dialect, tmp_path):
+    """A fleet where one tenant is current: the others apply, the current one says nothing to apply, exit 0."""
+    specs = write_specs(tmp_path / "specs")
+    with databases(dialect, 2, tmp_path) as (done, fresh):
+        assert recon("apply", "--specs", specs, "--db", done.url, "--auto-approve")[0] == 0
+        targets = targets_file(tmp_path / "targets.yaml", {"done": done.url, "fresh": fresh.url})
+        code, _, err = recon("plan", "--specs", specs, "--targets", targets, "--out", tmp_path / "fleet.json")
+        assert code == 0, err
+        code, out, err = recon("apply", tmp_path / "fleet.json", "--targets", targets, "--format", "json")
+        assert code == 0 and "Traceback" not in err and "internal error" not in err, out + err
+        rows = rows_by_name(json.loads(out))
+        assert rows["done"]["exit_code"] == 0 and rows["done"]["report"]["units"] == []
+        assert rows["done"]["report"]["target"]["dialect"] == dialect and rows["fresh"]["report"]["units"][0]["status"] == "applied"
+        assert [r[0] for r in ledger(fresh)] == ["T-1-items"] and len(ledger(done)) == 1
+        code, out, err = recon("apply", "--specs", specs, "--targets", targets, "--auto-approve")
+        assert code == 0 and "nothing to apply" in out, out + err

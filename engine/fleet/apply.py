@@ -42,10 +42,8 @@ def apply_fleet_plan(fleet_plan: FleetPlan, targets, *, source: str = "the fleet
             raise SafetyRefusal(f"target {target.name} is not in {source}: {why}; make a new fleet plan that covers it")
         group, member = found
         the_plan = member_plan(group, member)
-        if the_plan.empty:
-            from ..target.connection import make_target
-
-            return ApplyReport(the_plan.plan_id, make_target(url).display_url), 0
+        if the_plan.empty:  # nothing to apply: its report says so, as a single target's does
+            return ApplyReport(the_plan.plan_id, the_plan.target), 0
         return apply(the_plan, url, **apply_options), 0
 
     return run_fleet("apply", targets, work, parallel=parallel, specs_digest=fleet_plan.specs_digest, shard=shard,

@@ -13,7 +13,6 @@ from ..applying.applier import ApplyReport, apply
 from ..auditing.run import audit
 from ..diff import drift
 from ..planning.planner import make_plan
-from ..target.connection import make_target
 from .run import DEFAULT_PARALLEL, FleetReport, run_fleet
 
 
@@ -52,7 +51,7 @@ def apply_fleet(specs, targets, *, plan_options: dict, apply_options: dict, para
     def work(target, url):
         made = make_plan(specs, url, **plan_options)
         if made.empty:
-            return ApplyReport(made.plan_id, make_target(url).display_url), 0
+            return ApplyReport(made.plan_id, made.target), 0
         return apply(made, url, **apply_options), 0
 
     return run_fleet("apply", targets, work, parallel=parallel, specs_digest=specs.digest, shard=shard,
