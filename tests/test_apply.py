@@ -162,7 +162,7 @@ def ws(db, tmp_path) -> Workspace:
 
 
 def history(recon, ws: Workspace) -> list[dict]:
-    code, out, err = recon("history", "--specs", ws.specs, "--db", ws.url, "--format", "json")
+    code, out, err = recon("history", "--db", ws.url, "--format", "json")
     assert code == 0, err
     return json.loads(out)
 
@@ -703,7 +703,7 @@ def test_rollback_by_id_and_last(recon, ws):
     rows = history(recon, ws)
     assert [(r["unit"], r["status"]) for r in rows] == [
         ("U1-items-note", "applied"), ("U2-tags", "applied"), ("U2-tags", "rolled_back"), ("U1-items-note", "rolled_back")]
-    code, out, _ = recon("history", *common)
+    code, out, _ = recon("history", "--db", ws.url)
     assert code == 0 and out.count("rolled_back") == 2
     assert pending_units(recon, ws) == ["U1-items-note", "U2-tags"]
 

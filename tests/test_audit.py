@@ -229,3 +229,16 @@ def test_sql_invariant_with_a_percent_sign(db, tmp_path):
     """))
     r = results(engine.audit(engine.load_specs(tmp_path), db.url))
     assert r["admins-like"].passed, r["admins-like"].detail
+
+
+def test_recons_own_ledger_is_never_suggested_for_a_missing_table(sqlite_db, tmp_path):
+    """After `apply --unit` of an unrelated unit the ledger may be the nearest name: it is not one to suggest."""
+    import engine
+
+    sqlite_db.run("CREATE TABLE recon_ledger (seq integer PRIMARY KEY);\nCREATE TABLE rolez (id integer)")
+    (tmp_path / "fp.yaml").write_text("kind: fingerprint\nname: app\nchecks:\n  - table: roles\n  - table: recon_ledgers\n",
+                                      encoding="utf-8")
+    report = engine.audit(engine.load_specs(str(tmp_path)), sqlite_db.url)
+    details = {c.name: c.detail for c in report.fingerprint.checks}
+    assert details["roles"] == "table roles does not exist; did you mean rolez?"
+    assert details["recon_ledgers"].startswith("table recon_ledgers does not exist") and "recon_ledger?" not in details["recon_ledgers"]

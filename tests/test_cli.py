@@ -332,3 +332,35 @@ def test_plan_files_and_reports_are_written_owner_only(recon, catalogue_db, tmp_
     for path in (report, plan):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert json.loads(plan.read_text(encoding="utf-8"))["format"] == "recon.plan/v1"
+
+
+def test_what_a_command_would_ignore_is_refused_in_context_too(recon, catalogue_db, tmp_path):
+    """history --specs without --env, apply PLANFILE --no-env, --override-window with no window to override,
+    inspect --format html: each is exit 1 naming why, not ignored."""
+    url, specs = catalogue_db
+    code, _, err = recon("history", "--db", url, "--specs", specs)
+    assert code == 1 and "history reads --specs only with --env" in err
+    plan = tmp_path / "p.json"
+    assert recon("plan", "--specs", specs, "--db", url, "--out", plan)[0] == 0
+    code, _, err = recon("apply", plan, "--db", url, "--no-env")
+    assert code == 1 and "--no-env goes with planning" in err
+    code, _, err = recon("apply", plan, "--db", url, "--override-window", "--reason", "hotfix")
+    assert code == 1 and "there is nothing to override" in err and "outside every environment" in err
+    code, _, err = recon("inspect", "--db", url, "--out", tmp_path / "out", "--format", "html")
+    assert code == 1 and "'html' is not one of" in err and not (tmp_path / "out").exists()
+    code, out, _ = recon("history", "--db", url, "--format", "json")
+    assert code == 0 and json.loads(out) == []  # nothing was applied by the refused commands
+
+
+def test_a_fleet_plan_given_without_targets_says_so(recon, catalogue_db, tmp_path):
+    url, _ = catalogue_db
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps({"format": "recon.fleet-plan/v1", "groups": []}), encoding="utf-8")
+    code, _, err = recon("apply", fleet, "--db", url)
+    assert code == 1 and "is a fleet plan (recon.fleet-plan/v1): apply it with --targets FILE" in err
+
+
+def test_a_password_parameter_leaves_the_rest_of_the_message(recon):
+    code, _, err = recon("audit", "--db", "postgresql://postgres@127.0.0.1:9/x?password=QueryPw55")
+    assert code == 1 and "QueryPw55" not in err and "password=***" in err
+    assert "connection failed" in err or "Connection refused" in err, err  # why it failed is still said

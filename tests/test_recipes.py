@@ -16,6 +16,7 @@ So a recipe whose commands stop being true fails here.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,8 +196,11 @@ def _workflow(tmp_path: Path, _name: str) -> None:
     deploy = workflow_steps(("plan-production", "apply-production"))
     for step in deploy:
         if step.line.startswith("recon apply reports/production-plan.json"):
-            step.exit, step.prints = 0, ("applied TER-173-products-name-canonical", "invariants 4/7 -> 7/7")
+            step.exit, step.prints = 0, ()  # its report goes to reports/production-apply.json
     recipe.run(deploy)
+    report = json.loads((recipe.dir / "reports" / "production-apply.json").read_text())
+    assert ("TER-173-products-name-canonical", "applied") in [(u["unit"], u["status"]) for u in report["units"]]
+    assert (report["before"]["invariants"]["passed"], report["after"]["invariants"]["passed"]) == (4, 7)
     assert ledger(recipe.production) == ledger(recipe.staging)  # the same units, promoted from staging
     assert stored_rows(_DB(recipe.production), "SELECT value FROM settings WHERE key = 'theme'") == [("dark",)]  # on_conflict: keep
 

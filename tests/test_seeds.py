@@ -85,7 +85,7 @@ def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, sp
     assert got["page_size"][0] == "50"  # matched, so never rewritten
 
     assert plan_json(recon, specs, db)["units"] == []  # converged
-    code, out, _ = recon("history", "--specs", specs, "--db", db.url, "--format", "json")
+    code, out, _ = recon("history", "--db", db.url, "--format", "json")
     assert [(h["unit"], h["scope"], h["status"]) for h in json.loads(out)] == [("seed:defaults", "seed", "applied")]
 
 
@@ -142,7 +142,7 @@ def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
     assert code == 1 and "seed:defaults failed" in err and "rolled back" in err
     assert "0/0" not in out  # specs without canaries or invariants print no "fingerprint 0/0 -> 0/0"
     assert rows(db) == before  # the first insert was rolled back with the second, MySQL included
-    code, out, _ = recon("history", "--specs", specs, "--db", db.url, "--format", "json")
+    code, out, _ = recon("history", "--db", db.url, "--format", "json")
     assert [h["status"] for h in json.loads(out)] == ["failed"]
 
 
@@ -630,7 +630,7 @@ def test_a_failure_at_commit_is_reported_as_such_and_numbers_stay_consecutive(re
     write(specs, "seed", "kind: seed\nname: child\ntable: child\nkey: [k]\nrows: [{k: 1, parent_id: 42}]\n")
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 1 and "seed:child failed: at commit:" in err and "foreign key" in err
-    code, out, _ = recon("history", "--specs", specs, "--db", postgres_db.url, "--format", "json")
+    code, out, _ = recon("history", "--db", postgres_db.url, "--format", "json")
     assert [(h["unit"], h["status"]) for h in json.loads(out)] == [("seed:child", "failed")]
     assert postgres_db.scalar("SELECT min(seq) FROM recon_ledger") == 1
 
@@ -670,7 +670,7 @@ def test_sqlite_apply_whose_commit_readers_block_applies_nothing(recon, sqlite_d
     assert code == 1 and "the run was not committed: at commit:" in err and "nothing was applied" in err
     assert "applied seed" not in out and "FAILED seed:defaults" in out
     assert rows(sqlite_db) == before
-    code, out, _ = recon("history", "--specs", specs, "--db", sqlite_db.url, "--format", "json")
+    code, out, _ = recon("history", "--db", sqlite_db.url, "--format", "json")
     assert all(h["status"] == "failed" for h in json.loads(out))
 
 

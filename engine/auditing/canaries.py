@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..inspect.state import Column, Constraint, Index, SchemaState, Table
+from ..ledger import DEFAULT_TABLE
 from ..spec import types
 from ..spec.model import Canary, ObjectRef, column_ref, split_identifier, table_ref
 
@@ -187,7 +188,7 @@ def _qualify(ref: ObjectRef, name: str) -> str:
 
 def _missing_table(canary: Canary, state: SchemaState, ref: ObjectRef) -> CheckResult:
     schema = ref.schema or state.default_schema
-    names = [t for (s, t) in state.tables if s == schema]
+    names = [t for (s, t) in state.tables if s == schema and t != DEFAULT_TABLE]  # recon's own ledger is no suggestion
     found = [_qualify(ObjectRef(ref.schema, ref.table), n) for n in nearest(ref.table, names)]
     hint = f"; did you mean {' or '.join(found)}?" if found else ""
     return _result(canary, False, f"table {ref.table_text} does not exist{hint}", found, missing=True)

@@ -174,6 +174,8 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
     common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
     if planfile and (units or exclude):
         raise UsageError(f"{planfile} carries its selection: make the plan with --unit/--exclude, then apply the file")
+    if planfile and no_env:
+        raise UsageError(f"{planfile} carries the environment it was made for (or none): --no-env goes with planning, drop it")
     if planfile:
         return _apply_file(opts, planfile, mode_option, ledger_option, skip, **common)
     specs, url = specs_and_url(opts)

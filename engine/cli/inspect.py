@@ -9,11 +9,11 @@ from __future__ import annotations
 import click
 
 from .. import report as views
-from .options import Options, command, common_options, emit
+from .options import NO_HTML, Options, command, common_options, emit
 
 
 @command()
-@common_options("db", "format", "no_color", "debug")
+@common_options("db", "format", "no_color", "debug", formats=NO_HTML)
 @click.option("--out", "out", required=True, type=click.Path(), help="Folder the specs are written to (created if missing; "
               "a folder that holds anything is refused unless --force).")
 @click.option("--tables", "tables", multiple=True, metavar="GLOB", help="Describe only tables whose name matches GLOB "

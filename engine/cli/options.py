@@ -88,15 +88,17 @@ def common_options(*names: str, formats: tuple[str, ...] = FORMATS, specs_help: 
 
         for name in reversed(ALL):
             if name in chosen:
-                wrapper = _declare(name, formats, specs_help)(wrapper)
+                wrapper = _declare(name, formats, specs_help, chosen)(wrapper)
         return wrapper
 
     return decorate
 
 
-def _declare(name: str, formats: tuple[str, ...], specs_help: str | None):
+def _declare(name: str, formats: tuple[str, ...], specs_help: str | None, chosen: tuple[str, ...] = ALL):
     if name == "format":
         return _DECLARE["format"](formats)
+    if name == "db" and "env" not in chosen:  # a command without --env: the URL comes from --db or the variable only
+        return click.option("--db", "db", default=None, help="Target SQLAlchemy URL (else $RECON_DATABASE_URL).")
     if name == "specs" and specs_help:
         return click.option("--specs", "specs", default=lambda: os.environ.get("RECON_SPECS", "specs"),
                             show_default="specs or $RECON_SPECS", help=specs_help)

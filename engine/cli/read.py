@@ -11,6 +11,7 @@ import os
 import click
 
 from .. import report as views
+from ..errors import UsageError
 from ..report.files import write_text
 from .fleet import fleet_options
 from .options import NO_HTML, Options, command, common_options, emit, specs_and_url
@@ -124,6 +125,8 @@ def history(opts: Options, ledger_option):
     from ..target.connection import resolve_url
 
     table = ledger_option
+    if not opts.env and click.get_current_context().get_parameter_source("specs") == click.core.ParameterSource.COMMANDLINE:
+        raise UsageError("history reads --specs only with --env (for the environment's URL and ledger table): drop --specs, or add --env NAME")
     if opts.env:
         specs, url = specs_and_url(opts)
         env = next((e for e in specs.environments if e.name == opts.env), None)

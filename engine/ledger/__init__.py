@@ -3,3 +3,5 @@
 ``table`` is the ``recon_ledger`` table (its rows, its upgrades, the findings a repair
 accepted); ``history`` reads it for ``recon history``.
 """
+
+DEFAULT_TABLE = "recon_ledger"  # the ledger's name unless --ledger-table, RECON_LEDGER_TABLE or the environment says another

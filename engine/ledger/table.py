@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from ..inspect.state import SchemaState
 from ..target import sqlexec
+from . import DEFAULT_TABLE  # noqa: F401 - public here too, where the table is
 
-DEFAULT_TABLE = "recon_ledger"
 # Ledger keys of seed and rbac spec runs (``seed:<name>``); a unit id cannot contain ":".
 SPEC_RUN_PREFIXES = ("seed:", "rbac:")
 COLUMNS = (

@@ -157,6 +157,8 @@ class Plan:
     @classmethod
     def from_dict(cls, data: dict, source: str = "plan") -> "Plan":
         """Read a plan document back; one whose content no longer matches its ``plan_digest`` is refused."""
+        if isinstance(data, dict) and data.get("format") == "recon.fleet-plan/v1":
+            raise ReportError(f"{source} is a fleet plan (recon.fleet-plan/v1): apply it with --targets FILE, the targets it was made for")
         if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
             raise ReportError(f"{source}: not a recon plan (expected format {PLAN_FORMAT!r})")
         sealed = data.get("plan_digest")
