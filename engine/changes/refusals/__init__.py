@@ -22,7 +22,18 @@ from __future__ import annotations
 
 from ...inspect.state import SchemaState
 from ..base import Change
-from . import alters, defaults, drops, keylength, names, namespace, objects, opclasses, rebuilds, sizes  # noqa: F401  (they register on import)
+from . import (  # noqa: F401  (they register on import)
+    alters,
+    defaults,
+    drops,
+    keylength,
+    names,
+    namespace,
+    objects,
+    opclasses,
+    rebuilds,
+    sizes,
+)
 from .registry import RULES
 
 
