@@ -91,8 +91,10 @@ def project(tmp_path, monkeypatch, capsys):
         (specs / "envs.yaml").write_text(textwrap.dedent(environments))
 
     def recon(*args):
-        """The CLI in-process; ``--specs`` is added except for ``apply PLANFILE`` (a plan carries its specs)."""
-        with_specs = not (args[0] == "apply" and len(args) > 1 and str(args[1]).endswith(".json"))
+        """The CLI in-process; ``--specs`` is added except for ``apply PLANFILE`` (a plan carries its specs) and
+        ``history`` without ``--env`` (which reads none, and refuses it)."""
+        with_specs = not (args[0] == "apply" and len(args) > 1 and str(args[1]).endswith(".json")) and not (
+            args[0] == "history" and "--env" not in args)
         with pytest.raises(SystemExit) as info:
             main([str(a) for a in args] + (["--specs", str(specs)] if with_specs else []))
         out, err = capsys.readouterr()

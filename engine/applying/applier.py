@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..auditing.run import AuditReport, TargetInfo, audit
 from ..diff.migrations import PENDING
-from ..errors import ReconError, SafetyRefusal, UsageError
+from ..errors import ReconError, SafetyRefusal
 from ..planning.planfile import PlanUnit
 from ..planning.planner import Plan, PlanAction
 from ..target.connection import Target, make_target
@@ -90,11 +90,6 @@ def check_gates(plan: Plan, *, mode: str, allow_destructive: bool, environment: 
     blocked = [] if allow_destructive else _blocked(plan)
     if blocked:
         raise SafetyRefusal("destructive changes not allowed:\n  " + "\n  ".join(blocked) + f"\n{DESTRUCTIVE_HINT}")
-    if override_reason is not None:
-        is_open, state = gates.window_state(plan.gates, now or gates.clock())
-        if plan.gates.environment is None or is_open:  # the ledger would record an override of nothing
-            raise UsageError(f"--override-window: the window is not closed ({state if plan.gates.environment else 'the plan is outside every environment'}): "
-                             "there is nothing to override; drop --override-window and --reason")
     gates.check(plan, now, override_reason)
 
 

@@ -23,7 +23,9 @@ DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)([^/]*)(@)")
 # libpq and the MySQL drivers also take passwords as query parameters (?password=..., ?sslpassword=...)
 _PASSWORD_PARAMETERS = ("password", "passwd", "pwd", "sslpassword")
-_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)([^&\s'\"]*)", re.IGNORECASE)  # up to the next parameter, or the end of the URL in a message
+_PASSWORD_IN_QUERY = re.compile(r"([?&](?:" + "|".join(_PASSWORD_PARAMETERS) + r")=)(?!\*\*\*(?:$|[&\s:'\"]))([^&]*)", re.IGNORECASE)
+# (the value up to the next parameter, whatever it holds; one already hidden as *** is left, so that
+# redacting a message twice does not swallow the text after its URL)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
