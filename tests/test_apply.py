@@ -446,7 +446,7 @@ def test_apply_is_refused_while_another_process_holds_the_lock(recon, ws):
 
 BLOCKED_WAIT = {
     "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-    "mysql": "SELECT count(*) FROM information_schema.processlist WHERE state LIKE 'Waiting for table metadata lock%%'",
+    "mysql": "SELECT count(*) FROM information_schema.processlist WHERE state LIKE 'Waiting for table metadata lock%%' AND db = DATABASE()",
 }
 
 
