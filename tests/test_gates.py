@@ -91,8 +91,9 @@ def project(tmp_path, monkeypatch, capsys):
         (specs / "envs.yaml").write_text(textwrap.dedent(environments))
 
     def recon(*args):
-        """The CLI in-process; ``--specs`` is added except for ``apply PLANFILE`` (a plan carries its specs)."""
-        with_specs = not (args[0] == "apply" and len(args) > 1 and str(args[1]).endswith(".json"))
+        """The CLI in-process; ``--specs`` is added except for ``apply PLANFILE`` (a plan carries its specs)
+        and ``history`` (which reads specs only with --env)."""
+        with_specs = args[0] != "history" and not (args[0] == "apply" and len(args) > 1 and str(args[1]).endswith(".json"))
         with pytest.raises(SystemExit) as info:
             main([str(a) for a in args] + (["--specs", str(specs)] if with_specs else []))
         out, err = capsys.readouterr()
@@ -123,7 +124,7 @@ def test_plan_needs_an_environment_or_no_env_where_the_specs_declare_them(projec
 
 
 def test_promote_from_requires_the_unit_applied_there_first_with_the_same_checksum(project, monkeypatch):
-    write, recon, dbs, tables, _, _, tmp = project
+    write, recon, dbs, tables, ledger, _, tmp = project
     write(ENVS.replace("{extra}", "promote_from: staging"))
     code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
     assert "promote_from staging: not yet applied there: U1 (not applied there)" in out
@@ -133,33 +134,39 @@ def test_promote_from_requires_the_unit_applied_there_first_with_the_same_checks
     (tmp / "specs" / "unit.yaml").write_text(UNIT.replace("{notes}", "").replace("primary_key: true", "primary_key: true}, {name: x, type: text"))
     code, _, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 3 and "U1 (applied there with another checksum" in err
+    assert tables("production") == set()  # each refusal came before anything was written
     (tmp / "specs" / "unit.yaml").write_text(UNIT.replace("{notes}", "rollback: {notes: Drop the table.}"))
     code, out, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 0, err
     assert "applied U1" in out and "things" in tables("production")
+    assert [r[:2] for r in ledger("production")] == [("U1", "applied")]
     monkeypatch.delenv("STAGING_URL")
     code, out, _ = recon("plan", "--env", "production")
     assert code == 0  # nothing left to promote: the plan is empty
 
 
 def test_promotion_is_not_checked_where_its_url_is_not_set(project, monkeypatch):
-    write, recon, dbs, _, _, _, tmp = project
+    write, recon, dbs, tables, _, _, tmp = project
     write(ENVS.replace("{extra}", "promote_from: staging"))
     monkeypatch.delenv("STAGING_URL")
-    code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
+    code, out, err = recon("plan", "--env", "production", "--out", tmp / "prod.json")
+    assert code == 0, err
     assert "promote_from staging: not checked: $STAGING_URL is not set" in out
     code, _, err = recon("apply", tmp / "prod.json")
     assert code == 3 and "whose $STAGING_URL is not set: cannot check what was applied there" in err
+    assert tables("production") == set() and tables("staging") == set()
 
 
 def test_rollback_notes_required(project):
-    write, recon, dbs, tables, _, _, tmp = project
+    write, recon, dbs, tables, ledger, _, tmp = project
     write(ENVS.replace("{extra}", "require_rollback_notes: true"), notes="")
     code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
     assert "rollback notes: missing on U1" in out
     code, _, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 3 and "require_rollback_notes gate of environment 'production': missing on: U1" in err
+    assert tables("production") == set()
     assert recon("apply", "--env", "staging", "--auto-approve")[0] == 0  # staging does not require them
+    assert tables("staging") == {"things", "recon_ledger"} and [r[:2] for r in ledger("staging")] == [("U1", "applied")]
 
 
 def test_a_closed_window_refuses_and_an_override_with_a_reason_is_recorded(project, monkeypatch):
@@ -187,11 +194,14 @@ def test_a_closed_window_refuses_and_an_override_with_a_reason_is_recorded(proje
 
 
 def test_inside_the_window_no_override_is_recorded(project):
-    write, recon, dbs, _, ledger, clock, tmp = project
+    write, recon, dbs, tables, ledger, clock, tmp = project
     write(ENVS.replace("{extra}", WINDOW))
     clock["now"] = THURSDAY_22_05
     assert recon("plan", "--env", "production", "--out", tmp / "prod.json")[0] == 0
     code, _, err = recon("apply", tmp / "prod.json", "--override-window", "--reason", "not needed", "--actor", "alice")
+    assert code == 1 and "the window is not closed (open now): there is nothing to override" in err
+    assert tables("production") == set()
+    code, _, err = recon("apply", tmp / "prod.json", "--actor", "alice")
     assert code == 0, err
     assert ledger("production") == [("U1", "applied", "alice", None, None)]
 
