@@ -15,7 +15,15 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, recon_bin, write
+from support import (
+    RECON_VARIABLES,
+    dialect_sql,
+    inspected,
+    ledger_rows,
+    recon_bin,
+    stored_rows,
+    write,
+)
 
 import engine
 
@@ -65,6 +73,9 @@ def test_the_python_api_audits_from_the_plan(db, specs):
     plan = engine.plan(engine.load_specs(str(specs)), db.url)
     report = engine.apply(plan, db.url)
     assert (report.before.fingerprint.passed, report.after.fingerprint.passed) == (0, 1)
+    state = inspected(db)
+    assert [c.name for c in state.tables[(state.default_schema, "items")].columns] == ["id", "name", "note"]
+    assert ledger_rows(db) == [("U1", "applied", 1)]
 
 
 def test_a_stale_plan_names_what_changed(recon, db, specs, tmp_path):
@@ -145,12 +156,15 @@ def test_a_sqlite_file_is_identified_by_itself_not_by_its_path(recon, sqlite_db,
     replacement.rename(file)  # another database at the same path
     code, _, err = recon("apply", path, "--db", sqlite_db.url)
     assert code == 3 and "is another database" in err
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("name",)]  # the other file untouched
     file.rename(replacement)
     kept.rename(file)
     link = tmp_path / "link.db"
     link.symlink_to(file)
     code, _, err = recon("apply", path, "--db", f"sqlite:///{link}")  # the same file by another name
     assert code == 0, err
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("name",), ("note",)]
+    assert ledger_rows(sqlite_db) == [("U1", "applied", 1)]
 
 
 # -- a ledger of an earlier shape ---------------------------------------------------------------
