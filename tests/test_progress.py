@@ -6,7 +6,7 @@ import io
 import os
 import time
 
-from support import RECON_VARIABLES, recon_bin, write
+from support import RECON_VARIABLES, ledger_rows, recon_bin, stored_rows, write
 
 from engine.report.progress import CLEAR, TerminalProgress
 
@@ -155,3 +155,5 @@ def test_the_installed_recon_writes_no_progress_when_stderr_is_not_a_terminal(sq
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "applied U1-items-note" in done.stdout and "applied U2-items-tag" in done.stdout, done.stderr
     assert "\033[K" not in done.stderr + done.stdout and "[1/" not in done.stderr + done.stdout
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("note",), ("tag",)]
+    assert ledger_rows(sqlite_db) == [("U1-items-note", "applied", 1), ("U2-items-tag", "applied", 1)]
