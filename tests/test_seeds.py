@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
-from support import dialect_sql, plan_json, row_changes, write
+from support import dialect_sql, ledger_rows, plan_json, row_changes, stored_rows, write
 
 import engine
 from engine.target.connection import make_target
@@ -49,6 +50,14 @@ def rows(db, table: str = "settings", order: str = "key") -> list[tuple]:
             return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {q(table)} ORDER BY {q(order)}")]
     finally:
         eng.dispose()
+
+
+def values(db) -> dict:
+    """{key: value} of every row of settings."""
+    return {r[0]: r[1] for r in rows(db)}
+
+
+CURRENCY = "50% off; DROP TABLE settings; --'\""  # SEED's value of the currency row
 
 
 def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, specs, tmp_path):
@@ -121,6 +130,7 @@ def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
     db.run(dialect_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
     code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
+    assert values(db) == {"currency": CURRENCY, "legacy": "y", "page_size": "50", "theme": "dark"}
 
 
 def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
@@ -259,6 +269,8 @@ def test_seed_runs_are_not_rolled_back(recon, sqlite_db, specs):
     assert code == 1 and "nothing to roll back: no unit is applied" in err
     code, _, err = recon("rollback", "seed:defaults", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 1 and "seed:defaults is a seed spec: it has no rollback" in err
+    assert values(sqlite_db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "dark"}  # the seed's rows stay
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("seed:defaults", "applied")]
 
 
 def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
@@ -413,6 +425,7 @@ def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs,
     db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
     code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
+    assert values(db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "blue"}
 
 
 def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, specs, tmp_path, monkeypatch):
@@ -424,6 +437,8 @@ def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, sp
     monkeypatch.setenv("PGTZ", "Asia/Tokyo")
     code, _, err = recon("apply", path, "--db", postgres_db.url)
     assert code == 0, err
+    assert stored_rows(postgres_db, "SELECT id, at FROM ev ORDER BY id") == [(1, datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)), (2, None)]
+    assert ledger_rows(postgres_db) == [("seed:ev", "applied", 1)]  # the insert of row 2 only: row 1 matched
 
 
 def test_seed_units_take_the_environment_lock_timeout(sqlite_db, specs):
@@ -582,8 +597,10 @@ def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
     assert any("seed prefs: key column key of prefs comes with a pending unit" in w for w in plan["warnings"])
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
+    assert rows(db, "prefs", "key") == [("theme", "light")] and [r[:2] for r in ledger_rows(db)] == [("R-1", "applied")]
     assert row_changes(plan_json(recon, specs, db)) == [("update_rows", "prefs", ("theme", "dark"))]
     converges(recon, specs, db)
+    assert rows(db, "prefs", "key") == [("theme", "dark")]
 
 
 def test_a_pruning_spec_may_not_share_its_table(recon, sqlite_db, specs):
@@ -677,10 +694,15 @@ def test_sqlite_apply_whose_commit_readers_block_applies_nothing(recon, sqlite_d
 def test_apply_without_a_plan_file_prints_one_json_document(recon, sqlite_db, specs):
     sqlite_db.run(SETTINGS)
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    ran = []
     for _ in range(2):  # with changes, then with none
         code, out, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve", "--format", "json")
         assert code == 0, err
         assert json.loads(out)["format"] == "recon.apply/v1"
+        ran.append([(u["unit"], u["status"]) for u in json.loads(out)["units"]])
+    assert ran == [[("seed:defaults", "applied")], []]
+    assert values(sqlite_db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "dark"}
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("seed:defaults", "applied")]
 
 
 def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path):
@@ -699,8 +721,10 @@ def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path
     monkeypatch.setenv("RECON_MODE", "detect-only")
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
     monkeypatch.delenv("RECON_MODE")
+    before = rows(sqlite_db)
     code, _, err = recon("apply", path, "--db", sqlite_db.url, "--mode", "apply")
     assert code == 3 and "was made in detect-only mode, for review only: make the plan again where apply is allowed" in err
+    assert rows(sqlite_db) == before and sqlite_db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recon_ledger'") == 0
 
 
 def test_mysql_timestamp_columns_take_no_offset(recon, mysql_db, specs):
