@@ -710,8 +710,11 @@ def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
+    before = rows(sqlite_db)
     code, _, err = recon("apply", path, "--db", sqlite_db.url, "--ledger-table", "my_ledger")
     assert code == 1 and "records its run in recon_ledger, not my_ledger" in err
+    assert rows(sqlite_db) == before
+    assert sqlite_db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('recon_ledger', 'my_ledger')") == 0
 
 
 def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path, monkeypatch):
