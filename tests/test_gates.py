@@ -250,7 +250,7 @@ def test_a_plan_older_than_its_environments_plan_max_age_is_refused(project):
 
 
 def test_the_default_plan_max_age_is_a_day_and_plans_outside_environments_do_not_expire(project):
-    write, recon, dbs, tables, _, clock, tmp = project
+    write, recon, dbs, tables, ledger, clock, tmp = project
     write(ENVS.replace("{extra}", ""))
     assert recon("plan", "--env", "staging", "--out", tmp / "staging.json")[0] == 0
     assert recon("plan", "--no-env", "--db", dbs["production"], "--out", tmp / "none.json")[0] == 0
@@ -258,9 +258,11 @@ def test_the_default_plan_max_age_is_a_day_and_plans_outside_environments_do_not
     clock["now"] = made + timedelta(hours=24, minutes=1)
     code, _, err = recon("apply", tmp / "staging.json")
     assert code == 3 and "(plan_max_age 24h)" in err
+    assert tables("staging") == set()
     clock["now"] = made + timedelta(days=30)
     code, _, err = recon("apply", tmp / "none.json", "--db", dbs["production"])
     assert code == 0, err
+    assert tables("production") == {"things", "recon_ledger"} and [r[:2] for r in ledger("production")] == [("U1", "applied")]
 
 
 def test_scope_may_not_leave_out_a_dependency(project):

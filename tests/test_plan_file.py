@@ -100,6 +100,9 @@ def test_a_plan_applies_where_the_server_is_the_same_whatever_the_url_says(recon
     assert other != postgres_db.url
     code, out, err = recon("apply", path, "--db", other)
     assert code == 0, err
+    assert stored_rows(postgres_db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position") \
+        == [("id",), ("name",), ("note",)]
+    assert ledger_rows(postgres_db) == [("U1", "applied", 1)]
 
 
 def test_a_database_recreated_under_the_same_name_is_another_target(recon, postgres_db, specs, tmp_path):
@@ -116,6 +119,8 @@ def test_a_database_recreated_under_the_same_name_is_another_target(recon, postg
     postgres_db.run(BASE)
     code, _, err = recon("apply", path, "--db", postgres_db.url)
     assert code == 3 and "is another database" in err and "make a plan for this target" in err
+    assert stored_rows(postgres_db, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                                    "ORDER BY table_name, ordinal_position") == [("items", "id"), ("items", "name")]  # no note, no ledger
 
 
 def test_mariadb_names_another_schema_another_target(recon, mysql_db, specs, tmp_path):
@@ -136,6 +141,10 @@ def test_mariadb_names_another_schema_another_target(recon, mysql_db, specs, tmp
         sa_engine.dispose()
         code, _, err = recon("apply", path, "--db", other)
         assert code == 3 and "is another database" in err
+        for schema in (name, sa.engine.make_url(mysql_db.url).database):  # neither database was written
+            assert stored_rows(mysql_db, "SELECT table_name, column_name FROM information_schema.columns "
+                                         f"WHERE table_schema = '{schema}' ORDER BY table_name, ordinal_position") == [
+                ("items", "id"), ("items", "name")], schema
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE `{name}`")
