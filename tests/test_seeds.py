@@ -342,6 +342,8 @@ def test_keys_of_another_type_than_their_column_match(recon, db, specs):
         expected.append(("insert_rows", "events", ("2026-01-01T10:00:00", "launch")))
     assert row_changes(plan) == expected
     converges(recon, specs, db)
+    assert rows(db, "codes", "code") == [("404", "Not found"), ("500", "Server error")]
+    assert len(rows(db, "events", "at")) == (2 if db.dialect == "sqlite" else 1)
 
 
 def test_typed_values_settle(recon, db, specs):
@@ -360,6 +362,9 @@ def test_typed_values_settle(recon, db, specs):
         on_conflict: update
         """)
     converges(recon, specs, db)
+    (id_, at, doc, u, t, _, flag), = rows(db, "typed", "id")
+    assert (id_, str(at)[:19], str(u).lower(), str(t)[:5], bool(flag)) == (1, "2026-01-01 10:00:00", "6f1c0000-0000-0000-0000-00000000abcd", "10:00", True)
+    assert (doc if isinstance(doc, dict) else json.loads(doc)) == {"a": 1}
 
 
 def test_prune_deletes_a_row_whose_key_is_null(recon, sqlite_db, specs):
@@ -403,6 +408,7 @@ def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
     assert [(a["op"], a["reason"], a["rows"], a["was"]) for a in plan["actions"] if a["unit"] == "seed:prefs"] == [
         ("update_rows", "1 row differs in category", [["theme", "ui"]], [[None]])]
     converges(recon, specs, db)
+    assert rows(db, "prefs", "name") == [("theme", "light", "ui")]
 
 
 def test_seeds_run_parents_first(recon, db, specs):
@@ -415,6 +421,7 @@ def test_seeds_run_parents_first(recon, db, specs):
     write(specs, "b-countries", "kind: seed\nname: countries\ntable: countries\nkey: [code]\nrows: [{code: FR, name: France}]\n")
     assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:countries", "seed:cities"]
     converges(recon, specs, db)
+    assert rows(db, "countries", "code") == [("FR", "France")] and rows(db, "cities", "name") == [("Paris", "FR")]
 
 
 def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs, tmp_path):
