@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -487,6 +487,7 @@ def test_mysql_time_is_a_duration(recon, mysql_db, specs):
     mysql_db.run("CREATE TABLE t (k varchar(20) NOT NULL PRIMARY KEY, tm time)")
     write(specs, "seed", 'kind: seed\nname: t\ntable: t\nkey: [k]\nrows: [{k: b, tm: "-01:00:00"}, {k: c, tm: "25:00:00"}]\non_conflict: update\n')
     converges(recon, specs, mysql_db)
+    assert rows(mysql_db, "t", "k") == [("b", timedelta(hours=-1)), ("c", timedelta(hours=25))]
 
 
 def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
@@ -501,6 +502,8 @@ def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
         on_conflict: update
         """)
     converges(recon, specs, db)
+    assert [(k, bool(flag), n, json.loads(j) if isinstance(j, str) else j) for k, flag, n, j in rows(db, "b", "k")] == [
+        ("one", True, 1, 5), ("two", True, 0, {"a": [1, 2]})]
 
 
 def test_values_a_column_cannot_hold_are_spec_errors_at_their_line(recon, db, specs):
@@ -590,6 +593,8 @@ def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):
     write(specs, "c", "kind: seed\nname: asia\ntable: countries\nkey: [code]\nrows: [{code: JP, name: Japan}]\n")
     assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:eu", "seed:asia", "seed:cities"]
     converges(recon, specs, db)
+    assert rows(db, "countries", "code") == [("FR", "France"), ("JP", "Japan")]
+    assert rows(db, "cities", "name") == [("Paris", "FR"), ("Tokyo", "JP")]
 
 
 def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
@@ -800,6 +805,7 @@ def test_columns_the_database_computes_cannot_be_seeded(recon, db, specs):
     assert code == 1 and "seed g: table: g.b is computed by the database: a seed cannot set it" in err
     write(specs, "seed", "kind: seed\nname: g\ntable: g\nkey: [k]\nrows: [{k: x, a: 1}]\n")
     converges(recon, specs, db)
+    assert rows(db, "g", "k") == [("x", 1, 2)]  # b as the database computed it
 
 
 def test_postgres_always_identities_cannot_be_seeded(recon, postgres_db, specs):
