@@ -44,6 +44,11 @@ def stored_rows(db, sql: str) -> list[tuple]:
         eng.dispose()
 
 
+def ledger_rows(db, table: str = "recon_ledger") -> list[tuple]:
+    """``(unit, status, statements)`` of every row of ``db``'s ledger, in the order they were written."""
+    return stored_rows(db, f"SELECT unit, status, statements FROM {table} ORDER BY seq")
+
+
 def apply_ok(recon, specs, db, *extra) -> str:
     """``recon apply --auto-approve`` of ``specs`` on ``db``; it must succeed."""
     code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve", *extra)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import RECON_VARIABLES
+from support import RECON_VARIABLES, ledger_rows, stored_rows
 
 import engine
 from engine.planning.planner import make_plan
@@ -301,14 +301,24 @@ def test_python_api_apply(ws):
     report = apply(make_plan(specs, ws.url), ws.url, specs=specs)
     assert report.ok and [(o.unit, o.status) for o in report.outcomes] == [("U1-items-note", "applied"), ("U2-tags", "applied")]
     assert report.before.fingerprint.passed == 0 and report.after.fingerprint.passed == 2
+    assert ws.columns("items") == ("id", "name", "legacy", "note") and ws.snapshot()["tags"] == (("id", "label"), _tags_indexes(ws))
+    assert ledger_rows(ws.db) == [("U1-items-note", "applied", 1), ("U2-tags", "applied", 2)]
     assert make_plan(specs, ws.url).empty
+
+
+def _tags_indexes(ws: Workspace) -> tuple:
+    """The indexes of U2's tags table as each dialect names them (an integer primary key is the rowid on SQLite: no index)."""
+    return {"sqlite": ("tags_label_idx",), "postgresql": ("tags_label_idx", "tags_pkey"),
+            "mysql": ("PRIMARY", "tags_label_idx")}[ws.dialect]
 
 
 def test_contract_python_api_names(sqlite_db, tmp_path):
     ws = make_workspace(sqlite_db, tmp_path)
     specs = engine.load_specs(str(ws.specs))
     report = engine.apply(engine.plan(specs, ws.url), ws.url, specs=specs)
-    assert report.ok
+    assert report.ok and [(o.unit, o.status) for o in report.outcomes] == [("U1-items-note", "applied"), ("U2-tags", "applied")]
+    assert "note" in ws.columns("items") and "tags_label_idx" in ws.snapshot()["tags"][1]
+    assert ledger_rows(sqlite_db) == [("U1-items-note", "applied", 1), ("U2-tags", "applied", 2)]
 
 
 # -- 3. stale plans --------------------------------------------------------------------
@@ -732,6 +742,8 @@ def test_rollback_of_a_unit_never_applied(recon, ws):
 def test_editing_an_applied_unit_is_reported(recon, ws):
     common = ("--specs", ws.specs, "--db", ws.url)
     assert recon("apply", *common, "--auto-approve")[0] == 0
+    applied = ledger_rows(ws.db)
+    assert applied == [("U1-items-note", "applied", 1), ("U2-tags", "applied", 2)]
     ws.write("01-unit", U1.replace("type: text", "type: varchar(200)"))
     code, out, err = recon("plan", *common, "--detailed-exitcode")
     assert code == 0, err
@@ -742,6 +754,7 @@ def test_editing_an_applied_unit_is_reported(recon, ws):
     ws.write("01-unit", U1.replace("description: Add items.note", "description: Reworded"))
     code, out, _ = recon("plan", *common, "--strict")
     assert code == 0 and "warning" not in out  # the description is not part of the checksum
+    assert ledger_rows(ws.db) == applied and "note" in ws.columns("items")  # reported, never re-applied
 
 
 # -- 11. confirmation --------------------------------------------------------------------------
@@ -876,8 +889,10 @@ def test_the_lock_is_per_database(recon, request, tmp_path, dialect):
             assert holder.stdout.readline().strip() == "locked"
             code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
             assert code == 0, err
+            assert "note" in ws.columns("items") and ledger_rows(db) == [("U1-items-note", "applied", 1), ("U2-tags", "applied", 2)]
             code, _, err = recon("apply", "--specs", other_ws.specs, "--db", other.url, "--auto-approve")
             assert code == 3 and "lock held" in err
+            assert "note" not in other_ws.columns("items") and "tags" not in other_ws.tables()
         finally:
             holder.communicate("\n", timeout=10)
     finally:
@@ -1055,9 +1070,17 @@ def test_mysql_keeps_an_index_another_foreign_key_needs(recon, mysql_db, tmp_pat
         allow: [RC104]
         operations: [{drop_constraint: {table: c, name: fk_a}}]
     """)
+    assert ws.snapshot()["c"][1] == ("PRIMARY", "fk_a")  # MariaDB named the one index x has after the later key
     code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
     assert code == 0, err
+    assert _mysql_foreign_keys(mysql_db) == [("c", "fk_b")] and ws.snapshot()["c"][1] == ("PRIMARY", "fk_a")
     assert pending_units(recon, ws) == []
+
+
+def _mysql_foreign_keys(mysql_db) -> list[tuple]:
+    """(table, name) of every foreign key of the test database."""
+    return stored_rows(mysql_db, "SELECT table_name, constraint_name FROM information_schema.referential_constraints "
+                                 "WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name")
 
 
 def test_mysql_foreign_key_indexes_are_simulated(recon, mysql_db, tmp_path):
@@ -1150,6 +1173,7 @@ def test_mysql_foreign_key_names_clash_only_where_mysql_makes_an_index(recon, my
                    "  - add_constraint: {name: Foo2, table: c, type: foreign_key, columns: [y], references: {table: p, columns: [id]}}\n")
     code, _, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
     assert code == 0, err  # an index already serves x: MySQL makes none, so the name is free
+    assert _mysql_foreign_keys(mysql_db) == [("c", "foo"), ("c", "Foo2")] and ws.snapshot()["c"][1] == ("PRIMARY", "foo", "ix")
     ws.write("unit1", "kind: migration\nid: Z1\nscope: schema\noperations:\n"
              "  - create_table: {table: d, columns: [{name: id, type: integer}, {name: x, type: integer}, {name: y, type: integer}]}\n"
              "  - create_index: {name: foo, table: d, columns: [y]}\n"

@@ -125,7 +125,7 @@ def test_plan_needs_an_environment_or_no_env_where_the_specs_declare_them(projec
 
 
 def test_promote_from_requires_the_unit_applied_there_first_with_the_same_checksum(project, monkeypatch):
-    write, recon, dbs, tables, _, _, tmp = project
+    write, recon, dbs, tables, ledger, _, tmp = project
     write(ENVS.replace("{extra}", "promote_from: staging"))
     code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
     assert "promote_from staging: not yet applied there: U1 (not applied there)" in out
@@ -135,33 +135,39 @@ def test_promote_from_requires_the_unit_applied_there_first_with_the_same_checks
     (tmp / "specs" / "unit.yaml").write_text(UNIT.replace("{notes}", "").replace("primary_key: true", "primary_key: true}, {name: x, type: text"))
     code, _, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 3 and "U1 (applied there with another checksum" in err
+    assert tables("production") == set()  # each refusal came before anything was written
     (tmp / "specs" / "unit.yaml").write_text(UNIT.replace("{notes}", "rollback: {notes: Drop the table.}"))
     code, out, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 0, err
     assert "applied U1" in out and "things" in tables("production")
+    assert [r[:2] for r in ledger("production")] == [("U1", "applied")]
     monkeypatch.delenv("STAGING_URL")
     code, out, _ = recon("plan", "--env", "production")
     assert code == 0  # nothing left to promote: the plan is empty
 
 
 def test_promotion_is_not_checked_where_its_url_is_not_set(project, monkeypatch):
-    write, recon, dbs, _, _, _, tmp = project
+    write, recon, dbs, tables, _, _, tmp = project
     write(ENVS.replace("{extra}", "promote_from: staging"))
     monkeypatch.delenv("STAGING_URL")
-    code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
+    code, out, err = recon("plan", "--env", "production", "--out", tmp / "prod.json")
+    assert code == 0, err
     assert "promote_from staging: not checked: $STAGING_URL is not set" in out
     code, _, err = recon("apply", tmp / "prod.json")
     assert code == 3 and "whose $STAGING_URL is not set: cannot check what was applied there" in err
+    assert tables("production") == set() and tables("staging") == set()
 
 
 def test_rollback_notes_required(project):
-    write, recon, dbs, tables, _, _, tmp = project
+    write, recon, dbs, tables, ledger, _, tmp = project
     write(ENVS.replace("{extra}", "require_rollback_notes: true"), notes="")
     code, out, _ = recon("plan", "--env", "production", "--out", tmp / "prod.json")
     assert "rollback notes: missing on U1" in out
     code, _, err = recon("apply", "--env", "production", "--auto-approve")
     assert code == 3 and "require_rollback_notes gate of environment 'production': missing on: U1" in err
+    assert tables("production") == set()
     assert recon("apply", "--env", "staging", "--auto-approve")[0] == 0  # staging does not require them
+    assert tables("staging") == {"things", "recon_ledger"} and [r[:2] for r in ledger("staging")] == [("U1", "applied")]
 
 
 def test_a_closed_window_refuses_and_an_override_with_a_reason_is_recorded(project, monkeypatch):
@@ -189,13 +195,14 @@ def test_a_closed_window_refuses_and_an_override_with_a_reason_is_recorded(proje
 
 
 def test_inside_the_window_no_override_is_recorded(project):
-    write, recon, dbs, _, ledger, clock, tmp = project
+    write, recon, dbs, tables, ledger, clock, tmp = project
     write(ENVS.replace("{extra}", WINDOW))
     clock["now"] = THURSDAY_22_05
     assert recon("plan", "--env", "production", "--out", tmp / "prod.json")[0] == 0
     code, _, err = recon("apply", tmp / "prod.json", "--override-window", "--reason", "not needed", "--actor", "alice")
-    assert code == 0, err
+    assert code == 0, err  # inside the window the override is not needed: taken, and not recorded
     assert ledger("production") == [("U1", "applied", "alice", None, None)]
+    assert "things" in tables("production")
 
 
 def test_every_gate_holds_when_the_url_is_given_with_db(project, monkeypatch):
@@ -242,7 +249,7 @@ def test_a_plan_older_than_its_environments_plan_max_age_is_refused(project):
 
 
 def test_the_default_plan_max_age_is_a_day_and_plans_outside_environments_do_not_expire(project):
-    write, recon, dbs, tables, _, clock, tmp = project
+    write, recon, dbs, tables, ledger, clock, tmp = project
     write(ENVS.replace("{extra}", ""))
     assert recon("plan", "--env", "staging", "--out", tmp / "staging.json")[0] == 0
     assert recon("plan", "--no-env", "--db", dbs["production"], "--out", tmp / "none.json")[0] == 0
@@ -250,9 +257,11 @@ def test_the_default_plan_max_age_is_a_day_and_plans_outside_environments_do_not
     clock["now"] = made + timedelta(hours=24, minutes=1)
     code, _, err = recon("apply", tmp / "staging.json")
     assert code == 3 and "(plan_max_age 24h)" in err
+    assert tables("staging") == set()
     clock["now"] = made + timedelta(days=30)
     code, _, err = recon("apply", tmp / "none.json", "--db", dbs["production"])
     assert code == 0, err
+    assert tables("production") == {"things", "recon_ledger"} and [r[:2] for r in ledger("production")] == [("U1", "applied")]
 
 
 def test_scope_may_not_leave_out_a_dependency(project):

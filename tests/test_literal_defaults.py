@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from datetime import datetime, timezone
 
 import pytest
 from support import RECON_VARIABLES, plan_json, stored_rows, write
@@ -191,6 +192,12 @@ def test_mysql_refuses_an_offset_in_a_datetime_default(recon, specs, db):
     unit_file(specs, operation)
     code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, out + err
+    db.run("INSERT INTO t (id) VALUES (1)")
+    (at,), = stored_rows(db, "SELECT at FROM t")
+    if db.dialect == "postgresql":  # the instant, with its offset
+        assert at == datetime(2024, 1, 1, 8, 0, tzinfo=timezone.utc)
+    else:  # SQLite keeps the text
+        assert at == "2024-01-01 10:00:00+02:00"
     assert plan_json(recon, specs, db)["actions"] == []
 
 

@@ -133,3 +133,5 @@ def test_the_environment_gives_the_default_and_the_plan_carries_it(sqlite_db, sp
     assert {u["id"]: u["lock_retries"] for u in plan.to_dict()["units"]} == {"A": 5, "B": 0}
     report = engine.apply(plan, sqlite_db.url)
     assert [o.status for o in report.outcomes] == ["applied", "applied"]
+    assert stored_rows(sqlite_db, "SELECT unit, status, statements FROM recon_ledger ORDER BY seq") == [("A", "applied", 1), ("B", "applied", 1)]
+    assert stored_rows(sqlite_db, "SELECT name FROM sqlite_master WHERE name IN ('a', 'b') ORDER BY name") == [("a",), ("b",)]

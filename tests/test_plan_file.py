@@ -15,7 +15,15 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from support import RECON_VARIABLES, dialect_sql, recon_bin, write
+from support import (
+    RECON_VARIABLES,
+    dialect_sql,
+    inspected,
+    ledger_rows,
+    recon_bin,
+    stored_rows,
+    write,
+)
 
 import engine
 
@@ -65,6 +73,9 @@ def test_the_python_api_audits_from_the_plan(db, specs):
     plan = engine.plan(engine.load_specs(str(specs)), db.url)
     report = engine.apply(plan, db.url)
     assert (report.before.fingerprint.passed, report.after.fingerprint.passed) == (0, 1)
+    state = inspected(db)
+    assert [c.name for c in state.tables[(state.default_schema, "items")].columns] == ["id", "name", "note"]
+    assert ledger_rows(db) == [("U1", "applied", 1)]
 
 
 def test_a_stale_plan_names_what_changed(recon, db, specs, tmp_path):
@@ -89,6 +100,9 @@ def test_a_plan_applies_where_the_server_is_the_same_whatever_the_url_says(recon
     assert other != postgres_db.url
     code, out, err = recon("apply", path, "--db", other)
     assert code == 0, err
+    assert stored_rows(postgres_db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position") \
+        == [("id",), ("name",), ("note",)]
+    assert ledger_rows(postgres_db) == [("U1", "applied", 1)]
 
 
 def test_a_database_recreated_under_the_same_name_is_another_target(recon, postgres_db, specs, tmp_path):
@@ -105,6 +119,8 @@ def test_a_database_recreated_under_the_same_name_is_another_target(recon, postg
     postgres_db.run(BASE)
     code, _, err = recon("apply", path, "--db", postgres_db.url)
     assert code == 3 and "is another database" in err and "make a plan for this target" in err
+    assert stored_rows(postgres_db, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                                    "ORDER BY table_name, ordinal_position") == [("items", "id"), ("items", "name")]  # no note, no ledger
 
 
 def test_mariadb_names_another_schema_another_target(recon, mysql_db, specs, tmp_path):
@@ -125,6 +141,10 @@ def test_mariadb_names_another_schema_another_target(recon, mysql_db, specs, tmp
         sa_engine.dispose()
         code, _, err = recon("apply", path, "--db", other)
         assert code == 3 and "is another database" in err
+        for schema in (name, sa.engine.make_url(mysql_db.url).database):  # neither database was written
+            assert stored_rows(mysql_db, "SELECT table_name, column_name FROM information_schema.columns "
+                                         f"WHERE table_schema = '{schema}' ORDER BY table_name, ordinal_position") == [
+                ("items", "id"), ("items", "name")], schema
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE `{name}`")
@@ -145,12 +165,15 @@ def test_a_sqlite_file_is_identified_by_itself_not_by_its_path(recon, sqlite_db,
     replacement.rename(file)  # another database at the same path
     code, _, err = recon("apply", path, "--db", sqlite_db.url)
     assert code == 3 and "is another database" in err
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("name",)]  # the other file untouched
     file.rename(replacement)
     kept.rename(file)
     link = tmp_path / "link.db"
     link.symlink_to(file)
     code, _, err = recon("apply", path, "--db", f"sqlite:///{link}")  # the same file by another name
     assert code == 0, err
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("name",), ("note",)]
+    assert ledger_rows(sqlite_db) == [("U1", "applied", 1)]
 
 
 # -- a ledger of an earlier shape ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from support import plan_json
+from support import inspected, plan_json
 
 BASE = """
 CREATE TABLE organizations (id integer PRIMARY KEY, name varchar(50), code varchar(10), note text);
@@ -34,6 +34,12 @@ def refused(recon, specs, db, *operations: str) -> str:
     assert code == 1, out + err
     assert "Traceback" not in err
     return err
+
+
+def keys(db) -> set[tuple]:
+    """(table, kind, columns, referenced table, referenced columns) of every unique and foreign key of ``db``."""
+    return {(c.table, c.kind, c.columns, c.ref_table, c.ref_columns)
+            for c in inspected(db).constraints.values() if c.kind in ("unique", "foreign_key")}
 
 
 def planned(recon, specs, db, *operations: str) -> dict:
@@ -121,6 +127,10 @@ def test_what_earlier_operations_make_counts(recon, specs, db):
     code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--allow-destructive", "--auto-approve")
     assert code == 0, out + err
     assert [a["status"] for a in plan_json(recon, specs, db)["actions"]] == []  # converged: the unit is applied
+    assert keys(db) == {("organizations", "unique", ("code",), None, ()),  # badges_label_key and awards_badge_fkey are gone
+                        ("members", "foreign_key", ("org_id",), "organizations", ("id",)),
+                        ("members", "foreign_key", ("org_code",), "organizations", ("code",)),
+                        ("teams", "foreign_key", ("parent_id",), "teams", ("id",))}
 
 
 def test_a_foreign_key_needs_compatible_types(recon, specs, db):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from support import plan_json
+from support import inspected, plan_json
 from test_plan_refusals import planned, refused, unit
 
 from engine.changes.refusals import casts
@@ -142,6 +142,9 @@ def test_a_column_whose_key_sets_null_on_delete_stays_nullable(recon, specs, db)
     assert ("seats.holder is in foreign key seats_holder_fkey, whose on_delete is set_null: MySQL refuses NOT NULL on it "
             "(errno 1830), and PostgreSQL and SQLite would fail every delete of a referenced row") in err
     applied(recon, specs, db, "alter_column: {table: seats, name: backup, nullable: false}")
+    state = inspected(db)
+    seats = state.tables[(state.default_schema, "seats")]
+    assert (seats.column("backup").nullable, seats.column("holder").nullable) == (False, True)
 
 
 # -- 16 and 17: expressions that read a dropped column ---------------------------------------------
@@ -340,3 +343,4 @@ def test_postgresql_cannot_index_a_geometric_type(recon, specs, postgres_db):
     err = refused(recon, specs, db, "add_constraint: {name: places_area_key, table: places, type: unique, columns: [area]}")
     assert "places_area_key: column places.area is box, which PostgreSQL cannot index (it has no btree operator class)" in err
     applied(recon, specs, db, "create_index: {name: places_id_idx, table: places, columns: [id]}")
+    assert [(i.table, i.columns) for (_, _, n), i in inspected(db).indexes.items() if not i.primary] == [("places", ("id",))]

@@ -8,7 +8,7 @@ and the apply converges.
 
 from __future__ import annotations
 
-from support import dialect_sql, plan_json
+from support import dialect_sql, inspected, plan_json
 from test_plan_refusals import planned, refused
 
 BASE = """
@@ -219,6 +219,9 @@ def test_mysql_foreign_key_names_are_unique_per_database(recon, specs, db):
     if db.dialect != "mysql":
         planned(recon, specs, db, same % "tasks_project_id_fkey", boards)
         applied(recon, specs, db)
+        keys = {(c.table, c.name) for c in inspected(db).constraints.values() if c.kind == "foreign_key"}
+        assert {("comments", "tasks_project_id_fkey"), ("tasks", "tasks_project_id_fkey"), ("boards", "boards_project_id_fkey"),
+                ("boards_old", "boards_project_id_fkey")} <= keys  # the same names on other tables
         return
     reason = "MariaDB keeps foreign key names unique per database, ignoring case (errno 121)"
     err = refused(recon, specs, db, same % "tasks_project_id_fkey")
@@ -244,6 +247,10 @@ def test_a_foreign_key_needs_the_key_columns_in_order_on_mysql(recon, specs, db)
                 "key, and no index starts with those columns in that order, which MySQL needs") in err
     planned(recon, specs, db, in_order if db.dialect == "mysql" else backwards)
     applied(recon, specs, db)
+    (key,) = [c for c in inspected(db).constraints.values() if c.table == "tasks" and c.kind == "foreign_key" and c.ref_table == "projects"
+              and len(c.columns) == 2]
+    assert (key.columns, key.ref_columns) == ((("project_id", "title"), ("org_id", "name")) if db.dialect == "mysql"
+                                              else (("title", "project_id"), ("name", "org_id")))
 
 
 def test_mysql_puts_no_text_column_in_a_foreign_key(recon, specs, db):

@@ -104,6 +104,8 @@ def test_an_index_named_without_its_table_is_covered_by_the_state_digest(sqlite_
     sqlite_db.run("DROP INDEX items_name_idx;\nCREATE INDEX items_name_idx ON items (id, name)")
     with pytest.raises(SafetyRefusal, match="plan is stale"):
         engine.apply(plan, sqlite_db.url)
+    assert sqlite_db.scalar("SELECT sql FROM sqlite_master WHERE name = 'items_name_idx'") == "CREATE INDEX items_name_idx ON items (id, name)"
+    assert sqlite_db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recon_ledger'") == 0  # refused before anything ran
 
 
 def test_an_index_name_taken_by_another_table_is_refused(sqlite_db, tmp_path):

@@ -6,7 +6,7 @@ import io
 import os
 import time
 
-from support import RECON_VARIABLES, recon_bin, write
+from support import RECON_VARIABLES, ledger_rows, recon_bin, stored_rows, write
 
 from engine.report.progress import CLEAR, TerminalProgress
 
@@ -143,6 +143,9 @@ def test_the_installed_recon_shows_progress_on_a_terminal(postgres_db, specs, tm
     assert '[1/2] U1-items-note: statement 1/1 running 2s: ALTER TABLE "items" ADD COLUMN' in terminal, terminal
     assert "[2/2] U2-items-tag: statement 1/1" in terminal and terminal.endswith(CLEAR)  # cleared when the run is over
     assert "applied U1-items-note" in out and "applied U2-items-tag" in out and "\033[K" not in out and "[1/2]" not in out
+    assert stored_rows(postgres_db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position") \
+        == [("id",), ("note",), ("tag",)]
+    assert ledger_rows(postgres_db) == [("U1-items-note", "applied", 1), ("U2-items-tag", "applied", 1)]
 
 
 def test_the_installed_recon_writes_no_progress_when_stderr_is_not_a_terminal(sqlite_db, specs, tmp_path):
@@ -155,3 +158,5 @@ def test_the_installed_recon_writes_no_progress_when_stderr_is_not_a_terminal(sq
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "applied U1-items-note" in done.stdout and "applied U2-items-tag" in done.stdout, done.stderr
     assert "\033[K" not in done.stderr + done.stdout and "[1/" not in done.stderr + done.stdout
+    assert stored_rows(sqlite_db, "SELECT name FROM pragma_table_info('items')") == [("id",), ("note",), ("tag",)]
+    assert ledger_rows(sqlite_db) == [("U1-items-note", "applied", 1), ("U2-items-tag", "applied", 1)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import dialect_sql, plan_json, row_changes, write
+from support import dialect_sql, ledger_rows, plan_json, row_changes, write
 
 TABLES_UNIT = (Path(__file__).resolve().parent.parent / "specs" / "migrations" / "TER-100-rbac-tables.yaml").read_text(encoding="utf-8")
 
@@ -49,6 +49,10 @@ INSERT INTO role_permissions (role_id, permission_id) VALUES (10, 20), (10, 21),
 """
 
 
+DECLARED = {("admin", "dashboard.view"), ("admin", "reports.view"), ("admin", "reports.export"),  # what RBAC grants
+            ("analyst", "dashboard.view"), ("analyst", "reports.view"), ("analyst", "reports.export"), ("viewer", "dashboard.view")}
+
+
 def query(db, sql: str) -> list[tuple]:
     eng = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
     try:
@@ -58,9 +62,10 @@ def query(db, sql: str) -> list[tuple]:
         eng.dispose()
 
 
-def grants(db) -> set[tuple[str, str]]:
-    return set(query(db, """SELECT r.name, p."key" FROM role_permissions g JOIN roles r ON r.id = g.role_id
-                            JOIN permissions p ON p.id = g.permission_id"""))
+def grants(db, schema: str = "") -> set[tuple[str, str]]:
+    """(role name, permission key) of every grant; ``schema`` (with its dot) qualifies the tables."""
+    return set(query(db, f"""SELECT r.name, p."key" FROM {schema}role_permissions g JOIN {schema}roles r ON r.id = g.role_id
+                             JOIN {schema}permissions p ON p.id = g.permission_id"""))
 
 
 def test_roles_permissions_and_grants_on_tables_created_in_the_same_plan(recon, db, specs):
@@ -168,6 +173,9 @@ def test_grants_of_undeclared_roles_are_not_read_without_prune(recon, db, specs,
     db.run(dialect_sql(db, "INSERT INTO role_permissions (role_id, permission_id) VALUES (11, 21)"))  # intern is not declared
     code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
+    assert grants(db) == DECLARED | {("admin", "legacy.thing"), ("intern", "dashboard.view"), ("intern", "legacy.thing")}
+    assert sorted(query(db, "SELECT id, name, description FROM roles")) == [
+        (10, "admin", "Everything"), (11, "intern", "Not declared"), (12, "analyst", "Reads reports"), (13, "viewer", None)]
 
 
 def test_tables_recon_cannot_write_are_spec_errors(recon, db, specs):
@@ -194,6 +202,10 @@ def test_sqlite_without_rowid_ids_are_numbered_by_recon(recon, sqlite_db, specs)
     assert "MAX(" in next(a for a in plan["actions"] if a["object"] == "roles" and a["op"] == "insert_rows")["sql"][0]
     code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 0, err
+    assert sorted(query(sqlite_db, "SELECT id, name FROM roles")) == [(10, "admin"), (11, "intern"), (12, "analyst"), (13, "viewer")]
+    assert sorted(query(sqlite_db, 'SELECT id, "key" FROM permissions')) == [
+        (20, "dashboard.view"), (21, "legacy.thing"), (22, "reports.view"), (23, "reports.export")]
+    assert DECLARED <= grants(sqlite_db)
     assert plan_json(recon, specs, sqlite_db)["units"] == []
 
 
@@ -218,6 +230,9 @@ INSERT INTO auth.roles (id, name) VALUES (10, 'admin')""")
         (a["op"], a["object"], a["reason"], a["rows"], a["was"]) for a in plan["actions"]]
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 0, err
+    assert sorted(query(postgres_db, "SELECT id, name, description FROM auth.roles")) == [
+        (10, "admin", "Everything"), (11, "analyst", "Reads reports"), (12, "viewer", None)]
+    assert grants(postgres_db, "auth.") == DECLARED and query(postgres_db, "SELECT count(*) FROM public.recon_ledger") == [(2,)]
     assert plan_json(recon, specs, postgres_db)["units"] == []
 
 
@@ -235,8 +250,13 @@ CREATE TABLE role_permissions (role_id integer NOT NULL REFERENCES roles (id), p
     assert any("rbac core: roles.name comes with a pending unit" in w for w in plan["warnings"])
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 0, err
+    assert [r[:2] for r in ledger_rows(postgres_db)] == [("R-1", "applied")] and query(postgres_db, "SELECT count(*) FROM roles") == [(0,)]
     code, _, err = recon("apply", "--specs", specs, "--db", postgres_db.url, "--auto-approve")
     assert code == 0, err
+    assert [r[:2] for r in ledger_rows(postgres_db)] == [("R-1", "applied"), ("rbac:core", "applied")]
+    assert sorted(query(postgres_db, "SELECT name, description, title FROM roles")) == [
+        ("admin", "Everything", None), ("analyst", "Reads reports", None), ("viewer", None, None)]
+    assert grants(postgres_db) == DECLARED
     assert plan_json(recon, specs, postgres_db)["units"] == []
 
 
@@ -254,6 +274,10 @@ def test_mysql_case_insensitive_names_satisfy_the_rbac_invariants(recon, mysql_d
     code, out, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
     assert code == 0, err
     assert re.search(r"invariants \d/3 -> 3/3", out), out
+    assert sorted(query(mysql_db, "SELECT id, name, description FROM roles")) == [  # Admin is admin: no second row
+        (10, "Admin", "Everything"), (11, "intern", "Not declared"), (12, "analyst", "Reads reports"), (13, "viewer", None)]
+    assert {(r.lower(), p.lower()) for r, p in grants(mysql_db)} >= DECLARED
+    assert query(mysql_db, 'SELECT count(*) FROM permissions WHERE "key" = \'dashboard.view\'') == [(1,)]
     assert plan_json(recon, specs, mysql_db)["units"] == []
 
 
@@ -263,6 +287,8 @@ def test_sqlite_integer_primary_key_desc_is_not_the_rowid(recon, sqlite_db, spec
     write(specs, "rbac", RBAC)
     code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 0, err
+    assert sorted(query(sqlite_db, "SELECT id, name FROM roles")) == [(10, "admin"), (11, "intern"), (12, "analyst"), (13, "viewer")]
+    assert DECLARED <= grants(sqlite_db)
     assert plan_json(recon, specs, sqlite_db)["units"] == []
 
 
@@ -274,4 +300,8 @@ CREATE TABLE role_permissions (role_id integer NOT NULL REFERENCES roles (id), p
     write(specs, "rbac", RBAC)
     code, _, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 0, err
+    assert sorted(query(sqlite_db, "SELECT id, name FROM roles")) == [(1, "admin"), (2, "analyst"), (3, "viewer")]
+    assert sorted(query(sqlite_db, 'SELECT id, "key" FROM permissions')) == [  # recon numbers new rows in key order
+        (1, "dashboard.view"), (2, "reports.export"), (3, "reports.view")]
+    assert grants(sqlite_db) == DECLARED
     assert plan_json(recon, specs, sqlite_db)["units"] == []

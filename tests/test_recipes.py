@@ -207,16 +207,17 @@ def _workflow(tmp_path: Path, _name: str) -> None:
 
 def _lift_detect_only(recipe: Recipe) -> None:
     """The reviewed change that lets the deploy jobs apply: production out of detect-only mode, and
-    (so that the test does not depend on the day) a window open now; promote_from stays."""
-    from datetime import datetime, timedelta, timezone
-
+    (so that the test does not depend on the day or the time of day) windows that together cover
+    every minute of every day, midnight included; promote_from stays."""
     spec = recipe.dir / "specs" / "environments.yaml"
-    now = datetime.now(timezone.utc)
-    window = (f'{{days: [mon, tue, wed, thu, fri, sat, sun], start: "{now - timedelta(hours=1):%H:%M}", '
-              f'end: "{now + timedelta(hours=1):%H:%M}", timezone: UTC}}')
+    every_day = "days: [mon, tue, wed, thu, fri, sat, sun]"
+    windows = (f'{{{every_day}, start: "00:00", end: "12:00", timezone: UTC}}\n'
+               f'      - {{{every_day}, start: "12:00", end: "00:00", timezone: UTC}}')  # an end before the start: past midnight
     text = spec.read_text().replace("    mode: detect-only\n", "")
     assert "detect-only" not in text
-    spec.write_text(re.sub(r"\{days: \[tue, thu\][^}]*\}", window, text))
+    lifted = re.sub(r"\{days: \[tue, thu\][^}]*\}", lambda _: windows, text)
+    assert lifted != text
+    spec.write_text(lifted)
 
 
 def _page(tmp_path: Path, page: str) -> None:

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from support import RECON_VARIABLES, dialect_sql, recon_bin, write
+from support import (
+    RECON_VARIABLES,
+    dialect_sql,
+    inspected,
+    ledger_rows,
+    recon_bin,
+    stored_rows,
+    write,
+)
 
 SPECS = {
     "fingerprint": """
@@ -145,6 +153,15 @@ def test_apply_and_rollback_json_give_target_as_audit_and_plan_do(setup, tmp_pat
         == ["T-1-items-note"]  # applied again after its rollback
     empty = json.loads(_recon("apply", *common, "--auto-approve", "--format", "json", cwd=tmp_path).stdout)
     assert empty["units"] == [] and empty["target"] == audit["target"]  # nothing to run: the same target object
+    assert [r[:2] for r in ledger_rows(db)] == [("T-1-items-note", "applied"), ("seed:settings", "applied"),
+                                                ("T-1-items-note", "rolled_back"), ("T-1-items-note", "applied")]
+    assert _columns(db, "items") == ["id", "title", "note"]
+    assert stored_rows(db, dialect_sql(db, 'SELECT "key", value FROM settings')) == [("theme", '<script>alert("seed")</script>')]
+
+
+def _columns(db, table: str) -> list[str]:
+    state = inspected(db)
+    return [c.name for c in state.tables[(state.default_schema, table)].columns]
 
 
 def test_markdown_of_validate_and_repair_and_html_refused_where_there_is_no_html_view(recon, sqlite_db, specs):
@@ -168,6 +185,8 @@ def test_markdown_of_validate_and_repair_and_html_refused_where_there_is_no_html
     assert code == 0, err
     assert out.startswith("### recon repair `T-1-items-note`") and "- accepted effect_missing: column items.note" in out
     assert "Reason: dropped &lt;on purpose>" in out
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("T-1-items-note", "applied"), ("seed:settings", "applied"), ("T-1-items-note", "repaired")]
+    assert _columns(sqlite_db, "items") == ["id", "title"]  # repair records, it changes no schema
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
@@ -207,3 +226,6 @@ def test_specs_without_checks_print_no_zero_of_zero(recon, sqlite_db, specs, tmp
     assert "No fingerprint canaries declared." in outputs["audit", "html"][1]
     assert "applied T-1-items-note" in outputs["apply", "text"][1] and "rolled_back" in outputs["apply", "markdown"][1]
     assert "T-1-items-note" in outputs["apply", "html"][1]
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("T-1-items-note", "applied"), ("T-1-items-note", "rolled_back"),
+                                                       ("T-1-items-note", "applied")]
+    assert _columns(sqlite_db, "items") == ["id", "title", "note"]

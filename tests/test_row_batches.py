@@ -22,6 +22,7 @@ from support import (
     plan_json,
     recon_bin,
     row_changes,
+    stored_rows,
     write,
 )
 
@@ -137,6 +138,8 @@ def test_apply_sends_as_many_statements_for_300_grants_as_for_30(db, specs):
         engine.apply(engine.plan(loaded, target), target, specs=loaded)
         sent.append(target.statements)
     assert sent[1] == sent[2], sent
+    assert stored_rows(db, dialect_sql(db, """SELECT count(*) FROM role_permissions g JOIN roles r ON r.id = g.role_id
+        JOIN permissions p ON p.id = g.permission_id WHERE substr(r.name, 1, 4) = 'r30x' AND substr(p."key", 1, 4) = 'p30x'""")) == [(300,)]
 
 
 # -- keys the database enforces --------------------------------------------------------------------

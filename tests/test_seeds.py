@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
-from support import dialect_sql, plan_json, row_changes, write
+from support import dialect_sql, ledger_rows, plan_json, row_changes, stored_rows, write
 
 import engine
 from engine.target.connection import make_target
@@ -49,6 +50,14 @@ def rows(db, table: str = "settings", order: str = "key") -> list[tuple]:
             return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {q(table)} ORDER BY {q(order)}")]
     finally:
         eng.dispose()
+
+
+def values(db) -> dict:
+    """{key: value} of every row of settings."""
+    return {r[0]: r[1] for r in rows(db)}
+
+
+CURRENCY = "50% off; DROP TABLE settings; --'\""  # SEED's value of the currency row
 
 
 def test_seed_rows_are_inserted_corrected_and_pruned_then_converge(recon, db, specs, tmp_path):
@@ -121,6 +130,7 @@ def test_rows_the_plan_did_not_read_leave_it_fresh(recon, db, specs, tmp_path):
     db.run(dialect_sql(db, """UPDATE settings SET value = 'y' WHERE "key" = 'legacy'"""))  # not declared, not read
     code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
+    assert values(db) == {"currency": CURRENCY, "legacy": "y", "page_size": "50", "theme": "dark"}
 
 
 def test_a_failing_row_rolls_the_whole_seed_back(recon, db, specs):
@@ -259,6 +269,8 @@ def test_seed_runs_are_not_rolled_back(recon, sqlite_db, specs):
     assert code == 1 and "nothing to roll back: no unit is applied" in err
     code, _, err = recon("rollback", "seed:defaults", "--specs", specs, "--db", sqlite_db.url, "--auto-approve")
     assert code == 1 and "seed:defaults is a seed spec: it has no rollback" in err
+    assert values(sqlite_db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "dark"}  # the seed's rows stay
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("seed:defaults", "applied")]
 
 
 def test_keys_compare_as_the_database_compares_them(recon, mysql_db, specs):
@@ -330,6 +342,8 @@ def test_keys_of_another_type_than_their_column_match(recon, db, specs):
         expected.append(("insert_rows", "events", ("2026-01-01T10:00:00", "launch")))
     assert row_changes(plan) == expected
     converges(recon, specs, db)
+    assert rows(db, "codes", "code") == [("404", "Not found"), ("500", "Server error")]
+    assert len(rows(db, "events", "at")) == (2 if db.dialect == "sqlite" else 1)
 
 
 def test_typed_values_settle(recon, db, specs):
@@ -348,6 +362,9 @@ def test_typed_values_settle(recon, db, specs):
         on_conflict: update
         """)
     converges(recon, specs, db)
+    (id_, at, doc, u, t, _, flag), = rows(db, "typed", "id")
+    assert (id_, str(at)[:19], str(u).lower(), str(t)[:5], bool(flag)) == (1, "2026-01-01 10:00:00", "6f1c0000-0000-0000-0000-00000000abcd", "10:00", True)
+    assert (doc if isinstance(doc, dict) else json.loads(doc)) == {"a": 1}
 
 
 def test_prune_deletes_a_row_whose_key_is_null(recon, sqlite_db, specs):
@@ -391,6 +408,7 @@ def test_a_column_a_pending_unit_adds_reads_as_null(recon, db, specs):
     assert [(a["op"], a["reason"], a["rows"], a["was"]) for a in plan["actions"] if a["unit"] == "seed:prefs"] == [
         ("update_rows", "1 row differs in category", [["theme", "ui"]], [[None]])]
     converges(recon, specs, db)
+    assert rows(db, "prefs", "name") == [("theme", "light", "ui")]
 
 
 def test_seeds_run_parents_first(recon, db, specs):
@@ -403,6 +421,7 @@ def test_seeds_run_parents_first(recon, db, specs):
     write(specs, "b-countries", "kind: seed\nname: countries\ntable: countries\nkey: [code]\nrows: [{code: FR, name: France}]\n")
     assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:countries", "seed:cities"]
     converges(recon, specs, db)
+    assert rows(db, "countries", "code") == [("FR", "France")] and rows(db, "cities", "name") == [("Paris", "FR")]
 
 
 def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs, tmp_path):
@@ -413,6 +432,7 @@ def test_keep_plans_do_not_depend_on_values_they_do_not_change(recon, db, specs,
     db.run(dialect_sql(db, """UPDATE settings SET value = 'blue' WHERE "key" = 'theme'"""))  # an operator's change: kept anyway
     code, _, err = recon("apply", path, "--db", db.url)
     assert code == 0, err
+    assert values(db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "blue"}
 
 
 def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, specs, tmp_path, monkeypatch):
@@ -424,6 +444,8 @@ def test_the_session_time_zone_does_not_make_a_plan_stale(recon, postgres_db, sp
     monkeypatch.setenv("PGTZ", "Asia/Tokyo")
     code, _, err = recon("apply", path, "--db", postgres_db.url)
     assert code == 0, err
+    assert stored_rows(postgres_db, "SELECT id, at FROM ev ORDER BY id") == [(1, datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)), (2, None)]
+    assert ledger_rows(postgres_db) == [("seed:ev", "applied", 1)]  # the insert of row 2 only: row 1 matched
 
 
 def test_seed_units_take_the_environment_lock_timeout(sqlite_db, specs):
@@ -465,6 +487,7 @@ def test_mysql_time_is_a_duration(recon, mysql_db, specs):
     mysql_db.run("CREATE TABLE t (k varchar(20) NOT NULL PRIMARY KEY, tm time)")
     write(specs, "seed", 'kind: seed\nname: t\ntable: t\nkey: [k]\nrows: [{k: b, tm: "-01:00:00"}, {k: c, tm: "25:00:00"}]\non_conflict: update\n')
     converges(recon, specs, mysql_db)
+    assert rows(mysql_db, "t", "k") == [("b", timedelta(hours=-1)), ("c", timedelta(hours=25))]
 
 
 def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
@@ -479,6 +502,8 @@ def test_values_are_bound_as_their_column_takes_them(recon, db, specs):
         on_conflict: update
         """)
     converges(recon, specs, db)
+    assert [(k, bool(flag), n, json.loads(j) if isinstance(j, str) else j) for k, flag, n, j in rows(db, "b", "k")] == [
+        ("one", True, 1, 5), ("two", True, 0, {"a": [1, 2]})]
 
 
 def test_values_a_column_cannot_hold_are_spec_errors_at_their_line(recon, db, specs):
@@ -568,6 +593,8 @@ def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):
     write(specs, "c", "kind: seed\nname: asia\ntable: countries\nkey: [code]\nrows: [{code: JP, name: Japan}]\n")
     assert [u["id"] for u in plan_json(recon, specs, db)["units"]] == ["seed:eu", "seed:asia", "seed:cities"]
     converges(recon, specs, db)
+    assert rows(db, "countries", "code") == [("FR", "France"), ("JP", "Japan")]
+    assert rows(db, "cities", "name") == [("Paris", "FR"), ("Tokyo", "JP")]
 
 
 def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
@@ -582,8 +609,10 @@ def test_a_key_column_a_pending_unit_renames_defers_the_seed(recon, db, specs):
     assert any("seed prefs: key column key of prefs comes with a pending unit" in w for w in plan["warnings"])
     code, _, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
     assert code == 0, err
+    assert rows(db, "prefs", "key") == [("theme", "light")] and [r[:2] for r in ledger_rows(db)] == [("R-1", "applied")]
     assert row_changes(plan_json(recon, specs, db)) == [("update_rows", "prefs", ("theme", "dark"))]
     converges(recon, specs, db)
+    assert rows(db, "prefs", "key") == [("theme", "dark")]
 
 
 def test_a_pruning_spec_may_not_share_its_table(recon, sqlite_db, specs):
@@ -677,10 +706,15 @@ def test_sqlite_apply_whose_commit_readers_block_applies_nothing(recon, sqlite_d
 def test_apply_without_a_plan_file_prints_one_json_document(recon, sqlite_db, specs):
     sqlite_db.run(SETTINGS)
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
+    ran = []
     for _ in range(2):  # with changes, then with none
         code, out, err = recon("apply", "--specs", specs, "--db", sqlite_db.url, "--auto-approve", "--format", "json")
         assert code == 0, err
         assert json.loads(out)["format"] == "recon.apply/v1"
+        ran.append([(u["unit"], u["status"]) for u in json.loads(out)["units"]])
+    assert ran == [[("seed:defaults", "applied")], []]
+    assert values(sqlite_db) == {"currency": CURRENCY, "legacy": "x", "page_size": "50", "theme": "dark"}
+    assert [r[:2] for r in ledger_rows(sqlite_db)] == [("seed:defaults", "applied")]
 
 
 def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path):
@@ -688,8 +722,11 @@ def test_a_plan_applies_to_its_own_ledger_only(recon, sqlite_db, specs, tmp_path
     write(specs, "seed", SEED.replace("prune: true", "prune: false"))
     path = tmp_path / "plan.json"
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
+    before = rows(sqlite_db)
     code, _, err = recon("apply", path, "--db", sqlite_db.url, "--ledger-table", "my_ledger")
     assert code == 1 and "records its run in recon_ledger, not my_ledger" in err
+    assert rows(sqlite_db) == before
+    assert sqlite_db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('recon_ledger', 'my_ledger')") == 0
 
 
 def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path, monkeypatch):
@@ -699,8 +736,10 @@ def test_a_detect_only_plan_is_for_review_only(recon, sqlite_db, specs, tmp_path
     monkeypatch.setenv("RECON_MODE", "detect-only")
     assert recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", path)[0] == 0
     monkeypatch.delenv("RECON_MODE")
+    before = rows(sqlite_db)
     code, _, err = recon("apply", path, "--db", sqlite_db.url, "--mode", "apply")
     assert code == 3 and "was made in detect-only mode, for review only: make the plan again where apply is allowed" in err
+    assert rows(sqlite_db) == before and sqlite_db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recon_ledger'") == 0
 
 
 def test_mysql_timestamp_columns_take_no_offset(recon, mysql_db, specs):
@@ -766,6 +805,7 @@ def test_columns_the_database_computes_cannot_be_seeded(recon, db, specs):
     assert code == 1 and "seed g: table: g.b is computed by the database: a seed cannot set it" in err
     write(specs, "seed", "kind: seed\nname: g\ntable: g\nkey: [k]\nrows: [{k: x, a: 1}]\n")
     converges(recon, specs, db)
+    assert rows(db, "g", "k") == [("x", 1, 2)]  # b as the database computed it
 
 
 def test_postgres_always_identities_cannot_be_seeded(recon, postgres_db, specs):

@@ -110,10 +110,13 @@ def test_selection_errors_name_what_is_wrong(sqlite_db, tmp_path):
 
 def test_an_applied_unit_selected_again_plans_nothing_and_says_so(sqlite_db):
     assert run("apply", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", T101, "--auto-approve")[0] == 0
+    assert ledger(sqlite_db) == [(T101, "applied")]
     code, text, err = run("plan", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", T101, "--detailed-exitcode")
     assert code == 0, err
     assert f"selection: already applied, nothing to plan: {T101}" in text and "No changes." in text
     assert run("apply", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", "seed:default-settings", "--auto-approve")[0] == 0
+    assert ledger(sqlite_db) == [(T101, "applied"), ("seed:default-settings", "applied")]
+    assert stored_rows(sqlite_db, "SELECT count(*) FROM settings")[0][0] > 0
     code, _, err = run("plan", "--specs", SPECS, "--db", sqlite_db.url, "--no-env", "--unit", "seed:default-settings", "--scope", "schema")
     assert code == 1 and "--unit seed:default-settings: seed work" in err  # a seed spec is never "applied already"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import plan_json
+from support import plan_json, stored_rows
 from test_literal_defaults import LEDGER, unit_file
 from test_plan_refusals import refused
 
@@ -80,6 +80,10 @@ def test_limits_that_fit_mysql_apply_there(recon, specs, mysql_db):
     assert "columns[3].type: numeric(38,38) has a larger scale than MySQL 8's DECIMAL holds (30 decimal places" in out
     code, out, err = recon("apply", "--specs", specs, "--db", mysql_db.url, "--auto-approve")
     assert code == 0, out + err
+    assert stored_rows(mysql_db, "SELECT table_name, column_name, column_type FROM information_schema.columns "
+                                 "WHERE table_schema = DATABASE() AND table_name IN ('t', 't2') ORDER BY table_name, ordinal_position") == [
+        ("t", "id", "int(11)"), ("t", "c0", "char(255)"), ("t", "c1", "decimal(65,30)"), ("t", "c2", "decimal(38,38)"),
+        ("t2", "v", "varchar(16383)")]
     assert plan_json(recon, specs, mysql_db)["actions"] == []
 
 
