@@ -328,3 +328,29 @@ def test_mysql8_check_names_are_unique_per_database(recon, specs, mysql_db):
     applied(recon, specs, mysql_db)
     assert mysql_db.scalar("SELECT count(*) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
                            "AND lower(CONSTRAINT_NAME) = 'tasks_priority_check'") == 2
+
+
+def test_names_mysql_cannot_hold_are_refused(recon, specs, db):
+    """Found by tests/test_properties_names.py: MariaDB refused these at apply (errors 1103, 1166, 1280,
+    1300, 1060), after the unit's earlier statements had committed; PostgreSQL and SQLite hold them."""
+    db.run(BASE)
+    cases = {'create_table: {table: "trail ", columns: [{name: a, type: integer}]}': "table name 'trail ' (table) ends with a space",
+             'add_column: {table: tasks, name: "note ", type: integer}': "column name 'note ' (column.name) ends with a space",
+             'create_index: {name: "tasks_idx ", table: tasks, columns: [title]}': "index name 'tasks_idx ' (name) ends with a space",
+             'add_column: {table: tasks, name: "c🚀", type: integer}':
+                 "column name 'c🚀' (column.name) holds '🚀' (U+1F680), a character outside the Basic Multilingual Plane",
+             'create_table: {table: dotted, columns: [{name: "İd", type: integer}, {name: id, type: integer}]}':
+                 "columns İd and id of table dotted clash: MariaDB compares column names ignoring case"}
+    for operation, said in cases.items():
+        if db.dialect == "mysql":
+            assert f"unit.yaml:5: U1: {operation.split(':')[0]}: cannot plan: {said}" in refused(recon, specs, db, operation)
+        else:
+            planned(recon, specs, db, operation)
+    assert db.dialect != "mysql" or count(db, {"mysql": "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"}) == 4
+
+
+def test_a_name_with_a_nul_is_refused_everywhere(recon, specs, db):
+    """A NUL cut the rendered statement short on every server (a syntax error at apply)."""
+    db.run(BASE)
+    err = refused(recon, specs, db, 'add_column: {table: tasks, name: "a\\0b", type: integer}')
+    assert "unit.yaml:5: U1: add_column: cannot plan: column name 'a\\x00b' (column.name) holds a NUL character" in err

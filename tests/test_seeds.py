@@ -575,11 +575,14 @@ def test_a_seed_on_a_view_says_it_is_a_view(recon, db, specs):
 
 
 def test_keys_the_database_refuses_are_spec_errors(recon, postgres_db, specs):
-    postgres_db.run("CREATE TABLE t (id uuid PRIMARY KEY, v text)")
-    write(specs, "s", "kind: seed\nname: s\ntable: t\nkey: [id]\nrows: [{id: not-a-uuid, v: a}]\n")
+    postgres_db.run("CREATE TABLE t (id inet PRIMARY KEY, v text); CREATE TABLE u (id uuid PRIMARY KEY, v text)")
+    write(specs, "s", "kind: seed\nname: s\ntable: t\nkey: [id]\nrows: [{id: not-an-address, v: a}]\n")
     code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
     assert code == 1 and "Traceback" not in err
-    assert "s.yaml:1: seed s: key: the database refused the declared keys: invalid input syntax for type uuid" in err
+    assert "s.yaml:1: seed s: key: the database refused the declared keys: invalid input syntax for type inet" in err
+    write(specs, "s", "kind: seed\nname: s\ntable: u\nkey: [id]\nrows: [{id: not-a-uuid, v: a}]\n")  # a UUID recon reads itself
+    code, _, err = recon("plan", "--specs", specs, "--db", postgres_db.url)
+    assert code == 1 and "s.yaml:5: seed s: rows[0].id: 'not-a-uuid' is not a valid uuid value for u.id" in err
 
 
 def test_every_spec_writing_a_parent_runs_before_the_child(recon, db, specs):

@@ -95,3 +95,24 @@ def test_seed_rows_are_one_line_each_and_key_lists_flow():
 def test_unknown_values_are_refused():
     with pytest.raises(TypeError, match="no spec document for int"):
         to_document(3)
+
+
+def test_lock_retries_and_a_declared_empty_rollback_are_written(tmp_path):
+    """Found by tests/test_properties.py: the writer left out lock_retries (of a unit and of an
+    environment) and a rollback's explicit `operations: []`, which changed the unit's checksum and
+    brought back validate's "no rollback operations" warning."""
+    first, again = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    again.mkdir()
+    (first / "u.yaml").write_text("kind: migration\nid: U1\nscope: schema\nlock_retries: 0\n"
+                                  "rollback: {notes: data is lost, operations: []}\n"
+                                  "operations:\n  - drop_table: {table: t}\n", encoding="utf-8")
+    (first / "e.yaml").write_text("kind: environments\nenvironments:\n  - {name: prod, database_url_env: DB, lock_retries: 3}\n",
+                                  encoding="utf-8")
+    specs = engine.load_specs(first)
+    (again / "u.yaml").write_text(dump(*specs.units), encoding="utf-8")
+    (again / "e.yaml").write_text(dump(specs.environments), encoding="utf-8")
+    reloaded = engine.load_specs(again)
+    assert "lock_retries: 0\n" in dump(*specs.units) and "operations: []" in dump(*specs.units)
+    assert reloaded.units[0].checksum == specs.units[0].checksum and reloaded.warnings == specs.warnings == ()
+    assert reloaded.units[0].lock_retries == 0 and reloaded.environments[0].lock_retries == 3

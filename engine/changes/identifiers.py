@@ -4,7 +4,9 @@ PostgreSQL cuts a longer identifier to 63 bytes with only a NOTICE (the table is
 created under another name than the spec's), MySQL and MariaDB refuse one longer than 64
 characters, SQLite has no limit. ``recon validate`` warns about a name longer than the
 smallest limit of the supported dialects (``lint``); the planner can refuse a name longer
-than its target allows with the same two functions::
+than its target allows with the same two functions, and one its target cannot hold at all
+(``unholdable``: a NUL anywhere; on MySQL/MariaDB a trailing space or a character outside the
+Basic Multilingual Plane, which the server refuses with errors 1103, 1166, 1280 and 1300)::
 
     for name in change_names(change, "postgresql"):
         problem = too_long(name.text, "postgresql")
@@ -38,6 +40,23 @@ def too_long(name: str, dialect: str) -> str | None:
     limit, unit = LIMITS[dialect]
     size = length(name, unit)
     return f"{size} {unit} on {_LABELS[dialect]}, which allows {limit}" if size > limit else None
+
+
+def unholdable(name: str, dialect: str) -> str | None:
+    """Why no object of ``dialect`` can be called ``name`` whatever its length, e.g. ``"ends with
+    a space, which MySQL/MariaDB refuse in a name"``; None when it can (PostgreSQL and SQLite
+    hold every name without a NUL)."""
+    if "\x00" in name:
+        return "holds a NUL character, which no dialect takes in a name"
+    if dialect != "mysql":
+        return None
+    if name.endswith(" "):
+        return "ends with a space, which MySQL/MariaDB refuse in a name (errors 1103, 1166, 1280)"
+    wide = next((ch for ch in name if ord(ch) > 0xFFFF), None)
+    if wide is not None:
+        return (f"holds {wide!r} (U+{ord(wide):X}), a character outside the Basic Multilingual Plane, which "
+                "MySQL/MariaDB names cannot hold: they are utf8mb3 (error 1300)")
+    return None
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import re
 import struct
+import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from ..spec import types
+from ..spec import literals, types
 
 TRUE, FALSE = ("true", "t", "1", "yes", "on", "y"), ("false", "f", "0", "no", "off", "n")
 _TIME = re.compile(r"^(-)?(\d+):(\d{2})(?::(\d{2})(\.\d+)?)?$")
@@ -33,8 +34,12 @@ class Column:
         text = (type_text or "").strip().lower()
         self.family = types.family(text) if text else "other"
         self.dialect = dialect
+        self.type_text = text
         digits = re.search(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", text)
         self.scale = None
+        self.precision_digits = None  # digits a numeric(p,s) holds before the point: p - s
+        if self.family == "numeric" and digits:
+            self.precision_digits = int(digits.group(1)) - int(digits.group(2) or 0)
         if self.family == "numeric" and digits and digits.group(2):
             self.scale = int(digits.group(2))
         elif self.family == "integer":
@@ -116,14 +121,41 @@ def problem(value, column: Column) -> str | None:
     for a ``varchar(5)``), or None."""
     if value is not None and column.length is not None and len(_text(value, column)) > column.length:
         return f"{value!r} is longer than the {column.length} characters the column holds"
-    if value is None or column.family not in ("integer", "numeric", "float", "boolean", "date", "time", "timestamp", "timestamptz", "json"):
+    if value is None or column.family not in ("integer", "numeric", "float", "boolean", "date", "time", "timestamp", "timestamptz", "json", "uuid"):
         return None
     form = canonical(value, column)
     if isinstance(form, tuple) and form[:1] == ("raw",):
         return f"{value!r} is not a valid {column.family} value"
+    if column.family in ("integer", "numeric", "float"):
+        why = _out_of_range(form, column)
+        if why:
+            return f"{value!r} {why}"
+    if column.family in ("uuid", "json") and column.dialect == "postgresql" and isinstance(value, str):
+        try:
+            uuid.UUID(value.strip()) if column.family == "uuid" else json.loads(value)
+        except ValueError:
+            return f"{value!r} is not a valid {column.family} value"
     if column.dialect == "mysql" and column.family in ("timestamp", "timestamptz") and not column.utc_datetime \
             and isinstance(value, str) and _moment(value, column).tzinfo is not None:
         return f"{value!r} has an offset, which a MySQL TIMESTAMP does not take (it reads the session's zone): declare the time without one"
+    return None
+
+
+def _out_of_range(number: Decimal, column: Column) -> str | None:
+    """Why a number (as the column would round it) is more than the column holds: the server refuses
+    it (PostgreSQL ``out of range``, ``numeric field overflow``; MariaDB 1264), SQLite's driver
+    takes no integer past 64 bits and would store a float past the double range as infinity."""
+    if not number.is_finite():
+        return None if column.dialect == "postgresql" and column.family == "float" else "is not a finite number"
+    if column.family == "integer":
+        low, high = (-(2 ** 63), 2 ** 63 - 1) if column.dialect == "sqlite" else (
+            literals.integer_bounds(column.type_text, column.dialect) or (-(2 ** 63), 2 ** 63 - 1))
+        return None if low <= number <= high else f"is out of range: {column.type_text} holds {low} to {high}"
+    if column.family == "float":
+        limit = literals.float_limit(column.type_text, column.dialect)
+        return None if abs(number) <= Decimal(limit) else f"is out of range: {column.type_text} holds numbers up to about {limit:.4g}"
+    if column.precision_digits is not None and column.dialect != "sqlite" and abs(number) >= Decimal(10) ** column.precision_digits:
+        return f"is out of range: {column.type_text} holds at most {column.precision_digits} digits before the point"
     return None
 
 
@@ -216,7 +248,22 @@ def _json(value, _column):
         parsed = json.loads(value) if isinstance(value, (str, bytes)) else value
     except ValueError:  # psycopg returns a stored JSON string as that string, already parsed
         parsed = value
-    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(_json_numbers(parsed), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _json_numbers(value):
+    """JSON with each number by its value: ``0.0`` is ``0`` and ``1e5`` is ``100000``, as a PostgreSQL
+    jsonb restates them and a SQLite JSON column (numeric affinity) stores ``'0.0'`` as the integer 0."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_numbers(v) for v in value]
+    return value
 
 
 _CANON = {"boolean": _boolean, "integer": _number, "numeric": _number, "float": _number, "timestamp": _timestamp,

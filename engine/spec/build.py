@@ -114,6 +114,7 @@ def unit(doc: Document) -> Unit:
         allow=tuple(data.get("allow", ())),
         rollback_notes=rollback.get("notes"),
         rollback=_operations(rollback.get("operations", []), doc.file),
+        rollback_declared="operations" in rollback,
     )
 
 

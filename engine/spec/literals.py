@@ -70,6 +70,20 @@ def _parse(type_text: str, dialect: str | None) -> _Type:
     return _Type(type_text.strip(), family, args, bits, " unsigned" in text, single, enum)
 
 
+def integer_bounds(type_text: str, dialect: str | None = None) -> tuple[int, int] | None:
+    """The lowest and highest value an integer type holds (``smallint`` -32768 to 32767, ``int(10)
+    unsigned`` 0 to 4294967295), or None for another type or one of unknown width."""
+    kind = _parse(type_text, dialect)
+    if not kind.bits:
+        return None
+    return (0, 2 ** kind.bits - 1) if kind.unsigned else (-(2 ** (kind.bits - 1)), 2 ** (kind.bits - 1) - 1)
+
+
+def float_limit(type_text: str, dialect: str | None = None) -> float:
+    """The largest magnitude a float type holds: single or double precision."""
+    return _FLOAT_MAX[_parse(type_text, dialect).single]
+
+
 def shown(value) -> str:
     """A declared value as a spec spells it: ``'maybe'``, ``99999999``, ``true``."""
     return repr(value) if isinstance(value, str) else json.dumps(value)

@@ -151,6 +151,9 @@ class Unit:
     allow: tuple[str, ...] = ()
     rollback_notes: str | None = None
     rollback: tuple[Operation, ...] = ()
+    # rollback.operations is written in the spec, if only as []: with notes, the declaration that the
+    # unit is not undone (it is in the checksum, and silences validate's warning)
+    rollback_declared: bool = False
 
 
 @dataclass(frozen=True)

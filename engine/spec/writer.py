@@ -154,11 +154,14 @@ def unit_document(u: Unit) -> dict:
     _put(doc, "depends_on", FlowList(u.depends_on))
     _put(doc, "transactional", u.transactional, default=True)
     _put(doc, "lock_timeout", u.lock_timeout)
+    _put(doc, "lock_retries", u.lock_retries)
     _put(doc, "statement_timeout", u.statement_timeout)
     _put(doc, "allow", FlowList(u.allow))
     rollback: dict = {}
     _put(rollback, "notes", u.rollback_notes)
     _put(rollback, "operations", _operations(u.rollback))
+    if u.rollback_declared and not u.rollback:
+        rollback["operations"] = []  # declared empty: not the same unit (checksum, warning) as no list at all
     _put(doc, "rollback", rollback)
     doc["operations"] = _operations(u.operations)
     return doc
@@ -233,6 +236,7 @@ def environment_document(e: Environment) -> dict:
     _put(doc, "require_rollback_notes", e.require_rollback_notes, default=False)
     _put(doc, "ledger_table", e.ledger_table)
     _put(doc, "lock_timeout", e.lock_timeout)
+    _put(doc, "lock_retries", e.lock_retries)
     _put(doc, "plan_max_age", e.plan_max_age)
     _put(doc, "windows", [Flow({"days": FlowList(w.days), "start": w.start, "end": w.end, "timezone": w.timezone})
                           for w in e.windows])

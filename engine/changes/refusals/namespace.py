@@ -5,6 +5,11 @@
   names are unique per database; on MariaDB a check constraint's name differs from every
   other constraint name of its table. Table names follow ``lower_case_table_names``, which
   recon does not read: they are compared exactly (the Linux default, 0).
+  MariaDB folds a name one character at a time by a case table of an old Unicode version
+  (``İ`` is ``i``; ``ẞ`` and ``ß``, ``Ƀ`` and ``ƀ`` are two names): recon folds by Unicode 3.2's
+  letters, which finds every clash the server finds (each case pair of the Basic Multilingual
+  Plane tried on MariaDB 10.11) and 29 pairs more (``Ԁ`` and ``ԁ``), refused though the server
+  would take them.
 - SQLite compares every name ignoring (ASCII) case; the tables, views and indexes of a
   database share one namespace. It does not compare constraint names.
 - PostgreSQL compares names exactly; the tables, views, indexes (the ones backing primary
@@ -17,7 +22,9 @@ skips without a word while the ledger records the unit applied.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ...inspect.state import SchemaState
 from ..columns import AddColumn, RenameColumn
@@ -50,8 +57,18 @@ def ignores_case(state: SchemaState, what: str) -> bool:
 
 
 def fold(state: SchemaState, name: str) -> str:
-    """``name`` as the server compares it: SQLite folds ASCII letters only, MySQL all of them."""
-    return name.translate(_ASCII_LOWER) if state.dialect == "sqlite" else name.lower()
+    """``name`` as the server compares it: SQLite folds ASCII letters only, MySQL each letter its
+    case table knows (``str.lower`` would make ``İ`` two characters and miss that it is ``i``)."""
+    return name.translate(_ASCII_LOWER) if state.dialect == "sqlite" else "".join(map(_mysql_lower, name))
+
+
+@lru_cache(maxsize=4096)
+def _mysql_lower(ch: str) -> str:
+    if ch == "\u0130":  # LATIN CAPITAL LETTER I WITH DOT ABOVE: MariaDB lowers it to a plain i
+        return "i"
+    low = ch.lower()
+    old = unicodedata.ucd_3_2_0
+    return low if len(low) == 1 and old.category(ch) != "Cn" and old.category(low) != "Cn" else ch
 
 
 def same(state: SchemaState, what: str, a: str, b: str) -> bool:
