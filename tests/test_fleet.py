@@ -192,6 +192,10 @@ def test_shards_cover_the_fleet_exactly_once_and_merge_joins_them(tmp_path):
         assert merged["totals"]["targets"] == 7 and json.loads((tmp_path / "all.json").read_text()) == merged
         code, _, err = recon("report", "merge", tmp_path / "s1.json", tmp_path / "all.json")
         assert code == 1 and "target t0 is in both" in err
+        code, _, err = recon("report", "merge", tmp_path / "s1.json", tmp_path / "s2.json")  # its 3rd shard died
+        assert code == 1 and "shard 3/3 missing: its job may have failed" in err
+        code, out, err = recon("report", "merge", tmp_path / "s1.json", tmp_path / "s2.json", "--partial", "--format", "json")
+        assert code == 0 and json.loads(out)["shards"] == ["1/3", "2/3"] and json.loads(out)["totals"]["targets"] == 5
         code, _, _ = recon("plan", "--specs", specs, "--targets", targets, "--shard", "1/3", "--format", "json")
         assert code == 0
         (tmp_path / "p.json").write_text(recon("plan", "--specs", specs, "--targets", targets, "--shard", "2/3", "--format", "json")[1])

@@ -19,12 +19,13 @@ def report():
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @common_options("format", "no_color", "debug")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Also write the merged JSON report to FILE.")
-def merge(opts: Options, files: tuple[str, ...], out_file: str | None):
+@click.option("--partial", is_flag=True, help="Merge even when a shard of the split is missing (the report lists the shards it holds).")
+def merge(opts: Options, files: tuple[str, ...], out_file: str | None, partial: bool):
     """Join fleet reports (recon.fleet/v1) of one sharded run; exit code: the worst of all targets."""
     from ..fleet.merge import fleet_report
     from ..fleet.merge import merge as join
 
-    merged = join([(f, fleet_report(read_json(f), f)) for f in files])
+    merged = join([(f, fleet_report(read_json(f), f)) for f in files], partial=partial)
     if out_file:
         write_text(out_file, views.to_json(merged.to_dict()))
     if opts.format == "json":

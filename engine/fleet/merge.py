@@ -23,8 +23,9 @@ def fleet_report(data, source: str) -> FleetReport:
         raise ReportError(f"{source}: malformed fleet report ({exc})") from None
 
 
-def merge(reports: list[tuple[str, FleetReport]]) -> FleetReport:
-    """One report of ``(source, report)`` pairs; mismatched commands or specs, or a repeated target, refused."""
+def merge(reports: list[tuple[str, FleetReport]], partial: bool = False) -> FleetReport:
+    """One report of ``(source, report)`` pairs; mismatched commands or specs, or a repeated target, refused,
+    and so are shards of different splits, or (unless ``partial``) a split with a shard missing."""
     if not reports:
         raise UsageError("report merge needs at least one fleet report")
     first_source, first = reports[0]
@@ -42,5 +43,22 @@ def merge(reports: list[tuple[str, FleetReport]]) -> FleetReport:
             seen[entry.name] = source
     entries = sorted((e for _, r in reports for e in r.entries), key=lambda e: e.name)
     shards = tuple(s for _, r in reports for s in r.shards)
+    _check_shards(shards, partial)
     generated = max(r.generated_at for _, r in reports)
     return FleetReport(first.command, entries, generated, first.specs_digest, shards)
+
+
+def _check_shards(shards: tuple[str, ...], partial: bool) -> None:
+    """The shards ``K/N`` of one split, all of them: a missing one (its job died before writing its
+    report) would make the merged report look clean."""
+    if not shards:
+        return
+    parts = [tuple(int(x) for x in s.split("/")) for s in shards]
+    splits = {n for _, n in parts}
+    if len(splits) > 1:
+        raise UsageError(f"the reports are shards of different splits ({', '.join(shards)}): merge the shards of one run")
+    total = splits.pop()
+    missing = [f"{k}/{total}" for k in range(1, total + 1) if k not in {k for k, _ in parts}]
+    if missing and not partial:
+        raise UsageError(f"shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing: its job may have failed before "
+                         "writing its report, and a merged report without it would look clean. Merge every shard, or pass --partial")
