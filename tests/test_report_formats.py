@@ -229,3 +229,26 @@ def test_specs_without_checks_print_no_zero_of_zero(recon, sqlite_db, specs, tmp
     assert [r[:2] for r in ledger_rows(sqlite_db)] == [("T-1-items-note", "applied"), ("T-1-items-note", "rolled_back"),
                                                        ("T-1-items-note", "applied")]
     assert _columns(sqlite_db, "items") == ["id", "title", "note"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_a_refused_apply_is_still_one_document_on_stdout(fmt, sqlite_db, tmp_path):
+    """A pipeline reading stdout sees why: `refused: true` and the gate's reason, exit 3, nothing applied."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "u.yaml").write_text("kind: migration\nid: D1\nscope: schema\noperations:\n  - drop_table: {table: old}\n",
+                                  encoding="utf-8")
+    sqlite_db.run("CREATE TABLE old (id integer)")
+    plan = tmp_path / "plan.json"
+    assert _recon("plan", "--specs", specs, "--db", sqlite_db.url, "--out", plan, cwd=tmp_path).returncode == 0
+    done = _recon("apply", plan, "--db", sqlite_db.url, "--format", fmt, cwd=tmp_path)
+    code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 3 and "RC101" in err, out + err
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["format"] == "recon.apply/v1" and doc["refused"] is True and doc["ok"] is False and doc["units"] == []
+        assert doc["error"].startswith("refused: destructive changes not allowed") and "RC101" in doc["error"]
+    else:
+        _html(out)
+        assert "Refused, nothing ran: destructive changes not allowed" in out
+    assert {t for _, t in inspected(sqlite_db).tables} == {"old"}  # nothing ran, no ledger made

@@ -59,6 +59,7 @@ class ApplyReport:
     before: AuditReport | None = None
     after: AuditReport | None = None
     error: str | None = None
+    refused: bool = False  # a gate refused it (exit 3): nothing ran, ``error`` says which and why
 
     @property
     def ok(self) -> bool:
@@ -67,6 +68,7 @@ class ApplyReport:
     def to_dict(self) -> dict:
         return {
             "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target.to_dict(), "ok": self.ok, "error": self.error,
+            "refused": self.refused,
             "units": [o.to_dict() for o in self.outcomes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -90,13 +91,20 @@ ONE_DOCUMENT = ("json", "html")  # formats whose stdout is one document: the app
 def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
                actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
-    which checks the gates itself."""
-    from ..applying.applier import ApplyError, check_gates
-    from ..applying.applier import apply as run_apply
+    which checks the gates itself. A refusal is also a document on stdout in json and html."""
+    from ..applying.applier import check_gates
 
-    if confirm:
-        check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
-        _confirm(auto_approve, confirm)
+    with _refusal_as_document(opts, the_plan):
+        if confirm:
+            check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
+            _confirm(auto_approve, confirm)
+        return _apply_now(opts, the_plan, url, mode, allow_destructive, environment=environment, override=override, actor=actor)
+
+
+def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment, override, actor) -> int:
+    """Apply, printing the report in the asked format (also when a unit fails)."""
+    from ..applying.applier import ApplyError
+    from ..applying.applier import apply as run_apply
     from ..report.progress import TerminalProgress
 
     style = views.Style(opts.color)
@@ -112,6 +120,21 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
         progress.idle()
     emit(_apply_view(opts, report, the_plan, style))
     return 0
+
+
+@contextmanager
+def _refusal_as_document(opts: Options, the_plan):
+    """With a one-document format (json, html), a gate's refusal (exit 3) is still one apply report on
+    stdout, ``refused: true`` with the reason, so a pipeline reading stdout sees why; then it is raised."""
+    try:
+        yield
+    except SafetyRefusal as exc:
+        if opts.format in ONE_DOCUMENT:
+            from ..applying.applier import ApplyReport
+
+            refused = ApplyReport(the_plan.plan_id, the_plan.target, error=f"refused: {exc}", refused=True)
+            emit(_apply_view(opts, refused, the_plan, views.Style(opts.color)))
+        raise
 
 
 def _apply_view(opts: Options, report, the_plan, style) -> str:
@@ -151,8 +174,9 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
     from ..applying.applier import check_gates
 
     mode = mode_of(mode_option)
-    check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
-                override_reason=kwargs["override"])  # a refusal needs no URL
+    with _refusal_as_document(opts, the_plan):
+        check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
+                    override_reason=kwargs["override"])  # a refusal needs no URL
     return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, **kwargs)
 
 
