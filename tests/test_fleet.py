@@ -161,6 +161,7 @@ def test_fleet_audit_keeps_going_past_an_unreachable_target_and_exits_with_the_w
         assert "s3cr3t-pw" not in out + err
         code, text, _ = recon("audit", "--specs", specs, "--targets", targets, "--format", "markdown")
         assert code == 1 and "| ❌ | `down` |" in text and "| ✅ | `good` |" in text and "s3cr3t-pw" not in text
+        assert "| ⚠️ | `bare` |" in text  # exit 0 without --strict, but its checks fail: not shown as passing
         code, page, _ = recon("audit", "--specs", specs, "--targets", targets, "--format", "html")
         assert code == 1 and "s3cr3t-pw" not in page
         tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)  # a parse error raises

@@ -7,7 +7,7 @@ the text view details too; an apply row's outcomes as a list.
 
 from __future__ import annotations
 
-from .fleet_text import headline, totals_line, where
+from .fleet_text import headline, shown_code, totals_line, where
 from .markdown import _md, audit_markdown, plan_markdown
 
 _ICON = {0: "✅", 1: "❌", 2: "⚠️", 3: "⛔"}
@@ -17,7 +17,7 @@ def fleet_markdown(report, verbose: bool = False) -> str:
     """The fleet run as markdown: the table, then the details worth reading, each folded."""
     out = [f"### recon fleet {report.command}", "", f"`{totals_line(report)}`", "",
            "| | target | where | exit | result |", "|---|---|---|---|---|"]
-    out += [f"| {_ICON.get(e.exit_code, '❌')} | `{_md(e.name)}` | `{_md(where(e))}` | {e.exit_code} | {_md(headline(e))} |"
+    out += [f"| {_ICON.get(shown_code(e), '❌')} | `{_md(e.name)}` | `{_md(where(e))}` | {e.exit_code} | {_md(headline(e))} |"
             for e in report.entries]
     for entry in report.entries:
         body = _detail(entry, verbose)

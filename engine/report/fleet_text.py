@@ -15,6 +15,15 @@ _MARK = {0: "ok", 1: "ERROR", 2: "DIFF", 3: "REFUSED"}
 _COLOR = {0: "green", 1: "red", 2: "yellow", 3: "magenta"}
 
 
+def shown_code(entry) -> int:
+    """The row's state for a reader: its exit code, except that an audit whose checks fail (or whose
+    units drifted) reads as a difference (2) even where the run's exit code is 0 (no --strict)."""
+    report = entry.report or {}
+    if entry.exit_code == 0 and report.get("format") == "recon.audit/v1" and (not report.get("ok", True) or report.get("drift")):
+        return 2
+    return entry.exit_code
+
+
 def headline(entry) -> str:
     """One line of what the target's report says (or its error), read from the JSON document."""
     if entry.error:
@@ -62,7 +71,8 @@ def totals_line(report) -> str:
 
 def _table_line(entry, entries, style: Style) -> str:
     width = max(len(e.name) for e in entries)
-    mark = style.paint(f"{_MARK.get(entry.exit_code, str(entry.exit_code)):<7}", _COLOR.get(entry.exit_code, "red"), bold=True)
+    code = shown_code(entry)
+    mark = style.paint(f"{_MARK.get(code, str(code)):<7}", _COLOR.get(code, "red"), bold=True)
     return f"  {mark} {entry.name:<{width}}  {where(entry)}: {headline(entry)}"
 
 

@@ -63,7 +63,8 @@ def fleet_html(report) -> str:
     """A fleet run (``FleetReport``): the table of targets with their exit codes, then each target's own
     fingerprint, invariants and drift (audit), changes (plan) or unit outcomes (apply). A merged report,
     whose rows hold JSON documents, is the table with each row's headline."""
-    from .fleet_text import headline, totals_line, where
+    from .fleet_text import headline, shown_code, totals_line, where
 
-    entries = [{"entry": e, "where": where(e), "headline": headline(e), "kind": (e.report or {}).get("format")} for e in report.entries]
+    entries = [{"entry": e, "where": where(e), "headline": headline(e), "kind": (e.report or {}).get("format"), "shown": shown_code(e)}
+               for e in report.entries]
     return _render("fleet.html.j2", title=f"recon fleet {report.command}", report=report, entries=entries, totals=totals_line(report))
