@@ -131,6 +131,12 @@ def db(request) -> TestDB:
     return request.getfixturevalue(fixture)
 
 
+@pytest.fixture(params=["postgresql", "mysql"])
+def server_db(request) -> TestDB:
+    """The same test on each database server (where SQLite's embedded engine has no meaning for it)."""
+    return request.getfixturevalue({"postgresql": "postgres_db", "mysql": "mysql_db"}[request.param])
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
     """No RECON_* variable of the shell that runs the tests leaks into them."""

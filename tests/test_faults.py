@@ -28,8 +28,7 @@ import subprocess
 import threading
 import time
 
-import pytest
-from support import recon_bin, stored_rows
+from support import inspected, recon_bin, stored_rows
 
 UNITS = {
     "01-u1.yaml": "kind: migration\nid: U1\nscope: schema\noperations:\n"
@@ -80,8 +79,6 @@ def _ledger(db) -> list[tuple]:
 
 
 def _columns(db, table: str) -> set[str]:
-    from support import inspected
-
     found = inspected(db).tables
     return {c.name for (_, t), tab in found.items() if t == table for c in tab.columns}
 
@@ -107,11 +104,6 @@ def _converges(specs, db) -> None:
     assert "extra" in _columns(db, "items") and _columns(db, "second") == {"id"}
 
 
-@pytest.fixture(params=["postgresql", "mysql"])
-def server_db(request):
-    return request.getfixturevalue({"postgresql": "postgres_db", "mysql": "mysql_db"}[request.param])
-
-
 def test_apply_killed_mid_unit_on_a_server(server_db, tmp_path):
     db = server_db
     specs = _specs(tmp_path, db)
@@ -130,7 +122,7 @@ def test_apply_killed_mid_unit_on_a_server(server_db, tmp_path):
     rows = _ledger(db)
     if db.dialect == "postgresql":  # the unit's transaction, its ledger row with it, went with the session
         assert [(u, s) for u, s, *_ in rows] == [("U1", "applied")]
-        assert "second" not in {t for _, t in __import__("support").inspected(db).tables}
+        assert "second" not in {t for _, t in inspected(db).tables}
     else:  # MariaDB committed each DDL statement: the ledger says which ran; the ALTER ran on after the kill
         assert [(u, s, n, f) for u, s, n, f, _ in rows] == [("U1", "applied", 1, rows[0][3]), ("U2", "running", 1, None)]
     _converges(specs, db)
@@ -166,7 +158,7 @@ def test_apply_killed_before_its_commit_on_sqlite(sqlite_db, tmp_path):
     finally:
         reader.execute("ROLLBACK")
         reader.close()
-    tables = {t for _, t in __import__("support").inspected(db).tables}
+    tables = {t for _, t in inspected(db).tables}
     assert tables == {"items"}, tables  # the hot journal rolled the run back: no unit, no ledger table
     _converges(specs, db)
     assert [(u, s) for u, s, *_ in _ledger(db)] == [("U1", "applied"), ("U2", "applied")]
@@ -194,7 +186,7 @@ def test_the_server_ends_recons_connection_mid_apply(server_db, tmp_path):
     rows = _ledger(db)
     if db.dialect == "postgresql":
         assert [(u, s) for u, s, *_ in rows] == [("U1", "applied")]  # U2 rolled back with its session, its row too
-        assert "second" not in {t for _, t in __import__("support").inspected(db).tables}
+        assert "second" not in {t for _, t in inspected(db).tables}
     else:
         assert [(u, s, n) for u, s, n, *_ in rows] == [("U1", "applied", 1), ("U2", "running", 1)]
         assert "extra" not in _columns(db, "items")  # KILL ended the waiting ALTER too

@@ -12,11 +12,11 @@ test_apply.py); there a unit is tried once whatever ``lock_retries`` says.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
 
-import pytest
 from support import recon_bin, stored_rows
 
 import engine
@@ -66,11 +66,6 @@ def _hold(db, release_when):
     return thread
 
 
-@pytest.fixture(params=["postgresql", "mysql"])
-def server_db(request):
-    return request.getfixturevalue({"postgresql": "postgres_db", "mysql": "mysql_db"}[request.param])
-
-
 def test_a_lock_timeout_is_tried_again_and_each_try_is_in_the_ledger(server_db, specs):
     db = server_db
     _setup(db, specs, retries=3)
@@ -87,13 +82,7 @@ def test_a_lock_timeout_is_tried_again_and_each_try_is_in_the_ledger(server_db, 
     assert rows[1][1] == 2 and rows[1][2] is None  # the last row counts the unit's statements
     assert {r[0] for r in stored_rows(db, "SELECT count(extra) FROM items")} == {0}
     history = subprocess.run([recon_bin(), "history", "--db", db.url, "--format", "json"], capture_output=True, text=True)
-    assert [(h["unit"], h["status"]) for h in engine_json(history.stdout)] == [("L1-extra", "retried"), ("L1-extra", "applied")]
-
-
-def engine_json(text: str):
-    import json
-
-    return json.loads(text)
+    assert [(h["unit"], h["status"]) for h in json.loads(history.stdout)] == [("L1-extra", "retried"), ("L1-extra", "applied")]
 
 
 def test_tries_end_after_lock_retries_and_the_unit_fails(server_db, specs):
