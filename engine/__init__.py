@@ -78,20 +78,37 @@ __all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "Recon
 def load_specs(path="specs"):
     """Load and validate every spec under ``path`` (``SpecError`` with every error); the result's
     ``warnings`` hold what is valid but likely wrong (incomplete rollbacks, over-long names)."""
-    from .changes.lint import warnings
     from .spec.validate import load_specs as load
 
-    return load(path, lint=warnings)
+    return load(path, lint=_lint)
+
+
+def _lint(valid: dict) -> list:
+    """The change vocabulary's warnings, imported only for a spec set with migration units (it
+    brings sqlglot, which an audit of fingerprints alone does without)."""
+    if not valid.get("migration"):
+        return []
+    from .changes.lint import warnings
+
+    return warnings(valid)
 
 
 def audit(specs, url, *, fingerprint: str | None = None, run_invariants: bool = True, state=None,
           ledger_table: str | None = None):
     """Audit ``url`` read-only: canaries, invariants and the drift of applied units (an ``AuditReport``)."""
     from .auditing.run import audit as run
-    from .diff import drift
 
     return run(specs, url, fingerprint=fingerprint, run_invariants=run_invariants, state=state,
-               ledger_table=ledger_table, drift=drift)
+               ledger_table=ledger_table, drift=_Drift())
+
+
+class _Drift:
+    """``engine.diff.drift``, imported when first used: only where units are declared or applied."""
+
+    def __getattr__(self, name: str):
+        from .diff import drift
+
+        return getattr(drift, name)
 
 
 def __getattr__(name: str):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..ledger import table as ledger
 from ..spec.model import Specs
 from ..target.connection import Target, make_target, read_only_connection
 from . import canaries as checks
@@ -147,7 +148,7 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     target = url if isinstance(url, Target) else make_target(url)
     with read_only_connection(target) as conn:
         if state is None:
-            state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units else set())))
+            state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units and units.units else set())))
         drifted, warnings = _drift(drift, conn, units, state, ledger_table, target.scrub) if units else ((), ())
         canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
         invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
@@ -173,12 +174,13 @@ def _drift(drift, conn, units: Specs, state, ledger_table: str | None, scrub) ->
 
     from ..target.connection import driver_message
 
+    table = ledger_table or ledger.DEFAULT_TABLE
     savepoint = conn.begin_nested()
     try:
-        found = drift.read(conn, units, state, ledger_table, probe=True)
+        rows = ledger.read(conn, state, table, probe=True)
     except DBAPIError as exc:
         savepoint.rollback()
-        table = ledger_table or "recon_ledger"
         return (), (f"drift not checked: the ledger {table} cannot be read: {scrub(driver_message(exc))}",)
     savepoint.commit()
-    return found, ()
+    # no applied unit, no drift: the finder (and the change vocabulary it replays) is not even imported
+    return (drift.find(units, rows, state) if ledger.applied(rows) else ()), ()

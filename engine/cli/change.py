@@ -56,17 +56,18 @@ def plan(opts: Options, mode_option, ledger_option, no_env, out_file, scope, ski
         scope = "schema"
     result = make_plan(specs, url, scope=scope, strict=strict, ledger_table=ledger_option, mode=mode_of(mode_option),
                        environment=opts.env, no_env=no_env, units=units, exclude=exclude)
-    _show_plan(opts, result, verbose)
+    document = views.to_json(result.to_dict()) if out_file or opts.format == "json" else ""  # built once for both
+    _show_plan(opts, result, verbose, document)
     if out_file:
-        write_text(out_file, views.to_json(result.to_dict()))
+        write_text(out_file, document)
         if opts.format == "text":
             emit("\n" + views.next_step(result, out_file, url_given=bool(opts.db)) + "\n")
     return 2 if detailed_exitcode and not result.empty else 0
 
 
-def _show_plan(opts: Options, result, verbose: bool = False) -> None:
+def _show_plan(opts: Options, result, verbose: bool = False, document: str = "") -> None:
     if opts.format == "json":
-        emit(views.to_json(result.to_dict()))
+        emit(document or views.to_json(result.to_dict()))
     elif opts.format == "markdown":
         emit(views.plan_markdown(result))
     elif opts.format == "html":

@@ -72,10 +72,11 @@ def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str
     url = resolve_url(opts.db, opts.env, specs.environments)
     env = next((e for e in specs.environments if e.name == opts.env), None)
     result = run_audit(specs, url, fingerprint=fingerprint, ledger_table=ledger_table or (env.ledger_table if env else None))
+    document = views.to_json(result.to_dict()) if report_file or opts.format == "json" else ""  # built once for both
     if report_file:
-        write_text(report_file, views.to_json(result.to_dict()))
+        write_text(report_file, document)
     if opts.format == "json":
-        emit(views.to_json(result.to_dict()))
+        emit(document)
     elif opts.format == "markdown":
         emit(views.audit_markdown(result))
     elif opts.format == "html":

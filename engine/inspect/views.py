@@ -10,10 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 Reads = dict[tuple[str, str], tuple[tuple[str, "str | None"], ...]]
 
 
@@ -38,6 +34,10 @@ def from_sqlite(schema: str, views: Iterable[tuple[str, str | None]], columns: d
 
 
 def _view_reads(sql: str, columns: dict[tuple[str, str], set[str]], schema: str) -> list[tuple[str, str | None]]:
+    import sqlglot  # here, not at the top: only SQLite's views are parsed (PostgreSQL's inspection imports no sqlglot)
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     try:
         tree = sqlglot.parse_one(sql, read="sqlite")
     except SqlglotError:

@@ -3,7 +3,8 @@
 An append-only table (``recon_ledger`` unless configured), one row per event,
 created by ``apply`` only. Reading it is one query, and a missing ledger reads
 as empty, so ``plan`` and ``history`` never create it. Statements are sqlglot
-trees with bound values.
+trees with bound values, built (and sqlglot imported) only where the ledger exists or is
+written: an audit of a database without one imports no sqlglot.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import socket
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from functools import lru_cache
-
-from sqlglot import exp
 
 from ..inspect.state import SchemaState
 from ..target import sqlexec
@@ -93,6 +92,8 @@ def read(conn, state: SchemaState | None, table: str = DEFAULT_TABLE, probe: boo
         if probe and state is not None and state.dialect == "mysql":
             hidden(conn, table)
         return []
+    from sqlglot import exp
+
     names = [name for name, _ in COLUMNS if name in present]
     tree = exp.select(*[sqlexec.column(name) for name in names]).from_(sqlexec.table(table)).order_by(sqlexec.column("seq"))
     return [LedgerRow(**dict(zip(names, row))) for row in sqlexec.execute(conn, tree)]
@@ -102,11 +103,13 @@ def hidden(conn, table: str) -> None:
     """MySQL's catalog lists only the tables a login holds a privilege on: a ledger missing from it is
     selected once (no rows) to tell no ledger (``doesn't exist``, 1146) from one the login may not
     read, whose refusal (1142 ``SELECT command denied``, also said of a table that does not exist)
-    is raised to the caller."""
+    is raised to the caller. The probe is SQLAlchemy's own tree, not sqlglot's: it is the one statement
+    an audit of a MySQL database without a ledger sends, and it need not import a SQL toolkit for it."""
+    import sqlalchemy as sa
     from sqlalchemy.exc import DBAPIError
 
     try:
-        sqlexec.execute(conn, exp.select(sqlexec.column("seq")).from_(sqlexec.table(table)).limit(0))
+        conn.execute(sa.select(sa.column("seq")).select_from(sa.table(table)).limit(0))
     except DBAPIError as exc:
         if getattr(exc.orig, "args", (None,))[0] != 1146:
             raise
@@ -125,6 +128,7 @@ def columns_of(conn, state: SchemaState | None, table: str) -> set[str]:
 
 def upgrade_statements(present: set[str], table: str, dialect: str) -> list[str]:
     """``ALTER TABLE ... ADD COLUMN`` for each column a ledger of an earlier shape lacks."""
+    from sqlglot import exp
     out = []
     for name, kind in COLUMNS:
         if name not in present:
@@ -152,6 +156,7 @@ def applied(rows: list[LedgerRow]) -> dict[str, LedgerRow]:
 
 def create_statement(table: str, dialect: str) -> str:
     """CREATE TABLE IF NOT EXISTS for the ledger in ``dialect``."""
+    from sqlglot import exp
     cols = [exp.ColumnDef(this=sqlexec.ident(name), kind=exp.DataType.build(kind)) for name, kind in COLUMNS]
     pk = exp.Constraint(this=sqlexec.ident(f"{table}_pkey"), expressions=[exp.PrimaryKey(expressions=[sqlexec.ident("seq")])])
     return sqlexec.render(exp.Create(this=exp.Schema(this=sqlexec.table(table), expressions=cols + [pk]), kind="TABLE", exists=True), dialect)
@@ -160,6 +165,7 @@ def create_statement(table: str, dialect: str) -> str:
 @lru_cache(maxsize=16)
 def _insert_sql(table: str, dialect: str) -> str:
     """The INSERT of one ledger row, rendered once per table and dialect (apply writes one per unit)."""
+    from sqlglot import exp
     names = [f.name for f in fields(LedgerRow)]
     tree = exp.insert(
         exp.values([tuple(sqlexec.param(i) for i in range(len(names)))]),
@@ -175,6 +181,7 @@ def insert(conn, table: str, row: LedgerRow) -> None:
 
 def update(conn, table: str, seq: int, **changes) -> None:
     """Update fields of row ``seq`` (progress of a running unit)."""
+    from sqlglot import exp
     names = list(changes)
     tree = exp.Update(
         this=sqlexec.table(table),

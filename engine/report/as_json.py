@@ -13,25 +13,45 @@ def to_json(data) -> str:
     return "".join(_json(data, 0)) + "\n"
 
 
+_text = json.encoder.encode_basestring  # json.dumps(str, ensure_ascii=False), without its per-call set-up
+_LITERALS = {True: "true", False: "false", None: "null"}
+
+
+def _scalar(value) -> str:
+    """One scalar as ``json.dumps(value, ensure_ascii=False, default=str)`` spells it, the common kinds
+    without a call into the encoder (a report of thousands of checks holds tens of thousands)."""
+    if type(value) is str:
+        return _text(value)
+    if value is None or type(value) is bool:
+        return _LITERALS[value]
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _json(value, depth: int):
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, dict) and value:
-        items = list(value.items())
+        last = len(value) - 1
         yield "{\n"
-        for i, (key, item) in enumerate(items):
-            yield f"{inner}{json.dumps(str(key), ensure_ascii=False)}: "
-            yield from _json(item, depth + 1)
-            yield ",\n" if i < len(items) - 1 else "\n"
+        for i, (key, item) in enumerate(value.items()):
+            yield f"{inner}{_text(str(key))}: "
+            if isinstance(item, (dict, list, tuple)) and item:
+                yield from _json(item, depth + 1)
+            else:
+                yield _scalar(item)  # a scalar, or an empty container: no generator for it
+            yield ",\n" if i < last else "\n"
         yield pad + "}"
     elif isinstance(value, (list, tuple)) and value:
         flat = all(isinstance(v, (list, tuple)) and not any(isinstance(x, (dict, list, tuple)) for x in v) for v in value)
+        last = len(value) - 1
         yield "[\n"
         for i, item in enumerate(value):
             yield inner + (json.dumps(item, ensure_ascii=False, default=str) if flat else "".join(_json(item, depth + 1)))
-            yield ",\n" if i < len(value) - 1 else "\n"
+            yield ",\n" if i < last else "\n"
         yield pad + "]"
     else:
-        yield json.dumps(value, ensure_ascii=False, default=str)
+        yield _scalar(value)
 
 
 def history_json(rows) -> list[dict]:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from sqlglot import exp
+from typing import TYPE_CHECKING, Any
 
 from . import types
+
+if TYPE_CHECKING:  # sqlglot is imported where a node is built: validating specs needs none
+    from sqlglot import exp
 
 EXPRESSIONS = ("now", "current_timestamp", "current_date")
 # The portable types (by family) each expression may be the default of.
@@ -61,6 +62,8 @@ def node(expr: Expr, dialect: str, native_type: str | None = None) -> exp.Expres
     """The default as a sqlglot node for ``dialect``; on MySQL a timestamp keeps the column's
     fractional precision (``DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)``: MySQL refuses a mismatch)
     and ``CURRENT_DATE`` is parenthesized (an expression default, MySQL 8.0.13+ and MariaDB)."""
+    from sqlglot import exp
+
     if expr.name == "current_date":
         return exp.Paren(this=exp.CurrentDate()) if dialect == "mysql" else exp.CurrentDate()
     if dialect == "mysql":
@@ -109,6 +112,8 @@ def restated(catalog: str, dialect: str) -> exp.Expression:
     the column (MySQL's MODIFY COLUMN): ``curdate()`` comes back as ``(CURRENT_DATE)``."""
     if dialect == "mysql" and expression_of(catalog) == "current_date":
         return node(Expr("current_date"), dialect)
+    from sqlglot import exp
+
     from .types import SQLGLOT_DIALECT
 
     return exp.maybe_parse(catalog, dialect=SQLGLOT_DIALECT[dialect])

@@ -10,6 +10,7 @@ as also counts as a match.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Target dialect -> the name sqlglot reads and writes it under.
 SQLGLOT_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
@@ -45,8 +46,10 @@ _ACCEPTED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def family(type_text: str) -> str:
-    """The family of a type as written by a catalog or a spec (``other`` when unknown)."""
+    """The family of a type as written by a catalog or a spec (``other`` when unknown); cached, as a
+    schema spells thousands of columns with a few dozen types."""
     text = type_text.strip().lower()
     if text in ("double", "float"):
         return "float"

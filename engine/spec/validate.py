@@ -125,7 +125,7 @@ def _validator(kind: str):
 
 # Keywords whose verdict depends only on which keys an object has and on the JSON types of
 # its values (strings and lists: only whether they are empty), never on a value's text.
-_TYPE_ONLY = {"type", "properties", "additionalProperties", "required", "items", "oneOf", "anyOf",
+_TYPE_ONLY = {"type", "properties", "additionalProperties", "required", "dependentRequired", "items", "oneOf", "anyOf",
               "minLength", "minItems", "description", "title", "default", "$comment"}
 _ANNOTATIONS = {"description", "title", "default", "$comment"}
 

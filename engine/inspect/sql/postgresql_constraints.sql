@@ -5,6 +5,8 @@
 -- definition without the CHECK ( ) wrapper (pg_get_constraintdef needs no
 -- relation lock, unlike pg_get_expr, which matters with many tables). A foreign
 -- key's ON DELETE action is spelled as a spec writes it (NO ACTION, the default: NULL).
+-- Column names are looked up by (attrelid, attnum), the catalog's index, rather than joined:
+-- a join hashes the whole of pg_attribute, which costs more the larger the database.
 SELECT n.nspname AS schema_name,
        t.relname AS table_name,
        c.conname AS constraint_name,
@@ -12,10 +14,12 @@ SELECT n.nspname AS schema_name,
                       WHEN 'u' THEN 'unique'
                       WHEN 'f' THEN 'foreign_key'
                       ELSE 'check' END AS kind,
-       a.attname AS column_name,
+       (SELECT a.attname FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = c.conrelid AND a.attnum = k.attnum) AS column_name,
        rn.nspname AS ref_schema,
        rt.relname AS ref_table,
-       ra.attname AS ref_column,
+       (SELECT ra.attname FROM pg_catalog.pg_attribute AS ra
+        WHERE ra.attrelid = c.confrelid AND ra.attnum = k.refnum) AS ref_column,
        CASE WHEN c.contype = 'c'
             THEN substring(pg_get_constraintdef(c.oid, true) FROM '^CHECK \((.*)\)(?: NOT VALID| NO INHERIT)*$')
        END AS expression,
@@ -27,10 +31,6 @@ JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_catalog.pg_class AS rt ON rt.oid = c.confrelid
 LEFT JOIN pg_catalog.pg_namespace AS rn ON rn.oid = rt.relnamespace
 LEFT JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) ON true
-LEFT JOIN pg_catalog.pg_attribute AS a
-       ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-LEFT JOIN pg_catalog.pg_attribute AS ra
-       ON ra.attrelid = c.confrelid AND ra.attnum = k.refnum
 WHERE c.contype IN ('p', 'u', 'f', 'c')
   AND n.nspname = ANY(:schemas)
 ORDER BY n.nspname, t.relname, c.conname, k.ord

@@ -2,14 +2,16 @@
 -- An expression column (attnum 0) is reported as its expression text. An INVALID
 -- index (left by a failed CREATE INDEX CONCURRENTLY) is not there for any purpose.
 -- A partial index's predicate is the WHERE of its definition (pg_get_indexdef, like
--- pg_get_constraintdef, takes no relation lock; pg_get_expr would).
+-- pg_get_constraintdef, takes no relation lock; pg_get_expr would). Column names are looked
+-- up by the catalog's (attrelid, attnum) index rather than by hashing all of pg_attribute.
 SELECT n.nspname AS schema_name,
        t.relname AS table_name,
        i.relname AS index_name,
        x.indisunique AS is_unique,
        x.indisprimary AS is_primary,
        CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true)
-            ELSE a.attname::text END AS column_name,
+            ELSE (SELECT a.attname::text FROM pg_catalog.pg_attribute AS a
+                  WHERE a.attrelid = x.indrelid AND a.attnum = k.attnum) END AS column_name,
        x.indpred IS NOT NULL AS is_partial,
        CASE WHEN x.indpred IS NOT NULL
             THEN substring(pg_get_indexdef(x.indexrelid) FROM ' WHERE \((.*)\)$') END AS predicate
@@ -18,8 +20,6 @@ JOIN pg_catalog.pg_class AS i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid
 JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-LEFT JOIN pg_catalog.pg_attribute AS a
-       ON a.attrelid = x.indrelid AND a.attnum = k.attnum
 WHERE n.nspname = ANY(:schemas)
   AND x.indisvalid
   AND k.ord <= x.indnkeyatts
