@@ -156,7 +156,8 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     executor.actor, executor.progress = actor, progress
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
-    report.after = audit(plan.audit, target)
+        after = executor.read_again()
+    report.after = _audit_on(plan.audit, target, after)
     report.target = report.after.target
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
@@ -168,7 +169,7 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     failure left behind, and the error of a run that could not be committed (SQLite)."""
     executor.verify_target()
     executor.verify_fresh(executor.plan.audit.schemas())
-    report.before = audit(executor.plan.audit, executor.target, state=executor.state)  # the state just read under the lock
+    report.before = _audit_on(executor.plan.audit, executor.target, executor.state)  # the state just read under the lock
     executor.ensure_ledger()
     executor.close_interrupted()
     note = _run_units(executor, report, echo)
@@ -181,6 +182,18 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
         for outcome in report.outcomes:
             echo(outcome)
     return note, failed
+
+
+def _audit_on(audit_set, target: Target, state) -> AuditReport:
+    """The audit of ``state`` (None: of the whole schema, read now). A state restricted to some tables
+    gives every canary its outcome and the same words, but for a table that is not there, whose
+    message names the nearest tables of the whole schema: then the audit reads it all, as
+    ``recon audit`` would."""
+    from ..auditing.canaries import find_table
+
+    if state is not None and (state.only is None or all(find_table(state, c.ref) for c in audit_set.canaries)):
+        return audit(audit_set, target, state=state)
+    return audit(audit_set, target)
 
 
 def _run_units(executor: "Executor", report: ApplyReport, echo) -> str:

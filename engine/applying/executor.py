@@ -125,11 +125,15 @@ class Executor:
     def verify_fresh(self, schemas=()) -> None:
         """Re-inspect under the lock; refuse (running nothing) when the plan's state changed.
 
-        ``schemas`` are read too (for the audit before), besides those the plan touches.
+        Only the tables the plan touches are read, with those its canaries name (for the audit
+        before, in ``schemas`` besides those the plan touches) and the ledger; every table where a
+        canary looks a name up in the whole schema.
         """
         from ..inspect import inspect_schema
 
-        state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)))
+        named = self.plan.audit.tables()
+        tables = None if named is None else {*self.plan.touched, *named, (None, self.table)}
+        state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)), tables)
         rows = ledger.read(self.conn, state, self.table)
         self.state, self.rows = state, rows
         self.seq = max((r.seq for r in rows), default=0)
@@ -143,6 +147,20 @@ class Executor:
                 "nothing was executed. Run `recon plan` again, review, then apply the new plan."
             )
         self.verify_guards()
+
+    def read_again(self):
+        """The state after the units: the one read under the lock with the tables the plan touches
+        read again (nothing else changed them: the lock is held). None when the session is lost, or
+        when a raw ``sql`` operation ran: what it changed, no plan can say."""
+        from ..inspect import inspect_schema
+
+        if self.conn.invalidated or any(a.op == "sql" and a.status == PENDING for a in self.plan.actions):
+            return None
+        try:
+            fresh = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched}), self.plan.touched)
+        except DBAPIError:
+            return None
+        return self.state.merged(fresh)
 
     def verify_target(self) -> None:
         """Refuse a database other than the one the plan was made for (by what the server reports)."""

@@ -39,6 +39,13 @@ class AuditSet:
         invariants = tuple(specs.invariants) + tuple(i for r in specs.rbac for i in inv.from_rbac(r)) if run_invariants else ()
         return cls(tuple(canaries), invariants, {r.name: r.tables for r in specs.rbac}, names, specs.digest)
 
+    def tables(self) -> set[tuple[str | None, str]] | None:
+        """The ``(schema, table)`` pairs the canaries read (None: the default schema), or None when one
+        of them looks its name up in the whole schema (an index or constraint canary without ``on``)."""
+        if any(c.ref is None for c in self.canaries):
+            return None
+        return {(c.ref.schema, c.ref.table) for c in self.canaries}
+
     def schemas(self) -> set[str]:
         """The non-default schemas this audit must inspect."""
         return checks.referenced_schemas(self.canaries, [i.table for i in self.invariants if i.table is not None])

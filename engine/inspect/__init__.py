@@ -21,16 +21,19 @@ __all__ = ["inspect_schema", "SchemaState", "Table", "Column", "Index", "Constra
 READERS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 
 
-def inspect_schema(conn, schemas: Iterable[str] = ()) -> SchemaState:
+def inspect_schema(conn, schemas: Iterable[str] = (), tables: Iterable[tuple[str | None, str]] | None = None) -> SchemaState:
     """The schema state seen through ``conn``: its default schema plus ``schemas``.
 
     ``conn`` is a SQLAlchemy Connection (normally from ``read_only_connection``).
     ``schemas`` names extra schemas to read: PostgreSQL schemas, MySQL/MariaDB
     databases, or ATTACHed SQLite databases (names not attached are ignored).
+    ``tables`` restricts it to those ``(schema, table)`` pairs (None: the default schema), in
+    the same number of queries, each reading only them (``SchemaState.only`` says so):
+    what apply reads again of the tables its plan touches.
     """
     if isinstance(schemas, str):
         schemas = (schemas,)
-    return _reader(conn.dialect.name).inspect(conn, tuple(schemas))
+    return _reader(conn.dialect.name).inspect(conn, tuple(schemas), tables)
 
 
 def _reader(dialect: str):

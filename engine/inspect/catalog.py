@@ -8,6 +8,7 @@ column) into the frozen state values in a single pass.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Iterable
@@ -23,16 +24,48 @@ def load_sql(name: str) -> str:
     return resources.files("engine.inspect.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
+# Where a catalog query can be restricted to some tables: ``/* tables: SCHEMA_EXPR, TABLE_EXPR */``.
+_TABLES = re.compile(r"/\* tables: ([^,]+), ([^*]+?) \*/")
+
+
+def restricted(sql: str, tables, dialect: str) -> tuple[str, dict]:
+    """``sql`` with each ``/* tables: ... */`` marker made a condition that the row's (schema, table) is
+    one of ``tables``, and the values it binds; with ``tables`` None, the markers are dropped.
+    PostgreSQL takes the pairs as two arrays (a hashed lookup), the others as a list of pairs."""
+    if tables is None:
+        return _TABLES.sub("", sql), {}
+    pairs = sorted(tables)
+    if not pairs:
+        return _TABLES.sub("AND 1 = 0", sql), {}
+    if dialect == "postgresql":
+        rhs, params = "(SELECT * FROM unnest(CAST(:only_schemas AS text[]), CAST(:only_tables AS text[])))", {
+            "only_schemas": [s for s, _ in pairs], "only_tables": [t for _, t in pairs]}
+    else:
+        rows = ", ".join(f"(:only_s{i}, :only_t{i})" for i in range(len(pairs)))
+        rhs = f"(VALUES {rows})" if dialect == "sqlite" else f"({rows})"  # SQLite: a row value is IN a subquery only
+        params = {k: v for i, (s, t) in enumerate(pairs) for k, v in ((f"only_s{i}", s), (f"only_t{i}", t))}
+    cast = "::text" if dialect == "postgresql" else ""
+    return _TABLES.sub(lambda m: f"AND ({m.group(1)}{cast}, {m.group(2)}{cast}) IN {rhs}", sql), params
+
+
 def fetch(conn, state: SchemaState, sql: str, params: dict | None = None, expanding: tuple[str, ...] = ()) -> list:
-    """Send one catalog query with bound ``params``, count it on ``state``, return all rows.
+    """Send one catalog query with bound ``params``, count it on ``state``, return all rows; a query
+    with ``/* tables */`` markers reads only the tables of ``state.only`` where that is set.
 
     ``expanding`` names the list parameters written as ``IN :name``.
     """
+    sql, only = restricted(sql, state.only, state.dialect)
+    params = {**(params or {}), **only}
     statement = text(sql)
     if expanding:
         statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
     state.queries += 1
-    return conn.execute(statement, params or {}).all()
+    return conn.execute(statement, params).all()
+
+
+def only(tables, default: str) -> frozenset[tuple[str, str]] | None:
+    """The ``(schema or None, table)`` pairs an inspection is restricted to, with None read as ``default``."""
+    return None if tables is None else frozenset((schema or default, table) for schema, table in tables)
 
 
 def schema_list(default: str, extra: Iterable[str]) -> list[str]:

@@ -24,6 +24,7 @@ from .catalog import (
     build_tables,
     fetch,
     load_sql,
+    only,
     schema_list,
 )
 from .state import SchemaState
@@ -35,14 +36,15 @@ UNQUOTED_TYPES = frozenset(
 )
 
 
-def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
-    """Read the connected database plus ``schemas`` (other databases) from MySQL or MariaDB."""
+def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
+    """Read the connected database plus ``schemas`` (other databases) from MySQL or MariaDB (only ``tables``, if given)."""
     state = SchemaState(dialect="mysql", default_schema="")
     version, default, charset_bytes, folds = fetch(conn, state, load_sql("mysql_meta"))[0]
     state.table_names_fold = int(folds or 0) in (1, 2)
     state.server_version = version
     state.charset_bytes = int(charset_bytes or 0)
     state.default_schema = default or ""
+    state.only = only(tables, state.default_schema)
     flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
     params = {"schemas": schema_list(state.default_schema, schemas)}
 

@@ -15,6 +15,7 @@ from .catalog import (
     build_tables,
     fetch,
     load_sql,
+    only,
     schema_list,
 )
 from .state import SchemaState
@@ -23,12 +24,13 @@ OTHER_RELATIONS = frozenset({"sequence", "composite type"})  # kinds of the colu
 TYPES = frozenset({"enum type", "domain", "range type", "multirange type", "type"})  # nor relations: types
 
 
-def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
-    """Read the current schema plus ``schemas`` from a PostgreSQL connection."""
+def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
+    """Read the current schema plus ``schemas`` from a PostgreSQL connection (only ``tables``, if given)."""
     state = SchemaState(dialect="postgresql", default_schema="public")
     version, default = fetch(conn, state, load_sql("postgresql_meta"))[0]
     state.server_version = version
     state.default_schema = default or "public"
+    state.only = only(tables, state.default_schema)
     params = {"schemas": schema_list(state.default_schema, schemas)}
     relations = fetch(conn, state, load_sql("postgresql_columns"), params)
     state.other_relations = {(row[0], row[1]): row[2] for row in relations if row[2] in OTHER_RELATIONS}

@@ -35,7 +35,7 @@ from dataclasses import replace
 from sqlalchemy.exc import OperationalError
 
 from . import views
-from .catalog import build_indexes, build_tables, fetch, load_sql
+from .catalog import build_indexes, build_tables, fetch, load_sql, only
 from .sqlite_ddl import (
     Declared,
     declared_constraints,
@@ -50,10 +50,11 @@ KINDS = frozenset({"table", "view"})
 VIRTUAL = re.compile(r"\s*CREATE\s+VIRTUAL\s+TABLE\b", re.IGNORECASE)  # fts5, rtree...: a module's table, not SQLite's
 
 
-def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
-    """Read ``main`` plus the attached databases named in ``schemas`` from a SQLite connection."""
+def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
+    """Read ``main`` plus the attached databases named in ``schemas`` from a SQLite connection (only ``tables``, if given)."""
     state = SchemaState(dialect="sqlite", default_schema="main")
     names = _databases(conn, state, schemas)
+    state.only = only(tables, state.default_schema)
     objects = _run(conn, state, "sqlite_objects", names)
     columns = _columns(conn, state, names)
     index_rows = _run(conn, state, "sqlite_indexes", names)
@@ -68,6 +69,19 @@ def inspect(conn, schemas: tuple[str, ...]) -> SchemaState:
             state.triggers[(schema, table)] = state.triggers.get((schema, table), ()) + (sql,)
     state.constraints = _constraints(state.tables, columns, index_rows, fk_rows, table_sql)
     state.view_reads = _view_reads(objects, state)
+    return _restricted(state)
+
+
+def _restricted(state: SchemaState) -> SchemaState:
+    """The state of the tables in ``state.only`` alone. SQLite reads the objects and columns of every
+    table even then (a foreign key's parent table gives its spelling and its primary key, and the
+    query is local); the index and foreign key pragmas are read for those tables only."""
+    if state.only is None:
+        return state
+    for bucket in ("tables", "triggers", "view_reads"):
+        setattr(state, bucket, {k: v for k, v in getattr(state, bucket).items() if k in state.only})
+    for bucket in ("indexes", "constraints"):
+        setattr(state, bucket, {k: v for k, v in getattr(state, bucket).items() if k[:2] in state.only})
     return state
 
 

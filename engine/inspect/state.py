@@ -120,6 +120,9 @@ class SchemaState:
     # PostgreSQL: (schema, name) -> kind (enum type, domain, range type...) of the types that are no relation's
     # row type; a table creates a row type of its own name, so none of these names can be a new table's.
     types: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The (schema, table) pairs inspection was restricted to (``inspect_schema(tables=...)``); None: every table
+    # of the schemas read. A restricted state knows nothing of other tables, nor of what their names collide with.
+    only: frozenset[tuple[str, str]] | None = None
     # (schema, name) -> keys, per bucket; built on first lookup, kept current by ``put``.
     _names: dict | None = field(default=None, repr=False, compare=False)
 
@@ -152,7 +155,25 @@ class SchemaState:
         return SchemaState(self.dialect, self.default_schema, self.server_version, dict(self.tables),
                            dict(self.indexes), dict(self.constraints), self.queries, triggers=dict(self.triggers),
                            view_reads=dict(self.view_reads), other_relations=dict(self.other_relations), types=dict(self.types),
-                           charset_bytes=self.charset_bytes, table_names_fold=self.table_names_fold)
+                           charset_bytes=self.charset_bytes, table_names_fold=self.table_names_fold, only=self.only)
+
+    def merged(self, fresh: "SchemaState") -> "SchemaState":
+        """This state with the tables ``fresh`` was restricted to read again from it: their columns,
+        indexes, constraints, triggers and view reads are ``fresh``'s, every other table's stay."""
+        keys = fresh.only if fresh.only is not None else set(self.tables) | set(fresh.tables)
+        out = self.copy()
+        out.only = None if self.only is None else self.only | keys
+        for bucket in ("tables", "triggers", "view_reads"):
+            mine, theirs = getattr(out, bucket), getattr(fresh, bucket)
+            for key in keys:
+                mine.pop(key, None)
+            mine.update({k: v for k, v in theirs.items() if k in keys})
+        for bucket in ("indexes", "constraints"):
+            mine = {k: v for k, v in getattr(out, bucket).items() if k[:2] not in keys}
+            mine.update({k: v for k, v in getattr(fresh, bucket).items() if k[:2] in keys})
+            setattr(out, bucket, mine)
+        out.queries += fresh.queries
+        return out
 
     def changed_tables(self, other: "SchemaState") -> set[tuple[str, str]]:
         """(schema, table) keys whose table, indexes or constraints differ in ``other`` (a simulated copy).

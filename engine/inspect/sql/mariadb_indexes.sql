@@ -8,4 +8,5 @@ SELECT s.TABLE_SCHEMA AS schema_name,
        s.COLUMN_NAME AS column_name
 FROM information_schema.STATISTICS AS s
 WHERE s.TABLE_SCHEMA IN :schemas
+  /* tables: s.TABLE_SCHEMA, s.TABLE_NAME */
 ORDER BY s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX

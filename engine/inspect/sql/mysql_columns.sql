@@ -23,6 +23,7 @@ SELECT t.TABLE_SCHEMA AS schema_name,
        t.ENGINE AS storage
 FROM information_schema.TABLES AS t
 WHERE t.TABLE_SCHEMA IN :schemas
+  /* tables: t.TABLE_SCHEMA, t.TABLE_NAME */
   AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
 UNION ALL
 SELECT c.TABLE_SCHEMA,
@@ -40,4 +41,5 @@ SELECT c.TABLE_SCHEMA,
        c.COLLATION_NAME
 FROM information_schema.COLUMNS AS c
 WHERE c.TABLE_SCHEMA IN :schemas
+  /* tables: c.TABLE_SCHEMA, c.TABLE_NAME */
 ORDER BY schema_name, table_name, position

@@ -20,6 +20,7 @@ SELECT k.TABLE_SCHEMA AS schema_name,
        k.ORDINAL_POSITION AS position
 FROM information_schema.KEY_COLUMN_USAGE AS k
 WHERE k.TABLE_SCHEMA IN :schemas
+  /* tables: k.TABLE_SCHEMA, k.TABLE_NAME */
 UNION ALL
 SELECT r.CONSTRAINT_SCHEMA,
        r.TABLE_NAME,
@@ -35,4 +36,5 @@ SELECT r.CONSTRAINT_SCHEMA,
        0
 FROM information_schema.REFERENTIAL_CONSTRAINTS AS r
 WHERE r.CONSTRAINT_SCHEMA IN :schemas
+  /* tables: r.CONSTRAINT_SCHEMA, r.TABLE_NAME */
 ORDER BY schema_name, table_name, constraint_name, position

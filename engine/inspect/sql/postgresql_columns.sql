@@ -42,6 +42,7 @@ LEFT JOIN pg_catalog.pg_namespace AS pn
        ON pn.oid = p.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
   AND n.nspname = ANY(:schemas)
+  /* tables: n.nspname, c.relname */
 UNION ALL
 SELECT n.nspname, t.typname,
        CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
@@ -52,4 +53,5 @@ JOIN pg_catalog.pg_namespace AS n ON n.oid = t.typnamespace
 WHERE t.typrelid = 0
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type AS e WHERE e.typarray = t.oid)
   AND n.nspname = ANY(:schemas)
+  /* tables: n.nspname, t.typname */
 ORDER BY schema_name, table_name, ordinal

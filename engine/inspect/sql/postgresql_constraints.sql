@@ -33,4 +33,5 @@ LEFT JOIN pg_catalog.pg_namespace AS rn ON rn.oid = rt.relnamespace
 LEFT JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) ON true
 WHERE c.contype IN ('p', 'u', 'f', 'c')
   AND n.nspname = ANY(:schemas)
+  /* tables: n.nspname, t.relname */
 ORDER BY n.nspname, t.relname, c.conname, k.ord

@@ -21,6 +21,7 @@ JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid
 JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 WHERE n.nspname = ANY(:schemas)
+  /* tables: n.nspname, t.relname */
   AND x.indisvalid
   AND k.ord <= x.indnkeyatts
 ORDER BY n.nspname, t.relname, i.relname, k.ord

@@ -18,4 +18,5 @@ WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass
   AND d.refclassid = 'pg_catalog.pg_class'::regclass
   AND t.oid <> v.oid
   AND tn.nspname = ANY(:schemas)
+  /* tables: tn.nspname, t.relname */
 ORDER BY 1, 2, 3, 4, 5

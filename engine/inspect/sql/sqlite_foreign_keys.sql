@@ -11,3 +11,4 @@ FROM {schema}.sqlite_master AS m
 JOIN pragma_foreign_key_list(m.name, {param}) AS fk
 WHERE m.type = 'table'
   AND substr(m.name, 1, 7) <> 'sqlite_'
+  /* tables: {param}, m.name */

@@ -14,3 +14,4 @@ JOIN pragma_index_list(m.name, {param}) AS il
 JOIN pragma_index_info(il.name, {param}) AS ii
 WHERE m.type = 'table'
   AND substr(m.name, 1, 7) <> 'sqlite_'
+  /* tables: {param}, m.name */
