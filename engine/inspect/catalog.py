@@ -37,15 +37,14 @@ def restricted(sql: str, tables, dialect: str) -> tuple[str, dict]:
     pairs = sorted(tables)
     if not pairs:
         return _TABLES.sub("AND 1 = 0", sql), {}
-    if dialect == "postgresql":
-        rhs, params = "(SELECT * FROM unnest(CAST(:only_schemas AS text[]), CAST(:only_tables AS text[])))", {
-            "only_schemas": [s for s, _ in pairs], "only_tables": [t for _, t in pairs]}
+    if dialect == "postgresql":  # compared as names: as text, the planner takes the pairs for a few rows and loops
+        rhs = "(SELECT w.s::name, w.t::name FROM unnest(CAST(:only_schemas AS text[]), CAST(:only_tables AS text[])) AS w(s, t))"
+        params = {"only_schemas": [s for s, _ in pairs], "only_tables": [t for _, t in pairs]}
     else:
         rows = ", ".join(f"(:only_s{i}, :only_t{i})" for i in range(len(pairs)))
         rhs = f"(VALUES {rows})" if dialect == "sqlite" else f"({rows})"  # SQLite: a row value is IN a subquery only
         params = {k: v for i, (s, t) in enumerate(pairs) for k, v in ((f"only_s{i}", s), (f"only_t{i}", t))}
-    cast = "::text" if dialect == "postgresql" else ""
-    return _TABLES.sub(lambda m: f"AND ({m.group(1)}{cast}, {m.group(2)}{cast}) IN {rhs}", sql), params
+    return _TABLES.sub(lambda m: f"AND ({m.group(1)}, {m.group(2)}) IN {rhs}", sql), params
 
 
 def fetch(conn, state: SchemaState, sql: str, params: dict | None = None, expanding: tuple[str, ...] = ()) -> list:
