@@ -16,8 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlglot import exp
-
 from ..auditing import canaries as checks
 from ..auditing.auditset import AuditSet
 from ..auditing.invariants import InvariantResult
@@ -28,6 +26,7 @@ from ..inspect.state import SchemaState
 from ..render import renderer_for
 from ..spec.model import Specs
 from . import spelling
+from .catalog import as_catalog
 from .ddl import Builder, parse_dialect
 from .statements import split
 
@@ -66,7 +65,7 @@ def offline_state(specs: Specs, bases=(), dialect: str = "postgresql") -> Offlin
     for path in bases:
         builder.read(str(path))
     base = builder.state
-    kept = {id(c) for t in base.tables.values() for c in t.columns}
+    kept = {id(c) for t in base.tables.values() for c in t.columns} | {id(c) for c in base.constraints.values()}
     found = OfflineState(base, flavor, tuple(str(p) for p in bases), builder.mapped, Counter(builder.ignored))
     sim, problems = base, []
     for unit in order_units(list(specs.units)):
@@ -82,7 +81,7 @@ def offline_state(specs: Specs, bases=(), dialect: str = "postgresql") -> Offlin
         n = len(problems)
         raise SpecError(problems, f"{n} operation{'s' if n != 1 else ''} cannot apply to the offline schema "
                                   f"({', '.join(found.files) or 'no base file'} and the units before them)")
-    found.state = _respelled(sim, kept, flavor)
+    found.state = as_catalog(sim, kept, flavor)
     found.units = tuple(u.id for u in order_units(list(specs.units)))
     return found
 
@@ -112,33 +111,6 @@ def _raw_effects(plans, sim: SchemaState, flavor: str, found: OfflineState) -> S
     if builder is not None:
         found.ignored.update({f"{k} (in units)": v for k, v in builder.ignored.items()})
     return sim
-
-
-def _respelled(state: SchemaState, kept: set[int], flavor: str) -> SchemaState:
-    """Columns the units made or changed, spelled as the catalog spells them (the simulation writes
-    the DDL spelling, ``VARCHAR(40)``; PostgreSQL reports ``character varying(40)``)."""
-    if flavor == "sqlite":
-        return state
-    for key, table in list(state.tables.items()):
-        if all(id(c) in kept for c in table.columns):
-            continue
-        columns = tuple(c if id(c) in kept else _catalog_column(c, flavor) for c in table.columns)
-        state.tables[key] = replace(table, columns=columns)
-    return state
-
-
-def _catalog_column(column, flavor: str):
-    spelled = spelling.respelled(column.type, flavor)
-    default = column.default
-    if default is not None:
-        node = exp.maybe_parse(default, dialect="postgres" if flavor == "postgresql" else "mysql")
-        if isinstance(node, (exp.Literal, exp.Boolean)):
-            try:
-                dtype = exp.DataType.build(spelled, dialect="postgres" if flavor == "postgresql" else "mysql")
-            except Exception:  # noqa: BLE001 - a type sqlglot cannot read: the default keeps its spelling
-                dtype = None
-            default = spelling.catalog_default(node, dtype, flavor)
-    return replace(column, type=spelled, default=default)
 
 
 def audit_offline(specs: Specs, bases=(), dialect: str = "postgresql", *, fingerprint: str | None = None) -> AuditReport:

@@ -31,6 +31,11 @@ _MY = {T.TEXT: "text", T.MEDIUMTEXT: "mediumtext", T.LONGTEXT: "longtext", T.TIN
 STRING_TYPES = frozenset({T.VARCHAR, T.CHAR, T.TEXT, T.NVARCHAR, T.NCHAR, T.MEDIUMTEXT, T.LONGTEXT, T.TINYTEXT, T.ENUM})
 
 
+def sqlglot_name(flavor: str) -> str:
+    """The sqlglot dialect ``flavor`` is read and written in."""
+    return {"postgresql": "postgres", "sqlite": "sqlite"}.get(flavor, "mysql")
+
+
 def params(dtype: exp.DataType) -> list[str]:
     """The numbers in a type's parentheses (``numeric(10,2)`` -> ``['10', '2']``)."""
     return [p.name for p in dtype.expressions if isinstance(p, exp.DataTypeParam)]

@@ -4,8 +4,10 @@ The declared type and the default stay the text as written (what ``pragma_table_
 reports); keys, foreign keys and checks come from the statement's clauses
 (``inspect.sqlite_layout``) and are named the way inspection names them: the name written in
 ``CONSTRAINT name``, else ``inspect.sqlite_layout.derived_name`` with a counter where taken. A
-primary key or unique constraint is backed by ``sqlite_autoindex_{table}_{n}``, except the rowid
-(the one ``INTEGER PRIMARY KEY`` column of a table with rowids), which needs no index.
+primary key or unique constraint is backed by an index, named after it while the units are
+simulated (as the simulation names the ones it adds) and ``sqlite_autoindex_{table}_{n}`` at the
+end (``catalog``), except the rowid (the one ``INTEGER PRIMARY KEY`` column of a table with
+rowids), which needs no index.
 """
 
 from __future__ import annotations
@@ -129,28 +131,22 @@ def _constraints(state: SchemaState, table: Table, found, pk: tuple[str, ...], r
         used.add(name)
         return name
 
-    autoindex, keyed = 0, []
     ordered = [c for c in clauses if c.kind == "primary_key"][:1] + [c for c in clauses if c.kind == "unique"] + \
         [c for c in clauses if c.kind == "foreign_key"] + [c for c in clauses if c.kind == "check"]
+    keyed: list = []
     for clause in ordered:
         cols = tuple(p.name for p in clause.columns)
         kind = clause.kind
-        name = name_of(clause, derived_name(table.name, kind, cols if kind != "check" else _check_columns(table, clause)))
+        checked = _check_columns(table, clause) if kind == "check" else cols
+        name = name_of(clause, derived_name(table.name, kind, checked))
         if kind == "foreign_key":
             con = _foreign_key(state, table, name, cols, clause)
         else:
-            con = Constraint(key[0], key[1], name, kind, cols if kind != "check" else _check_columns(table, clause),
-                             expression=clause.text if kind == "check" else None)
+            con = Constraint(key[0], key[1], name, kind, checked, expression=clause.text if kind == "check" else None)
         state.put("constraints", (*key, name), con)
         if kind in ("primary_key", "unique") and not (kind == "primary_key" and rowid) and cols not in keyed:
-            keyed.append(cols)
-    for clause in clauses:  # autoindexes are numbered in written order
-        cols = tuple(p.name for p in clause.columns)
-        if clause.kind in ("primary_key", "unique") and cols in keyed:
-            keyed.remove(cols)
-            autoindex += 1
-            name = f"sqlite_autoindex_{table.name}_{autoindex}"
-            state.put("indexes", (*key, name), Index(key[0], key[1], name, cols, True, clause.kind == "primary_key"))
+            keyed.append(cols)  # as the simulation does, the index is named after its key until the end (catalog.py)
+            state.put("indexes", (*key, name), Index(key[0], key[1], name, cols, True, kind == "primary_key"))
 
 
 def _check_columns(table: Table, clause: Clause) -> tuple[str, ...]:
