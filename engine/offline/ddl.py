@@ -102,7 +102,13 @@ class Builder:
         name = self.names.ident(index.this) if index.this is not None else None
         if name is not None and self.state.indexes_named(name, key[0]) and stmt.tree.args.get("exists"):
             return
-        columns = self.names.columns(params.args.get("columns") or [])
+        parts = params.args.get("columns") or []
+        columns = self.names.columns(parts)
+        table = self.state.tables[key]
+        plain = [self.names.key_part(p) for p in parts if isinstance(p.this if isinstance(p, exp.Ordered) else p, exp.Column)]
+        missing = [c for c in plain if table.column(c) is None]
+        if missing:
+            raise stmt.error(f"index on {key[1]} names columns it does not have: {', '.join(missing)}")
         where = params.args.get("where")
         predicate = None
         if where is not None:

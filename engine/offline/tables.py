@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 
 from ..inspect.state import Column, Constraint, Index, SchemaState, Table
-from .spelling import catalog_default, catalog_type
+from .spelling import catalog_default, catalog_type, sqlglot_name
 from .statements import Statement
 
 T = exp.DataType.Type
@@ -173,7 +173,7 @@ def table_constraint(stmt: Statement, item: exp.Expression, names: Names, name: 
         return Declared("check", name, expression=item.this)
     if isinstance(item, exp.PrimaryKeyColumnConstraint) and name:
         raise stmt.error(f"cannot read the constraint {name}")
-    raise stmt.error(f"cannot map {item.sql(names.flavor if names.flavor != 'mariadb' else 'mysql')[:80]!r} onto a table")
+    raise stmt.error(f"cannot map {item.sql(sqlglot_name(names.flavor))[:80]!r} onto a table")
 
 
 def add_declared(stmt: Statement, state: SchemaState, key: tuple[str, str], d: Declared, flavor: str) -> None:
