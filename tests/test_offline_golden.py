@@ -9,14 +9,13 @@ text included, so types are spelled as the catalog spells them), and so do the t
 from __future__ import annotations
 
 import pytest
+from support import inspected
+from test_golden import CASES, GOLDEN
 
 import engine
 from engine.applying.applier import apply
 from engine.changes.base import _plain_default
 from engine.planning.planner import make_plan
-from test_golden import CASES, GOLDEN
-
-from support import inspected
 
 FLAVORS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mariadb"}  # the test servers: MariaDB for mysql
 FIXTURES = {"sqlite": "sqlite_db", "postgresql": "postgres_db", "mysql": "mysql_db"}
