@@ -8,6 +8,7 @@ content as the command line's JSON:
     for check in report.fingerprint.failing:
         log.warning("canary %s failed: %s", check.name, check.detail)
 
+    offline = engine.audit_offline(specs, ["schema.sql"], "postgresql")  # no database: DDL files + every unit
     adopted = engine.inspect_database(url, seeds=["settings"])   # read-only: the live schema as specs
     adopted.write("specs/adopted")          # fingerprint.yaml, seed-settings.yaml (engine.dump_specs writes any spec)
 
@@ -17,8 +18,8 @@ content as the command line's JSON:
         log.warning("drift of %s: %s", found.unit, found.detail)
 
 The pipeline behind it is one stage per folder, in flow order (docs/architecture.md):
-spec -> target -> inspect -> ledger -> auditing -> changes -> render -> diff -> planning
--> applying -> report, and demo. The stages behind ``engine.audit``, ``engine.plan`` and
+spec -> target -> inspect -> ledger -> auditing -> changes -> render -> diff -> offline
+-> planning -> applying -> report, and demo. The stages behind ``engine.audit``, ``engine.plan`` and
 ``engine.apply`` are the folders ``auditing``, ``planning`` and ``applying``, so that
 importing a stage never hides the function of the same name. This module only wires the
 stages together: ``load_specs`` hands the spec stage the warnings of the change
@@ -69,6 +70,11 @@ _LAZY = {
     "Inspection": ("inspect.adopt", "Inspection"),
     "SeedRequest": ("inspect.adopt_rows", "SeedRequest"),
     "dump_specs": ("spec.writer", "dump"),
+    "audit_offline": ("offline.run", "audit_offline"),
+    "validate_offline": ("offline.run", "validate_offline"),
+    "offline_state": ("offline.run", "offline_state"),
+    "OfflineState": ("offline.run", "OfflineState"),
+    "OfflineValidation": ("offline.run", "OfflineValidation"),
 }
 
 __all__ = ["load_specs", "audit", "plan", "apply", "repair", "load_plan", "ReconError", "SafetyRefusal", "SpecError",

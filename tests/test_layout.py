@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
-STAGES = ["spec", "target", "inspect", "ledger", "auditing", "changes", "render", "diff", "planning", "applying", "fleet", "report", "demo", "cli"]
+STAGES = ["spec", "target", "inspect", "ledger", "auditing", "changes", "render", "diff", "offline", "planning", "applying", "fleet", "report", "demo", "cli"]
 BASE = {"engine.errors", "engine.version"}  # what every stage may import from the root
 ROOT = {"__init__.py", "errors.py", "version.py"}
 

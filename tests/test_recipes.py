@@ -106,6 +106,8 @@ class Recipe:
     def __init__(self, tmp: Path, staging_copy: bool):
         self.dir = tmp / "repo"
         shutil.copytree(ROOT / "specs", self.dir / "specs")
+        (self.dir / "schema").mkdir()  # the production schema the offline job reads (release 1, as pg_dump would give it)
+        shutil.copyfile(ROOT / "engine" / "demo" / "release1.sql", self.dir / "schema" / "production.sql")
         self.production = _database(tmp / "production.db", "release1.sql", "drift.sql")
         if staging_copy:  # staging restored from production
             shutil.copyfile(tmp / "production.db", tmp / "staging.db")
@@ -156,7 +158,8 @@ def tables(url: str) -> set[str]:
 
 def test_the_workflow_is_valid_yaml_with_the_jobs_docs_ci_md_describes():
     doc = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    assert set(doc["jobs"]) == {"pull-request", "plan-production", "apply-production"}
+    assert set(doc["jobs"]) == {"pull-request-offline", "pull-request", "plan-production", "apply-production"}
+    assert "services" not in doc["jobs"]["pull-request-offline"]  # the offline checks need no database
     assert doc["jobs"]["apply-production"]["needs"] == "plan-production"
     assert doc["jobs"]["apply-production"]["environment"] == "production"
     assert True in doc and "pull_request" in doc[True]  # YAML 1.1 reads the key `on` as true
@@ -182,6 +185,9 @@ def _workflow(tmp_path: Path, _name: str) -> None:
     tmp_path.mkdir()
     recipe = Recipe(tmp_path, staging_copy=False)
     recipe.run(workflow_steps())
+    offline = json.loads((recipe.dir / "reports" / "offline-audit.json").read_text())
+    assert offline["target"]["offline"] is True and offline["target"]["files"] == ["schema/production.sql"]
+    assert offline["fingerprint"]["passed"] == offline["fingerprint"]["total"] == 7
     comment = (recipe.dir / "reports" / "plan.md").read_text()
     assert comment.startswith("### recon plan") and "**TER-173-products-name-canonical** (schema)" in comment
     assert "CREATE TABLE" in comment and "rbac:core" in comment

@@ -25,14 +25,33 @@ AUDIT_FORMAT = "recon.audit/v1"
 
 @dataclass(frozen=True)
 class TargetInfo:
-    """Which database a result is about; ``url`` never carries a password."""
+    """Which database a result is about; ``url`` never carries a password. An offline audit
+    (``engine.audit_offline``) has no database: its ``url`` is ``offline``, ``files`` the DDL
+    files read, ``mapped`` and ``ignored`` (by kind) the statements of them used and left out."""
 
     dialect: str
     url: str
     server_version: str
+    offline: bool = False
+    files: tuple[str, ...] = ()
+    mapped: int = 0
+    ignored: dict = field(default_factory=dict)
+    flavor: str = ""
 
     def to_dict(self) -> dict:
-        return {"dialect": self.dialect, "url": self.url, "server_version": self.server_version}
+        out = {"dialect": self.dialect, "url": self.url, "server_version": self.server_version}
+        if self.offline:
+            out.update(offline=True, flavor=self.flavor, files=list(self.files),
+                       statements={"mapped": self.mapped, "ignored": sum(self.ignored.values()), "ignored_by_kind": dict(self.ignored)})
+        return out
+
+    def describe(self) -> str:
+        """``postgresql postgresql://app@db/app (15.4)``, or ``postgresql offline (files: ...)``."""
+        if not self.offline:
+            return f"{self.dialect} {self.url} ({self.server_version})"
+        files = ", ".join(self.files) or "no base file"
+        return (f"{self.flavor or self.dialect} offline (read from {files}: {self.mapped} statements mapped, "
+                f"{sum(self.ignored.values())} ignored; no database)")
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,12 @@ class _Results:
 
     @property
     def failing(self) -> tuple:
-        return tuple(c for c in self.checks if not c.passed)
+        """Checks that failed; a ``skipped`` one (an invariant offline) is not among them."""
+        return tuple(c for c in self.checks if not c.passed and c.status != "skipped")
+
+    @property
+    def skipped(self) -> int:
+        return sum(c.status == "skipped" for c in self.checks)
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,8 @@ class InvariantsResult(_Results):
     """Invariant results (``InvariantResult``), declared ones first, then those implied by rbac specs."""
 
     def summary(self) -> str:
+        if self.skipped == self.total and self.total:
+            return f"invariants skipped: {self.total} (offline: no rows to read)"
         line = f"invariants {self.passed}/{self.total}"
         failing = [c.name for c in self.failing]
         return line + (f" (failing: {', '.join(failing)})" if failing else "")

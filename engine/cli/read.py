@@ -6,6 +6,7 @@ target database (``demo`` writes only its own throwaway SQLite files).
 
 from __future__ import annotations
 
+import functools
 import os
 
 import click
@@ -17,16 +18,42 @@ from .fleet import fleet_options
 from .options import NO_HTML, Options, command, common_options, emit, specs_and_url
 
 
+def offline_options(fn):
+    """``--offline``, ``--base FILE`` (repeatable) and ``--dialect``: the schema from DDL files, no database."""
+
+    @click.option("--offline", is_flag=True, help="No database: the schema is the --base DDL files with every migration unit applied.")
+    @click.option("--base", "bases", multiple=True, type=click.Path(dir_okay=False), metavar="FILE.sql",
+                  help="With --offline: a DDL file the schema starts from (a pg_dump --schema-only, in order; repeatable).")
+    @click.option("--dialect", type=click.Choice(["postgresql", "mysql", "mariadb", "sqlite"]), default=None,
+                  help="With --offline: the dialect the DDL is in and the catalog spelling the state takes.")
+    @functools.wraps(fn)
+    def wrapper(*args, offline, bases, dialect, **kwargs):
+        if not offline and (bases or dialect):
+            raise UsageError(f"{'--base' if bases else '--dialect'} goes with --offline")
+        if offline:
+            if dialect is None:
+                raise UsageError("--offline needs --dialect postgresql|mysql|mariadb|sqlite: the dialect the --base files are written in")
+            if kwargs.get("targets_file"):
+                raise UsageError("--offline reads no database: drop --targets")
+            kwargs["offline"] = (bases, dialect)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 @command()
 @common_options("specs", "format", "no_color", "debug", formats=NO_HTML)
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
-def validate(opts: Options, strict: bool):
-    """Validate the specs: schema and cross-references, every problem at once; then warnings."""
+@offline_options
+def validate(opts: Options, strict: bool, offline=None):
+    """Validate the specs: schema and cross-references, every problem at once; then warnings.
+    With --offline, also that every unit applies to the --base schema, in dependency order."""
     from .. import load_specs
     from ..errors import SpecError
 
     try:
         specs = load_specs(opts.specs)
+        applied = _validate_offline(specs, offline) if offline else None
     except SpecError as exc:
         if opts.format == "text":
             raise
@@ -36,15 +63,25 @@ def validate(opts: Options, strict: bool):
     failed = strict and bool(specs.warnings)
     if opts.format == "json":
         emit(views.to_json({"ok": not failed, "specs": opts.specs, "specs_digest": specs.digest, "counts": _counts(specs),
-                             "diagnostics": [d.to_dict() for d in specs.warnings]}))
+                             "diagnostics": [d.to_dict() for d in specs.warnings],
+                             **({"offline": applied.to_dict()} if applied else {})}))
     elif opts.format == "markdown":
         emit(views.validate_markdown(opts.specs, _counts(specs), specs.warnings))
     else:
         emit(views.validate_text(opts.specs, _counts(specs), specs.warnings, views.Style(opts.color)))
+    if applied is not None and opts.format != "json":
+        emit(views.offline_validation_text(applied))
     if failed:
         count = len(specs.warnings)
         click.echo(f"error: --strict: {count} warning{'s' if count != 1 else ''} in the specs", err=True)
     return 1 if failed else 0
+
+
+def _validate_offline(specs, offline):
+    from .. import validate_offline
+
+    bases, dialect = offline
+    return validate_offline(specs, bases, dialect)
 
 
 def _counts(specs) -> dict[str, int]:
@@ -61,17 +98,23 @@ def _counts(specs) -> dict[str, int]:
 @click.option("--fingerprint", "fingerprint", default=None, help="Run only the canaries of this fingerprint.")
 @click.option("--ledger-table", default=lambda: os.environ.get("RECON_LEDGER_TABLE"), help="Ledger table read for drift (default recon_ledger, or the environment's ledger_table).")
 @click.option("-v", "--verbose", is_flag=True, help="List passing checks too.")
+@offline_options
 @fleet_options("audit")
-def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, ledger_table: str | None, verbose: bool):
-    """Run fingerprint canaries and invariants read-only, check by check, and report drift of applied units."""
+def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str | None, ledger_table: str | None, verbose: bool,
+          offline=None):
+    """Run fingerprint canaries and invariants read-only, check by check, and report drift of applied units.
+    With --offline, the canaries run against the --base DDL files plus every unit, with no database."""
     from .. import audit as run_audit
     from .. import load_specs
     from ..target.connection import resolve_url
 
     specs = load_specs(opts.specs)
-    url = resolve_url(opts.db, opts.env, specs.environments)
-    env = next((e for e in specs.environments if e.name == opts.env), None)
-    result = run_audit(specs, url, fingerprint=fingerprint, ledger_table=ledger_table or (env.ledger_table if env else None))
+    if offline:
+        result = _audit_offline(opts, specs, offline, fingerprint, ledger_table)
+    else:
+        url = resolve_url(opts.db, opts.env, specs.environments)
+        env = next((e for e in specs.environments if e.name == opts.env), None)
+        result = run_audit(specs, url, fingerprint=fingerprint, ledger_table=ledger_table or (env.ledger_table if env else None))
     document = views.to_json(result.to_dict()) if report_file or opts.format == "json" else ""  # built once for both
     if report_file:
         write_text(report_file, document)
@@ -84,6 +127,18 @@ def audit(opts: Options, strict: bool, report_file: str | None, fingerprint: str
     else:
         emit(views.audit_text(result, views.Style(opts.color), verbose))
     return 2 if strict and (not result.ok or result.drift) else 0
+
+
+def _audit_offline(opts: Options, specs, offline, fingerprint, ledger_table):
+    """``recon audit --offline``: no --db, --env or ledger (there is no database to read)."""
+    from .. import audit_offline
+
+    from_line = click.get_current_context().get_parameter_source("ledger_table") == click.core.ParameterSource.COMMANDLINE
+    given = [name for name, value in (("--db", opts.db), ("--env", opts.env), ("--ledger-table", ledger_table and from_line)) if value]
+    if given:
+        raise UsageError(f"--offline reads no database: drop {', '.join(given)}")
+    bases, dialect = offline
+    return audit_offline(specs, bases, dialect, fingerprint=fingerprint)
 
 
 @command()

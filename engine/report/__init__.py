@@ -39,6 +39,7 @@ _VIEWS = {
     "history_text": "text",
     "load_audit_report": "compare",
     "next_step": "text",
+    "offline_validation_text": "text",
     "outcome_line": "text",
     "plan_html": "html",
     "plan_markdown": "markdown",

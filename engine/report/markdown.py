@@ -39,6 +39,8 @@ def _ratio(before, after=None) -> str:
 
 
 def _target(t) -> str:
+    if getattr(t, "offline", False):
+        return f"Target: {_md(t.describe())}"
     return f"Target: {t.dialect} {_code(t.url)} ({_md(t.server_version)})"
 
 
@@ -52,7 +54,8 @@ def audit_markdown(report: AuditReport) -> str:
     if fp.total or inv.total:
         out += ["| check | kind | status | detail |", "|---|---|---|---|"]
     out += [f"| {_code(c.name)} | {c.kind} | {_mark(c.passed)} | {_md(c.detail)} |" for c in fp.checks]
-    out += [f"| {_code(c.name)} | invariant | {_mark(c.passed)} | {_md(c.detail)} |" for c in inv.checks]
+    out += [f"| {_code(c.name)} | invariant | {'⏭️' if c.status == 'skipped' else _mark(c.passed)} | {_md(c.detail)} |"
+            for c in inv.checks]
     notes = ["", *(f"_⚠️ {_md(w)}_" for w in report.warnings)] if report.warnings else []
     return "\n".join(out + drift_markdown(report.drift) + notes) + "\n"
 

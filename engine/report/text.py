@@ -32,6 +32,13 @@ def validate_text(specs: str, counts: dict[str, int], warnings, style: Style = S
     return "\n".join(lines) + "\n"
 
 
+def offline_validation_text(result) -> str:
+    """``recon validate --offline``: how many units apply to which offline schema, then its warnings."""
+    n = len(result.units)
+    lines = [f"offline: {n} unit{'s' if n != 1 else ''} apply to {result.target.describe()}"]
+    return "\n".join(lines + [f"warning: {w}" for w in result.warnings]) + "\n"
+
+
 def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = False) -> str:
     """The audit for people: the one-line summary first, then one line per failing check."""
     fp, inv = report.fingerprint, report.invariants
@@ -44,15 +51,15 @@ def audit_text(report: AuditReport, style: Style = Style(), verbose: bool = Fals
         lines.append("no fingerprint canaries or invariants declared: nothing to check")
     for c in inv.checks:
         if verbose or not c.passed:
-            lines.append(_check_line(c.name, c.passed, c.detail, style))
+            lines.append(_check_line(c.name, c.passed, c.detail, style, c.status == "skipped"))
     lines += drift_lines(report.drift, style)
     lines += [style.paint(f"warning: {w}", "yellow") for w in report.warnings]
-    lines.append(f"target: {report.target.dialect} {report.target.url} ({report.target.server_version})")
+    lines.append(f"target: {report.target.describe()}")
     return "\n".join(lines) + "\n"
 
 
-def _check_line(name: str, passed: bool, detail: str, style: Style) -> str:
-    mark = style.paint("ok  ", "green") if passed else style.paint("FAIL", "red", bold=True)
+def _check_line(name: str, passed: bool, detail: str, style: Style, skipped: bool = False) -> str:
+    mark = style.paint("skip", "yellow") if skipped else style.paint("ok  ", "green") if passed else style.paint("FAIL", "red", bold=True)
     return f"  {mark} {name}: {detail}"
 
 
