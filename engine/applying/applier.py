@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..auditing.run import AuditReport, TargetInfo, audit
-from ..diff.migrations import PENDING
+from ..diff.kinds import PENDING
 from ..errors import ReconError, SafetyRefusal
-from ..planning.planfile import PlanUnit
-from ..planning.planner import Plan, PlanAction
+from ..planning.planfile import Plan, PlanAction, PlanUnit
 from ..target.connection import Target, make_target
 from .executor import Executor, UnitOutcome
 from .executors import EXECUTORS

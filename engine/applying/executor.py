@@ -12,18 +12,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import DBAPIError
 
-from ..diff.migrations import PENDING
-from ..diff.rows import rows_digest
+from ..diff.kinds import PENDING, rows_digest
 from ..errors import SafetyRefusal, TargetError
 from ..ledger import table as ledger
-from ..planning.planner import (
-    Plan,
-    PlanAction,
-    PlanUnit,
-    stale_parts,
-    state_digest,
-    state_parts,
-)
+from ..planning.digest import stale_parts, state_digest, state_parts
+from ..planning.planfile import Plan, PlanAction, PlanUnit
 from ..target import sqlexec
 from ..target.connection import Target, create_engine, driver_message
 from ..version import __version__

@@ -12,7 +12,7 @@ from sqlglot import exp
 from ..errors import SafetyRefusal
 from ..inspect.catalog import load_sql
 from ..ledger import table as ledger
-from ..planning.planner import PlanUnit
+from ..planning.planfile import PlanUnit
 from ..target import sqlexec
 from ..target.connection import driver_message
 from .executor import (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from ..diff.rows import rows_digest
+from ..diff.kinds import rows_digest
 from ..ledger import table as ledger
 from ..target import sqlexec
 from ..target.connection import driver_message

@@ -193,8 +193,6 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding,
           units, exclude):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
-    from ..planning.planner import make_plan
-
     skip = seeding_skipped(skip_seeding)
     common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
     if planfile and (units or exclude):
@@ -203,6 +201,8 @@ def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, all
         raise UsageError(f"{planfile} carries the environment it was made for (or none): --no-env goes with planning, drop it")
     if planfile:
         return _apply_file(opts, planfile, mode_option, ledger_option, skip, **common)
+    from ..planning.planner import make_plan  # here: applying a saved plan does without the planner
+
     specs, url = specs_and_url(opts)
     mode = mode_of(mode_option)
     the_plan = make_plan(specs, url, ledger_table=ledger_option, mode=mode, environment=opts.env, no_env=no_env,

@@ -28,7 +28,7 @@ the unit drifts in another way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 from ..changes.base import Change
 from ..changes.columns import AddColumn, DropColumn, RenameColumn
@@ -50,31 +50,11 @@ from ..ledger import table as ledger
 from ..ledger.table import accepted
 from ..spec.model import ObjectRef, Specs, Unit, table_ref
 
-KINDS = ("effect_missing", "effect_reverted", "unit_unknown", "checksum_changed")
+from .kinds import KINDS, Drift  # noqa: F401 - the finding and its kinds live where a plan file reads them
 
 # What a change's effect is about: (object type, schema, table, name); a table's name is None,
 # and so is the table of an index dropped without one that the replay could not find.
 Key = tuple[str, str, "str | None", "str | None"]
-
-
-@dataclass(frozen=True)
-class Drift:
-    """One way an applied unit has drifted; ``detail`` is for people, ``key`` is what a repair accepts."""
-
-    unit: str
-    kind: str  # one of KINDS
-    object_type: str | None = None  # table | column | index | constraint (None: the unit itself)
-    object: str | None = None  # as a spec writes it: ``items``, ``items.note``, ``items_note_idx``
-    detail: str = ""
-    source: str | None = None  # file:line of the operation whose effect drifted (None: no spec declares the unit)
-
-    @property
-    def key(self) -> str:
-        """The finding without its wording: ``effect_missing index items_note_idx``."""
-        return " ".join(part for part in (self.kind, self.object_type, self.object) if part)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def find(specs: Specs, rows: list[ledger.LedgerRow], live: SchemaState) -> tuple[Drift, ...]:

@@ -24,7 +24,7 @@ from ..render import Renderer
 from ..spec.codes import Finding
 from ..spec.model import Unit
 
-PENDING, PRESENT, GUARD_FALSE, SKIPPED_DIALECT = "pending", "present", "guard_false", "skipped_dialect"
+from .kinds import GUARD_FALSE, PENDING, PRESENT, SKIPPED_DIALECT  # noqa: F401 - statuses live in kinds
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ must be keys the database enforces (``enforced_key``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,6 +26,7 @@ from ..target import rowsql as row_sites
 from ..target import sqlexec
 from ..target.rowsql import RowSite, RowTemplate
 from . import values
+from .kinds import SeedRead, rows_digest  # noqa: F401 - what a plan file holds lives in kinds
 
 PRUNE_CODE = "RC106"
 
@@ -65,18 +65,6 @@ class RowBatch:
     @property
     def object(self) -> str:
         return self.table.table_text
-
-
-@dataclass(frozen=True)
-class SeedRead:
-    """A SELECT a plan was made from: apply runs ``lock_sql`` (the same SELECT, locking the rows it
-    reads where the dialect can) inside the spec's transaction and compares the digest of its rows."""
-
-    sql: str
-    params: tuple
-    digest: str
-    lock_sql: str = ""
-    unit: str = ""  # the seed or rbac unit whose transaction runs it again
 
 
 @dataclass(frozen=True)
@@ -129,13 +117,6 @@ def keyed_reads(conn, base: exp.Select, columns: list | None, keys: list[tuple],
         found += rows
         reads.append(read)
     return found, reads
-
-
-def rows_digest(rows) -> str:
-    """Digest of rows as read, in a fixed order and independent of the session (time zone)."""
-    form = values.digest_form
-    body = sorted(repr(tuple(map(form, row))) for row in rows)
-    return "sha256:" + hashlib.sha256("\n".join(body).encode()).hexdigest()
 
 
 # -- keys ----------------------------------------------------------------------------------

@@ -11,10 +11,8 @@ the database: the environment's gates, the audits, the server's identity.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from ..auditing import canaries as checks
 from ..auditing.auditset import AuditSet
@@ -37,51 +35,10 @@ from ..target.connection import Target, make_target, read_only_connection
 from ..target.identity import server_identity
 from . import gates as gate_checks
 from .gates import Gates, describe
+from .digest import stale_parts, state_digest, state_parts  # noqa: F401 - apply and fleets take them from here too
 from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest  # noqa: F401 - the plan's types live there
 from .rowplan import seed_actions
 from .selection import SCOPES, Chosen, Selection, choose  # noqa: F401 - SCOPES: the --scope choices
-
-
-def _sha(value) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def state_parts(state: SchemaState, touched, rows: list[ledger.LedgerRow], reads=()) -> dict[str, str]:
-    """A digest per part of the state a plan depends on: each touched table (columns, indexes,
-    constraints, SQLite's CREATE TABLE text) as ``table <schema>.<name>``, ``ledger``, and
-    ``rows <unit>`` for the rows a seed or rbac unit read (``reads``: ``SeedRead``s, by their digests)."""
-    keys = sorted({tuple(t) for t in touched})
-    wanted = set(keys)
-    by_table: dict = {key: {"indexes": [], "constraints": []} for key in keys}
-    for bucket in ("indexes", "constraints"):
-        for k, obj in getattr(state, bucket).items():
-            if k[:2] in wanted:
-                by_table[k[:2]][bucket].append(json.dumps(asdict(obj), sort_keys=True))
-    parts = {}
-    for key in keys:
-        table = state.tables.get(key)
-        body = {"columns": [asdict(c) for c in table.columns] if table else None,
-                "indexes": sorted(by_table[key]["indexes"]), "constraints": sorted(by_table[key]["constraints"])}
-        if table is not None and table.definition:  # SQLite: a rebuild writes the table as this text declares it
-            body["definition"] = table.definition
-        parts[f"table {key[0]}.{key[1]}"] = _sha(body)
-    parts["ledger"] = _sha([[r.seq, r.unit, r.checksum, r.status] for r in rows])
-    for read in reads:
-        parts.setdefault(f"rows {read.unit}", [])
-        parts[f"rows {read.unit}"].append(read.digest)
-    return {k: v if isinstance(v, str) else _sha(v) for k, v in parts.items()}
-
-
-def state_digest(parts: dict[str, str]) -> str:
-    """The one digest over ``state_parts``."""
-    return _sha(parts)
-
-
-def stale_parts(planned: dict[str, str], now: dict[str, str]) -> list[str]:
-    """What changed between two ``state_parts``, in words."""
-    words = {"ledger": "the ledger (a unit was applied, failed, rolled back or repaired since)"}
-    changed = [k for k in sorted(planned.keys() | now.keys()) if planned.get(k) != now.get(k)]
-    return [words.get(k, k.replace("rows ", "the rows of ", 1) if k.startswith("rows ") else k) for k in changed]
 
 
 def make_plan(specs: Specs, url: "str | Target", *, scope: str = "all", strict: bool = False,

@@ -19,46 +19,10 @@ from ..diff.migrations import order_units
 from ..errors import UsageError
 from ..ledger import table as ledger
 from ..spec.model import ObjectRef, Specs, Unit, table_ref
+from .planfile import Selection  # noqa: F401 - the plan file holds it, so it lives there
 
 SCOPES = ("schema", "seed", "all")
 _WRITES_TABLE = ("create_table", "add_column")  # what a seed or rbac spec's table needs from a pending unit
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What ``--unit`` and ``--exclude`` asked for and what the plan made of it: for the reviewer
-    (apply runs the plan's units, whatever this says)."""
-
-    units: tuple[str, ...] = ()  # asked with --unit
-    exclude: tuple[str, ...] = ()  # asked with --exclude
-    added: tuple[tuple[str, str], ...] = ()  # (id, why): work that came along with selected work
-    left_out: tuple[tuple[str, str], ...] = ()  # (id, why): pending work the selection left out of the plan
-    applied: tuple[str, ...] = ()  # asked with --unit and already applied: nothing to plan
-
-    @property
-    def asked(self) -> bool:
-        return bool(self.units or self.exclude)
-
-    def to_dict(self) -> dict:
-        return {"units": list(self.units), "exclude": list(self.exclude), "applied": list(self.applied),
-                "added": [{"id": i, "because": why} for i, why in self.added],
-                "left_out": [{"id": i, "because": why} for i, why in self.left_out]}
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "Selection":
-        data = data or {}
-        return cls(tuple(data.get("units", ())), tuple(data.get("exclude", ())),
-                   tuple((d["id"], d["because"]) for d in data.get("added", ())),
-                   tuple((d["id"], d["because"]) for d in data.get("left_out", ())), tuple(data.get("applied", ())))
-
-    def describe(self) -> list[str]:
-        """The selection in words, one line each (nothing when none was asked)."""
-        lines = [f"selected with --unit: {', '.join(self.units)}"] if self.units else []
-        lines += [f"excluded with --exclude: {', '.join(self.exclude)}"] if self.exclude else []
-        lines += [f"came along: {i} ({why})" for i, why in self.added]
-        lines += [f"already applied, nothing to plan: {', '.join(self.applied)}"] if self.applied else []
-        lines += [f"left out: {i} ({why})" for i, why in self.left_out]
-        return lines
 
 
 @dataclass(frozen=True)
