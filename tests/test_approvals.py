@@ -336,3 +336,24 @@ def test_a_fleet_plan_is_approved_as_a_whole_and_each_target_records_the_approve
     assert done.returncode == 0, done.stdout + done.stderr
     for d in dbs.values():
         assert stored_rows(d, "SELECT unit, approvers FROM recon_ledger") == [("U1-things", '["alice@example.com"]')]
+
+
+def test_the_python_api_signs_checks_and_reports_the_approvers(tmp_path, sqlite_db, keys):
+    import engine
+    from engine import report as views
+
+    plan = saved_plan(tmp_path, sqlite_db)
+    signed = engine.approve(str(plan), str(keys["alice"]))
+    assert (signed.signatures, signed.sidecar) == (1, f"{plan}.approvals")
+    loaded = engine.load_plan(str(plan))
+    assert [a.key for a in loaded.approvals.entries] == [signed.approval.key] and loaded.digest == signed.approval.digest
+    signers = allowed(tmp_path, ("alice@example.com", keys["alice"]))
+    with pytest.raises(engine.SafetyRefusal, match="has 0 valid of 1 required"):
+        engine.apply(engine.Plan.from_dict(json.loads(plan.read_text())), sqlite_db.url,
+                     allowed_signers=str(signers))  # the plan without its sidecar
+    assert tables(sqlite_db) == set()
+    result = engine.apply(loaded, sqlite_db.url, allowed_signers=str(signers))
+    assert result.approvals.approvers == ("alice@example.com",)
+    said = f"approved by alice@example.com (1 of 1 required; allowed signers {signers})"
+    assert said in views.apply_markdown(result)
+    assert said in views.apply_html(result, loaded)
