@@ -210,7 +210,7 @@ def test_a_plan_edited_after_signing_is_refused_even_with_its_digest_recomputed(
     plan.write_text(json.dumps({**body, "plan_digest": content_digest(body)}))  # edited and sealed again
     edited = json.loads(plan.read_text())["plan_digest"]
     refused(apply(plan, sqlite_db, signers), sqlite_db, "has 0 valid of 1 required",
-            f"signature of alice@example.com (key ", f"does not match this plan: it was made for {signed}, "
+            "signature of alice@example.com (key ", f"does not match this plan: it was made for {signed}, "
             f"this plan's content is {edited} (the plan changed after signing)")
     unsealed = dict(body, plan_digest=signed)  # edited, the old seal kept: the seal refuses it first
     plan.write_text(json.dumps(unsealed))
