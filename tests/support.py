@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 
 # Variables recon reads: cleared for every test (conftest), and for subprocesses that run recon.
-RECON_VARIABLES = ("RECON_DATABASE_URL", "RECON_MODE", "RECON_SPECS", "RECON_SKIP_SEEDING", "RECON_LEDGER_TABLE")
+RECON_VARIABLES = ("RECON_DATABASE_URL", "RECON_MODE", "RECON_SPECS", "RECON_SKIP_SEEDING", "RECON_LEDGER_TABLE",
+                   "RECON_ALLOWED_SIGNERS")
 
 
 def write(folder: Path, name: str, text: str) -> None:

@@ -143,6 +143,7 @@ TAKES = {
     "history": {"--specs", "--db", "--env", "--format", "--debug"},
     "repair": {"--specs", "--db", "--env", "--format", "--debug"},
     "demo": {"--no-color", "--debug"},
+    "approve": {"--format", "--debug"},
 }
 COMMON = {"--specs", "--db", "--env", "--format", "--no-color", "--debug"}
 

@@ -209,7 +209,7 @@ def test_a_ledger_of_todays_release_is_read_as_it_is_then_extended_by_apply(reco
     assert ledger_columns(db) == before  # plan, history and audit write nothing
     code, _, err = recon("apply", path, "--db", db.url, "--actor", "deploy-job")
     assert code == 0, err
-    assert ledger_columns(db) == before + ["override", "reason", "accepted"]
+    assert ledger_columns(db) == before + ["override", "reason", "accepted", "approvers"]
     code, out, _ = recon("history", "--db", db.url, "--format", "json")
     assert [(r["seq"], r["unit"], r["actor"]) for r in json.loads(out)] == [(1, "U0", "someone@host"), (2, "U1", "deploy-job")]
 

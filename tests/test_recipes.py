@@ -184,6 +184,7 @@ def test_the_recipes_run_on_sqlite(tmp_path):
 def _workflow(tmp_path: Path, _name: str) -> None:
     tmp_path.mkdir()
     recipe = Recipe(tmp_path, staging_copy=False)
+    _allowed_signers(recipe, tmp_path)
     recipe.run(workflow_steps())
     offline = json.loads((recipe.dir / "reports" / "offline-audit.json").read_text())
     assert offline["target"]["offline"] is True and offline["target"]["files"] == ["schema/production.sql"]
@@ -199,16 +200,38 @@ def _workflow(tmp_path: Path, _name: str) -> None:
         assert (recipe.dir / "reports" / name).is_file(), name
     assert "detect-only" in (recipe.dir / "reports" / "production-plan.md").read_text()
     _lift_detect_only(recipe)
-    deploy = workflow_steps(("plan-production", "apply-production"))
-    for step in deploy:
+    recipe.run(workflow_steps(("plan-production",)))
+    apply_steps = workflow_steps(("apply-production",))
+    for step in apply_steps:
         if step.line.startswith("recon apply reports/production-plan.json"):
-            step.exit, step.prints = 0, ()  # its report goes to reports/production-apply.json
-    recipe.run(deploy)
+            step.exit, step.prints = 3, ()  # not signed yet: refused, its refusal in reports/production-apply.json
+    recipe.run(apply_steps)
+    refusal = json.loads((recipe.dir / "reports" / "production-apply.json").read_text())
+    assert refusal["refused"] and "has 0 valid of 1 required" in refusal["error"], refusal["error"]
+    assert "recon_ledger" not in tables(recipe.production)
+    recipe.run([Step(f"recon approve reports/production-plan.json --key {recipe.key}", "an approver, on their machine")])
+    for step in apply_steps:
+        step.exit = 0  # signed by an allowed principal: applied
+    recipe.run(apply_steps)
     report = json.loads((recipe.dir / "reports" / "production-apply.json").read_text())
+    assert report["approvals"]["approvers"] == ["ops@example.com"]
+    assert {r[0] for r in stored_rows(_DB(recipe.production), "SELECT approvers FROM recon_ledger")} == {'["ops@example.com"]'}
     assert ("TER-173-products-name-canonical", "applied") in [(u["unit"], u["status"]) for u in report["units"]]
     assert (report["before"]["invariants"]["passed"], report["after"]["invariants"]["passed"]) == (4, 7)
     assert ledger(recipe.production) == ledger(recipe.staging)  # the same units, promoted from staging
     assert stored_rows(_DB(recipe.production), "SELECT value FROM settings WHERE key = 'theme'") == [("dark",)]  # on_conflict: keep
+
+
+def _allowed_signers(recipe: Recipe, tmp_path: Path) -> None:
+    """What the deploy side holds: an approver's key (``recipe.key``), and in ``$RUNNER_TEMP/allowed_signers``
+    the line the protected ``RECON_ALLOWED_SIGNERS`` variable would hold (the job's ``printf`` is not run)."""
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    recipe.key = tmp_path / "approver_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(recipe.key)], check=True, timeout=30)
+    public = " ".join(recipe.key.with_suffix(".pub").read_text().split()[:2])
+    (runner_temp / "allowed_signers").write_text(f'ops@example.com namespaces="recon-plan" {public}\n')
+    recipe.env["RUNNER_TEMP"] = str(runner_temp)
 
 
 def _lift_detect_only(recipe: Recipe) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..auditing.run import AuditReport, TargetInfo, audit
 from ..diff.kinds import PENDING
 from ..errors import ReconError, SafetyRefusal
+from ..planning.approvals import Verdict
 from ..planning.planfile import Plan, PlanAction, PlanUnit
 from ..target.connection import Target, make_target
 from .executor import Executor, UnitOutcome
@@ -59,6 +60,7 @@ class ApplyReport:
     after: AuditReport | None = None
     error: str | None = None
     refused: bool = False  # a gate refused it (exit 3): nothing ran, ``error`` says which and why
+    approvals: Verdict | None = None  # the plan's signed approvals as checked where it ran (``planning.approvals``)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +69,7 @@ class ApplyReport:
     def to_dict(self) -> dict:
         return {
             "format": "recon.apply/v1", "plan_id": self.plan_id, "target": self.target.to_dict(), "ok": self.ok, "error": self.error,
-            "refused": self.refused,
+            "refused": self.refused, "approvals": self.approvals.to_dict() if self.approvals else None,
             "units": [o.to_dict() for o in self.outcomes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
@@ -75,10 +77,13 @@ class ApplyReport:
 
 
 def check_gates(plan: Plan, *, mode: str, allow_destructive: bool, environment: str | None = None,
-                override_reason: str | None = None, now=None) -> None:
+                override_reason: str | None = None, now=None, allowed_signers: str | None = None,
+                approval: Verdict | None = None) -> Verdict:
     """Refuse (exit 3) before connecting for writes: detect-only mode, disallowed codes, another
-    environment than the plan's, and the plan's environment gates (however the URL is given)."""
-    from ..planning import gates
+    environment than the plan's, the plan's environment gates (however the URL is given), and, where
+    an allowed-signers file is set (``allowed_signers``, else ``RECON_ALLOWED_SIGNERS``), too few valid
+    approvals. Returns the approvals' verdict (``approval``: one already made, e.g. of a fleet plan)."""
+    from ..planning import approvals, gates
 
     if mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
@@ -92,6 +97,10 @@ def check_gates(plan: Plan, *, mode: str, allow_destructive: bool, environment: 
     if blocked:
         raise SafetyRefusal("destructive changes not allowed:\n  " + "\n  ".join(blocked) + f"\n{DESTRUCTIVE_HINT}")
     gates.check(plan, now, override_reason)
+    if approval is None:
+        approval = approvals.verify(plan.digest, plan.approvals, plan.gates, approvals.allowed_signers(allowed_signers))
+    approvals.require(approval, f"plan {plan.plan_id}", saved=plan.sealed is not None or approval.sidecar is not None)
+    return approval
 
 
 def _blocked(plan: Plan) -> list[str]:
@@ -128,7 +137,7 @@ def _deleted(action: PlanAction) -> str:
 def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",
           environment: str | None = None, echo=lambda line: None, bind_limit: int | None = None,
           packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None,
-          progress: Progress = SILENT) -> ApplyReport:
+          progress: Progress = SILENT, allowed_signers: str | None = None, approval: Verdict | None = None) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
     The plan carries its audits and its environment's gates; ``specs`` is accepted for
@@ -138,21 +147,25 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     bytes (defaults: the driver's limit and ``max_allowed_packet``; tests use small ones).
     ``actor`` is who the ledger says ran it (default ``RECON_ACTOR``, else user@host); ``now``
     is the time the gates see (tests fix it). ``progress`` is told of each unit and statement as it
-    runs (``progress.Progress``; the command line's shows them on a terminal).
+    runs (``progress.Progress``; the command line's shows them on a terminal). ``allowed_signers``
+    (else ``RECON_ALLOWED_SIGNERS``) is the file of principals whose signatures count: with one, a plan
+    without enough valid approvals (its ``approvals``, read by ``load_plan``) is refused, and the ledger
+    records the approvers; ``approval`` is a verdict already made (a fleet plan's, checked once).
     """
     from ..planning import gates
 
     target = url if isinstance(url, Target) else make_target(url)
     now = now or gates.clock()
-    check_gates(plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
-                override_reason=override_reason, now=now)
-    report = ApplyReport(plan.plan_id, TargetInfo(target.dialect, target.display_url, plan.target.server_version))
+    verdict = check_gates(plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
+                          override_reason=override_reason, now=now, allowed_signers=allowed_signers, approval=approval)
+    report = ApplyReport(plan.plan_id, TargetInfo(target.dialect, target.display_url, plan.target.server_version), approvals=verdict)
     if plan.empty:
         return report
     closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
     executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
     executor.override = ("window", override_reason) if closed and override_reason else None
     executor.actor, executor.progress = actor, progress
+    executor.approvers = verdict.approvers if verdict.checked else ()
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
         after = executor.read_again()

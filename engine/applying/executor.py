@@ -7,6 +7,7 @@ executors in ``executors.py`` supply the lock, the transactions and the timeouts
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, replace
 
@@ -67,6 +68,7 @@ class Executor:
         self.stale: str | None = None  # why the row transaction found the plan stale
         self.override: tuple[str, str] | None = None  # (gate, reason) the operator overrode for this run, for the ledger
         self.actor: str | None = None  # who runs it, for the ledger (None: RECON_ACTOR, else user@host)
+        self.approvers: tuple[str, ...] = ()  # the principals whose signed approvals were verified, for the ledger
         self.progress: Progress = SILENT  # told of each statement sent, for a live display
 
     # -- session and lock --------------------------------------------------------------
@@ -226,7 +228,7 @@ class Executor:
             seq=self.next_seq(), unit=unit.id, checksum=unit.checksum, scope=unit.scope,
             status=status, plan_id=self.plan.plan_id, started_at=started, finished_at=None if status == "running" else ledger.now(),
             actor=self.actor or ledger.actor(), engine_version=__version__, statements=count, error=error,
-            override=override, reason=reason,
+            override=override, reason=reason, approvers=json.dumps(list(self.approvers)) if self.approvers else None,
         )
 
     def done_status(self, unit: PlanUnit) -> str:

@@ -1,7 +1,7 @@
 """The ``recon`` command line: thin click commands over the Python API.
 
 The group and ``main`` live here; the commands in ``read`` (never write), ``change`` (plan
-or change the database) and ``inspect`` (write specs from a live database); the options they share, each command declaring its own, in ``options``.
+or change the database), ``approve`` (sign a saved plan) and ``inspect`` (write specs from a live database); the options they share, each command declaring its own, in ``options``.
 
 Each command parses options, calls the API, prints a view from ``report`` and
 returns an exit code. ``main`` is the one boundary where a ``ReconError``
@@ -19,7 +19,7 @@ import click
 
 from ..errors import ReconError
 from ..target.connection import redact_text
-from . import change, init, inspect, read
+from . import approve, change, init, inspect, read
 from . import report as report_commands
 
 
@@ -29,7 +29,7 @@ def cli():
     """recon: declarative reconciliation for relational databases."""
 
 
-for _command in (read.validate, read.audit, read.compare, change.plan, change.apply, change.rollback, read.history, change.repair, read.demo,
+for _command in (read.validate, read.audit, read.compare, change.plan, approve.approve, change.apply, change.rollback, read.history, change.repair, read.demo,
                  init.init, inspect.inspect, report_commands.report):
     cli.add_command(_command)
 

@@ -90,19 +90,22 @@ ONE_DOCUMENT = ("json", "html")  # formats whose stdout is one document: the app
 
 
 def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
-               actor=None, confirm: str | None = None, auto_approve: bool = False) -> int:
+               actor=None, confirm: str | None = None, auto_approve: bool = False, allowed_signers=None, approval=None) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
     which checks the gates itself. A refusal is also a document on stdout in json and html."""
     from ..applying.applier import check_gates
 
     with _refusal_as_document(opts, the_plan):
         if confirm:
-            check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment, override_reason=override)
+            approval = check_gates(the_plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
+                                   override_reason=override, allowed_signers=allowed_signers)
             _confirm(auto_approve, confirm)
-        return _apply_now(opts, the_plan, url, mode, allow_destructive, environment=environment, override=override, actor=actor)
+        return _apply_now(opts, the_plan, url, mode, allow_destructive, environment=environment, override=override, actor=actor,
+                          allowed_signers=allowed_signers, approval=approval)
 
 
-def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment, override, actor) -> int:
+def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment, override, actor,
+               allowed_signers=None, approval=None) -> int:
     """Apply, printing the report in the asked format (also when a unit fails)."""
     from ..applying.applier import ApplyError
     from ..applying.applier import apply as run_apply
@@ -113,7 +116,7 @@ def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
     progress = TerminalProgress(sys.stderr, tty=sys.stderr.isatty())  # silent unless stderr is a terminal
     try:
         report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
-                           override_reason=override, actor=actor, progress=progress)
+                           override_reason=override, actor=actor, progress=progress, allowed_signers=allowed_signers, approval=approval)
     except ApplyError as exc:
         emit(_apply_view(opts, exc.report, the_plan, style))
         raise
@@ -133,7 +136,7 @@ def _refusal_as_document(opts: Options, the_plan):
         if opts.format in ONE_DOCUMENT:
             from ..applying.applier import ApplyReport
 
-            refused = ApplyReport(the_plan.plan_id, the_plan.target, error=f"refused: {exc}", refused=True)
+            refused = ApplyReport(the_plan.plan_id, the_plan.target, error=f"refused: {exc}", refused=True)  # approvals: in the error
             emit(_apply_view(opts, refused, the_plan, views.Style(opts.color)))
         raise
 
@@ -176,9 +179,9 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 
     mode = mode_of(mode_option)
     with _refusal_as_document(opts, the_plan):
-        check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
-                    override_reason=kwargs["override"])  # a refusal needs no URL
-    return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, **kwargs)
+        approval = check_gates(the_plan, mode=mode, allow_destructive=kwargs["allow_destructive"], environment=opts.env,
+                               override_reason=kwargs["override"], allowed_signers=kwargs["allowed_signers"])  # a refusal needs no URL
+    return _run_apply(opts, the_plan, _plan_url(opts, the_plan, planfile), mode, environment=opts.env, approval=approval, **kwargs)
 
 
 @command()
@@ -188,13 +191,16 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 @apply_options
 @click.option("--no-env", is_flag=True, help="Without PLANFILE: plan outside every environment.")
 @click.option("--skip-seeding", is_flag=True, help="Leave seed-scope work out (also RECON_SKIP_SEEDING=true).")
+@click.option("--allowed-signers", "allowed_signers", type=click.Path(dir_okay=False), default=None,
+              help="ssh-keygen allowed-signers file (else $RECON_ALLOWED_SIGNERS): with one, a plan needs valid signed approvals "
+                   "(recon approve) of distinct principals in it.")
 @fleet_options("apply")
 @selection_options
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding,
-          units, exclude):
+          allowed_signers, units, exclude):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
     skip = seeding_skipped(skip_seeding)
-    common = {"allow_destructive": allow_destructive, "override": override, "actor": actor}
+    common = {"allow_destructive": allow_destructive, "override": override, "actor": actor, "allowed_signers": allowed_signers}
     if planfile and (units or exclude):
         raise UsageError(f"{planfile} carries its selection: make the plan with --unit/--exclude, then apply the file")
     if planfile and no_env:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import replace
 
 import click
 
@@ -121,11 +122,12 @@ def _plan(opts, targets, parallel, shard, *, mode_option, ledger_option, no_env,
 
 
 def _apply(opts, targets, parallel, shard, *, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override,
-           actor, no_env, skip_seeding, units=(), exclude=()):
+           actor, no_env, skip_seeding, allowed_signers=None, units=(), exclude=()):
     mode = mode_of(mode_option)
     if mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
-    common = {"allow_destructive": allow_destructive, "mode": mode, "environment": opts.env, "override_reason": override, "actor": actor}
+    common = {"allow_destructive": allow_destructive, "mode": mode, "environment": opts.env, "override_reason": override, "actor": actor,
+              "allowed_signers": allowed_signers}
     if planfile:
         if units or exclude:
             raise UsageError(f"{planfile} carries its selection: --unit and --exclude go with a new plan, not a saved one")
@@ -150,21 +152,24 @@ def _apply(opts, targets, parallel, shard, *, mode_option, ledger_option, planfi
 def _apply_fleet_plan(opts, targets, parallel, shard, planfile: str, ledger_option, skip: bool, common: dict) -> int:
     from ..fleet.apply import apply_fleet_plan, check_fleet_gates
     from ..fleet.plans import FLEET_PLAN_FORMAT, FleetPlan
+    from ..planning.approvals import read_sidecar
 
     if click.get_current_context().get_parameter_source("specs") == click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"{planfile} carries its specs (its audits and gates): apply reads no spec folder, drop --specs")
     data = read_json(planfile)
     if isinstance(data, dict) and data.get("format") != FLEET_PLAN_FORMAT and str(data.get("format", "")).startswith("recon.plan/"):
         raise UsageError(f"{planfile} is a plan for one target: apply it with --db, or make a fleet plan with `recon plan --targets FILE --out PLAN`")
-    fleet_plan = FleetPlan.from_dict(data, planfile)
+    fleet_plan = replace(FleetPlan.from_dict(data, planfile), approvals=read_sidecar(planfile))
     for group in fleet_plan.groups:
         if skip and any(u.scope == "seed" for u in group.plan.units):
             raise UsageError(f"{planfile} includes seed-scope units and seeding is skipped: make the plan with --skip-seeding")
         if ledger_option and ledger_option != group.plan.ledger_table:
             raise UsageError(f"{planfile} records its runs in {group.plan.ledger_table}, not {ledger_option}: make the plan with --ledger-table {ledger_option}")
-    check_fleet_gates(fleet_plan, mode=common["mode"], allow_destructive=common["allow_destructive"],
-                      environment=common["environment"], override_reason=common["override_reason"])
-    report = apply_fleet_plan(fleet_plan, targets, source=planfile, parallel=parallel or 1, shard=shard, progress=_progress(), **common)
+    verdict = check_fleet_gates(fleet_plan, mode=common["mode"], allow_destructive=common["allow_destructive"],
+                                environment=common["environment"], override_reason=common["override_reason"],
+                                allowed_signers=common.pop("allowed_signers"))
+    report = apply_fleet_plan(fleet_plan, targets, source=planfile, parallel=parallel or 1, shard=shard, progress=_progress(),
+                              approval=verdict, **common)
     _show(opts, report)
     return report.exit_code
 

@@ -13,20 +13,33 @@ from __future__ import annotations
 
 from ..applying.applier import ApplyReport, apply, check_gates
 from ..errors import SafetyRefusal
+from ..planning import approvals
+from ..planning.approvals import Verdict
+from ..planning.gates import Gates
 from .plans import FleetPlan, member_plan
 from .run import FleetReport, run_fleet
 
 
 def check_fleet_gates(fleet_plan: FleetPlan, *, mode: str, allow_destructive: bool, environment: str | None = None,
-                      override_reason: str | None = None) -> None:
-    """Every group's gates, before any connection; the first refusal names its group."""
+                      override_reason: str | None = None, allowed_signers: str | None = None) -> Verdict:
+    """Every group's gates, before any connection; the first refusal names its group. Approvals sign the
+    whole fleet plan: checked once, against the most any group's environment requires; returns that verdict."""
+    verdict = fleet_approvals(fleet_plan, allowed_signers)
+    approvals.require(verdict, "the fleet plan")
     for number, group in enumerate(fleet_plan.groups, 1):
         try:
             check_gates(group.plan, mode=mode, allow_destructive=allow_destructive, environment=environment,
-                        override_reason=override_reason)
+                        override_reason=override_reason, approval=verdict)
         except SafetyRefusal as exc:
             names = ", ".join(m.name for m in group.members)
             raise SafetyRefusal(f"group {number} ({names}): {exc}") from None
+    return verdict
+
+
+def fleet_approvals(fleet_plan: FleetPlan, allowed_signers: str | None = None) -> Verdict:
+    """The fleet plan's approvals, verified against its own digest (not refused here: ``check_gates`` does)."""
+    strictest = max((g.plan.gates for g in fleet_plan.groups), key=lambda g: g.approvals_required, default=Gates())
+    return approvals.verify(fleet_plan.digest, fleet_plan.approvals, strictest, approvals.allowed_signers(allowed_signers))
 
 
 def apply_fleet_plan(fleet_plan: FleetPlan, targets, *, source: str = "the fleet plan", parallel: int = 1,

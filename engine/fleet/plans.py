@@ -18,10 +18,11 @@ refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..auditing.run import TargetInfo
 from ..errors import ReportError, SafetyRefusal
+from ..planning.approvals import Approvals
 from ..planning.planfile import Plan, content_digest
 from ..planning.planner import state_digest
 from ..target.connection import make_target
@@ -68,11 +69,18 @@ class FleetPlan:
     specs_digest: str | None
     groups: tuple[Group, ...]
     not_planned: tuple[dict, ...] = ()  # {name, exit_code, error}: refused at apply, by name
+    sealed: str | None = field(default=None, compare=False)  # the file's fleet_digest, as read and checked (not content)
+    approvals: Approvals = field(default_factory=Approvals, compare=False)  # its sidecar's signed approvals (not content)
 
     def to_dict(self) -> dict:
         body = {"format": FLEET_PLAN_FORMAT, "created_at": self.created_at, "specs_digest": self.specs_digest,
                 "groups": [g.to_dict(i + 1) for i, g in enumerate(self.groups)], "not_planned": list(self.not_planned)}
         return {**body, "fleet_digest": content_digest(body)}
+
+    @property
+    def digest(self) -> str:
+        """The content digest approvals sign: the file's, as read and checked, else this fleet plan's own."""
+        return self.sealed or self.to_dict()["fleet_digest"]
 
     def find(self, name: str) -> tuple[Group, Member] | None:
         """The group and member of the target named ``name``, or None."""
@@ -95,7 +103,7 @@ class FleetPlan:
                                  tuple(Member(m["name"], m["plan_id"], m["target_id"], TargetInfo(**m["target"]), m["state_digest"], m.get("schema"))
                                        for m in g["targets"]))
                            for g in data["groups"])
-            return cls(data["created_at"], data.get("specs_digest"), groups, tuple(data.get("not_planned", ())))
+            return cls(data["created_at"], data.get("specs_digest"), groups, tuple(data.get("not_planned", ())), data["fleet_digest"])
         except (KeyError, TypeError) as exc:
             raise ReportError(f"{source}: malformed fleet plan ({exc})") from None
 
@@ -146,4 +154,4 @@ def member_plan(group: Group, member: Member) -> Plan:
     body = _renamed(group.plan, default_schema(group.plan), member.schema)
     if body.state_digest != member.state_digest:
         raise ReportError(f"the fleet plan's group of {member.name} does not give its state digest: make a new fleet plan")
-    return replace(body, plan_id=member.plan_id, target=member.target, target_id=member.target_id)
+    return replace(body, plan_id=member.plan_id, target=member.target, target_id=member.target_id, sealed=None)

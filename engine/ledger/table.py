@@ -28,7 +28,7 @@ COLUMNS = (
     ("status", "VARCHAR(16)"), ("plan_id", "VARCHAR(64)"), ("started_at", "VARCHAR(40)"), ("finished_at", "VARCHAR(40)"),
     ("actor", "VARCHAR(255)"), ("engine_version", "VARCHAR(40)"), ("statements", "INTEGER"), ("error", "TEXT"),
     # added later: apply (and repair) adds them to an older ledger under its lock; readers take them as empty
-    ("override", "VARCHAR(40)"), ("reason", "TEXT"), ("accepted", "TEXT"),
+    ("override", "VARCHAR(40)"), ("reason", "TEXT"), ("accepted", "TEXT"), ("approvers", "TEXT"),
 )
 
 
@@ -52,6 +52,7 @@ class LedgerRow:
     override: str | None = None  # a gate the operator overrode for this run (``window``)
     reason: str | None = None  # why, as given with the override (or with ``recon repair``)
     accepted: str | None = None  # repaired rows: the drift accepted, a JSON list of ``Drift.key`` strings
+    approvers: str | None = None  # the principals whose signed approvals apply verified, a JSON list (None: not checked)
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -189,6 +190,11 @@ def update(conn, table: str, seq: int, **changes) -> None:
         where=exp.Where(this=exp.EQ(this=sqlexec.column("seq"), expression=sqlexec.param(len(names)))),
     )
     sqlexec.execute(conn, tree, [changes[n] for n in names] + [seq])
+
+
+def approvers(row) -> list[str]:
+    """The principals who approved the plan of a ledger row (verified at apply), in signing order; [] if none were checked."""
+    return json.loads(row.approvers) if row.approvers else []
 
 
 def accepted(row) -> list[str]:

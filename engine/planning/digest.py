@@ -1,6 +1,8 @@
-"""The state digest: what a plan depends on, as digests per part, recomputed by apply under its lock.
+"""The digests of a plan: the state digest (what a plan depends on, as digests per part, recomputed
+by apply under its lock) and the content digest that seals plan files (``plan_digest``,
+``fleet_digest``) and that approvals sign.
 
-Apart from the planner so that apply, which recomputes it, imports no planning machinery.
+Apart from the planner so that apply, which recomputes them, imports no planning machinery.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ from dataclasses import fields
 
 from ..inspect.state import SchemaState
 from ..ledger.table import LedgerRow
+
+
+def content_digest(body: dict) -> str:
+    """sha256 of a plan document's content, independent of key order and layout."""
+    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _flat(obj) -> dict:

@@ -42,6 +42,7 @@ class Gates:
     lock_timeout: str | None = None
     plan_max_age: str | None = None  # None: the plan does not expire
     lock_retries: int = 0  # for units that set none
+    approvals_required: int = 0  # signatures apply needs where allowed signers are set (at least 1 there)
 
     @classmethod
     def of(cls, env: Environment | None, environments=(), no_env: bool = False) -> "Gates":
@@ -52,7 +53,7 @@ class Gates:
         return cls(env.name, False, env.database_url_env, env.mode, env.windows, env.promote_from,
                    source.database_url_env if source else None, source.ledger_table if source else None,
                    env.require_rollback_notes, env.ledger_table, env.lock_timeout, env.plan_max_age or DEFAULT_MAX_AGE,
-                   env.lock_retries or 0)
+                   env.lock_retries or 0, env.approvals_required or 0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -226,6 +227,8 @@ def describe(plan, now: datetime | None = None) -> list[str]:
     if gates.require_rollback_notes:
         missing = missing_notes(plan)
         lines.append(f"rollback notes: {'missing on ' + ', '.join(missing) if missing else 'present on every unit'}")
+    if gates.approvals_required:
+        lines.append(f"approvals: {gates.approvals_required} required, by distinct principals of the allowed signers where apply runs")
     end = expires(plan)
     if end is not None:
         lines.append(f"expires: {end:%Y-%m-%d %H:%M} UTC (plan_max_age {gates.plan_max_age})")

@@ -7,8 +7,6 @@ content no longer matches its digest. Every field says what it may be used for.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 
 from ..auditing.auditset import AuditSet
@@ -16,6 +14,8 @@ from ..auditing.run import TargetInfo
 from ..diff.kinds import PENDING, Drift, SeedRead
 from ..errors import ReportError, SafetyRefusal
 from ..target.rowsql import RowTemplate
+from .approvals import Approvals
+from .digest import content_digest
 from .gates import Gates
 
 PLAN_FORMAT = "recon.plan/v1"
@@ -139,6 +139,10 @@ class Plan:
     gate_notes: tuple[str, ...] = ()  # the gates' state when the plan was made: for the reviewer only
     drift: tuple[Drift, ...] = ()  # applied units whose effect or spec drifted: for the reviewer only, apply ignores it
     selection: Selection = field(default_factory=Selection)  # --unit / --exclude and what came along: for the reviewer only
+    # Not part of the plan's content (``to_dict`` leaves them out): the digest its file was sealed
+    # with (None: made in memory), and the signed approvals of its sidecar file (``planning.approvals``).
+    sealed: str | None = field(default=None, compare=False)
+    approvals: Approvals = field(default_factory=Approvals, compare=False)
 
     @property
     def pending(self) -> tuple[PlanAction, ...]:
@@ -155,6 +159,11 @@ class Plan:
         for a in self.pending:
             counts[a.action] += a.count
         return counts
+
+    @property
+    def digest(self) -> str:
+        """The content digest approvals sign: the file's, as read and checked, else this plan's own."""
+        return self.sealed or content_digest(self._body())
 
     def to_dict(self) -> dict:
         """The ``recon.plan/v1`` document, sealed by ``plan_digest`` over everything else in it."""
@@ -212,7 +221,7 @@ class Plan:
                 state_parts=data.get("state_parts", {}), gates=Gates.from_dict(data.get("environment")),
                 audit=AuditSet.from_dict(data["audit"]) if "audit" in data else AuditSet(),
                 gate_notes=tuple(data.get("gate_notes", ())), drift=tuple(Drift(**d) for d in data.get("drift", ())),
-                selection=Selection.from_dict(data.get("selection")),
+                selection=Selection.from_dict(data.get("selection")), sealed=sealed,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None
@@ -227,7 +236,3 @@ def _action(data: dict) -> PlanAction:
         raise ValueError(f"the statement templates of {action.unit} {action.op} {action.object} do not fit their SQL")
     return action
 
-
-def content_digest(body: dict) -> str:
-    """sha256 of a plan document's content, independent of key order and layout."""
-    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()

@@ -19,6 +19,7 @@ _VIEWS = {
     "apply_html": "html",
     "apply_markdown": "markdown",
     "apply_text": "text",
+    "approve_text": "text",
     "audit_html": "html",
     "audit_markdown": "markdown",
     "audit_text": "text",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..ledger.table import accepted  # noqa: F401 - the CLI prints through this module
+from ..ledger.table import accepted, approvers  # noqa: F401 - the CLI prints through this module
 
 
 def to_json(data) -> str:
@@ -59,4 +59,5 @@ def history_json(rows) -> list[dict]:
     return [{"unit": r.unit, "checksum": r.checksum, "scope": r.scope, "status": r.status, "applied_at": r.finished_at,
              "plan_id": r.plan_id, "seq": r.seq, "started_at": r.started_at, "actor": r.actor,
              "engine_version": r.engine_version, "statements": r.statements, "error": r.error,
-             "override": r.override, "reason": r.reason, "accepted": accepted(r)} for r in rows]
+             "override": r.override, "reason": r.reason, "accepted": accepted(r),
+             "approvers": approvers(r)} for r in rows]

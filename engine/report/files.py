@@ -32,7 +32,11 @@ def write_text(path: str, text: str) -> None:
 
 
 def load_plan(path: str):
-    """Read a plan file written by ``recon plan --out`` (a ``Plan``; the planning stage loads only then)."""
+    """Read a plan file written by ``recon plan --out`` (a ``Plan``; the planning stage loads only then),
+    with the signed approvals of its sidecar ``PLANFILE.approvals``, if it has one."""
+    from dataclasses import replace
+
+    from ..planning.approvals import read_sidecar
     from ..planning.planfile import Plan
 
-    return Plan.from_dict(read_json(path), path)
+    return replace(Plan.from_dict(read_json(path), path), approvals=read_sidecar(path))

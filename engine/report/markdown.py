@@ -9,7 +9,7 @@ Values from specs and the database are escaped for table cells and inline code.
 from __future__ import annotations
 
 from ..auditing.run import AuditReport
-from ..ledger.table import accepted
+from ..ledger.table import accepted, approvers
 from .compare import Comparison, _totals
 from .text import _SYMBOL, row_lines
 
@@ -145,6 +145,8 @@ def apply_markdown(report) -> str:
     out = [f"### recon apply `{report.plan_id}`: {head}", "", _target(report.target), ""]
     if report.error:
         out += [f"> **error:** {_md(report.error)}", ""]
+    if report.approvals and (report.approvals.checked or report.approvals.signatures or report.approvals.required):
+        out += [_md(report.approvals.summary()), ""]
     if report.outcomes:
         out += ["| unit | status | statements | seconds | error |", "|---|---|---|---|---|"]
         out += [f"| {_code(o.unit)} | {'❌ ' if o.status == 'failed' else ''}{o.status} | {o.statements} | {o.seconds:.2f} | {_md(o.error or '')} |"
@@ -170,7 +172,8 @@ def history_markdown(rows) -> str:
     for r in rows:
         note = (f"override: {r.override} ({r.reason})" if r.override else
                 f"repair: {r.reason}" + (f" (accepted: {'; '.join(accepted(r))})" if accepted(r) else "") if r.status == "repaired" else "")
-        note = "; ".join(x for x in (note, f"error: {r.error}" if r.error else "") if x)
+        approved = f"approved by: {', '.join(approvers(r))}" if approvers(r) else ""
+        note = "; ".join(x for x in (note, approved, f"error: {r.error}" if r.error else "") if x)
         out.append(f"| {r.seq} | {r.status} | {_code(r.unit)} | {_md(r.finished_at or '')} | {r.statements or 0} | {_md(r.actor or '')} "
                    f"| {_code(r.plan_id) if r.plan_id else ''} | {_md(note)} |")
     return "\n".join(out) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..auditing.run import AuditReport
-from ..ledger.table import accepted  # noqa: F401 - the CLI prints through this module
+from ..ledger.table import accepted, approvers  # noqa: F401 - the CLI prints through this module
 from .compare import Comparison, _totals
 
 
@@ -182,6 +182,8 @@ def bound_text(values) -> str:
 def apply_text(report, style: Style = Style(), units: bool = True) -> str:
     """What apply did: one line per unit (unless already printed live), then the audits before -> after."""
     lines = [outcome_line(o, style) for o in report.outcomes] if units else []
+    if report.approvals and (report.approvals.checked or report.approvals.signatures or report.approvals.required):
+        lines.insert(0, report.approvals.summary())
     if not report.outcomes:
         lines.append("Nothing to apply.")
     if report.before and report.after:
@@ -202,6 +204,13 @@ def outcome_line(o, style: Style = Style()) -> str:
     return style.paint(f"{verb} {o.unit}", "green") + f" ({o.statements} statement{'s' if o.statements != 1 else ''}, {o.seconds:.2f}s)"
 
 
+def approve_text(result) -> str:
+    """``recon approve``: the plan signed, with which key, and what its approvals file holds now."""
+    n = result.signatures
+    return (f"approved plan {result.approval.plan_id} ({result.approval.digest}) with key {result.approval.key}\n"
+            f"{result.sidecar}: {n} signature{'s' if n != 1 else ''}; apply counts those of distinct principals in its allowed signers\n")
+
+
 def history_text(rows) -> str:
     """The ledger, oldest first."""
     if not rows:
@@ -213,6 +222,8 @@ def history_text(rows) -> str:
             lines.append(f"      override: {r.override} ({r.reason})")
         elif r.status == "repaired":
             lines.append(f"      repair: {r.reason}" + (f" (accepted: {'; '.join(accepted(r))})" if accepted(r) else ""))
+        if approvers(r):
+            lines.append(f"      approved by: {', '.join(approvers(r))}")
         if r.error:
             lines.append(f"      error: {r.error}")
     return "\n".join(lines) + "\n"

@@ -193,6 +193,7 @@ def environments(doc: Document) -> list[Environment]:
             lock_retries=e.get("lock_retries"),
             description=e.get("description"),
             plan_max_age=e.get("plan_max_age"),
+            approvals_required=e["approvals"]["required"] if "approvals" in e else None,
         )
         for i, e in enumerate(envs)
     ]

@@ -312,6 +312,7 @@ class Environment:
     lock_retries: int | None = None
     description: str | None = None
     plan_max_age: str | None = None  # a plan made for it older than this is refused (None: 24h)
+    approvals_required: int | None = None  # ``approvals: {required: N}``: signatures apply needs where allowed signers are set
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,7 @@ def environment_document(e: Environment) -> dict:
     _put(doc, "lock_timeout", e.lock_timeout)
     _put(doc, "lock_retries", e.lock_retries)
     _put(doc, "plan_max_age", e.plan_max_age)
+    _put(doc, "approvals", None if e.approvals_required is None else {"required": e.approvals_required})
     _put(doc, "windows", [Flow({"days": FlowList(w.days), "start": w.start, "end": w.end, "timezone": w.timezone})
                           for w in e.windows])
     return doc
