@@ -64,9 +64,11 @@ from audit_bench import (
 )
 from audit_bench import write_specs as write_fingerprint
 from plan_apply_bench import (
+    _rounded,
     apply_in_process,
     check_plan,
     make_plan_file,
+    phase_timer,
     plan_sql_script,
     timed,
     unit_tables,
@@ -162,7 +164,8 @@ def measure_size(ctx: Context, tables: int) -> dict:
     result = {"tables": tables, "canaries": canaries, "units": units, "fingerprint": fingerprint,
               "audit": audit.to_dict(), "plan": {**plan.to_dict(), "file": check_plan(plan_file, units, canaries)},
               "alembic": {**alembic.to_dict(), "statements": alembic_summary["statements"], "diffs": alembic_summary["diffs"]},
-              "pg_dump": pg_dump.to_dict(), "audit_in_process": audit_in_process(audit_specs, url)}
+              "pg_dump": pg_dump.to_dict(), "audit_in_process": audit_in_process(audit_specs, url),
+              "audit_phases": audit_phases(audit_specs, url)}
     result["ratios"] = {"audit_vs_alembic": round(audit.best / alembic.best, 4), "audit_vs_pg_dump": round(audit.best / pg_dump.best, 4),
                         "plan_vs_audit": round(plan.best / audit.best, 4)}
     if ctx.args.profile:
@@ -174,6 +177,47 @@ def measure_size(ctx: Context, tables: int) -> dict:
         result["apply"] = measure_apply(ctx, base, tables, plan_specs, units, canaries)
     ctx.server.drop_database(base)
     return result
+
+
+def audit_phases(specs: Path, url: str) -> dict:
+    """Where an audit's time goes once its modules are imported: ``load_specs`` (YAML, JSON Schema,
+    cross-references, model), ``audit`` (catalog inspection, canaries, invariants and the ledger
+    read), and the JSON report (``to_dict`` and the JSON text). In this process, best of two runs
+    (the first one also pays for the imports, which ``-X importtime`` measures). Phases are timed by
+    wrapping the engine's functions for the duration of the call; one the engine no longer has is
+    left out.
+    """
+    import engine
+    import engine.auditing.canaries
+    import engine.inspect
+    import engine.inspect.postgresql as pg
+    import engine.report.as_json
+    from engine.spec import validate
+
+    hooks = [(validate, "load_sources", "load_specs: read + parse YAML"),
+             (validate, "validate_sources", "load_specs: validation (JSON Schema, cross-references, model, lint)"),
+             (validate.crossref, "check", "- of which cross-references"), (validate.build, "specs", "- of which the model"),
+             (engine.inspect, "inspect_schema", "audit: catalog inspection"),
+             (pg, "fetch", "- of which catalog queries (server, driver, rows)"), (pg, "build_tables", "- of which building tables"),
+             (pg, "build_indexes", "- of which building indexes"), (pg, "build_constraints", "- of which building constraints"),
+             (engine.auditing.canaries, "evaluate", "audit: canaries")]
+    best: dict | None = None
+    for _ in range(2):
+        with phase_timer(hooks) as phases:
+            t0 = time.perf_counter()
+            loaded = engine.load_specs(str(specs))
+            t1 = time.perf_counter()
+            report = engine.audit(loaded, url)
+            t2 = time.perf_counter()
+            data = report.to_dict()
+            t3 = time.perf_counter()
+            engine.report.as_json.to_json(data)
+            t4 = time.perf_counter()
+        run = {"load_specs": t1 - t0, "audit": t2 - t1, "report: to_dict": t3 - t2, "report: JSON text": t4 - t3,
+               "phases": _rounded(phases)}
+        if best is None or sum(v for v in run.values() if isinstance(v, float)) < sum(v for v in best.values() if isinstance(v, float)):
+            best = run
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in best.items()}
 
 
 # -- 3. apply against psql -------------------------------------------------------------------
@@ -193,20 +237,29 @@ def measure_apply(ctx: Context, base: str, tables: int, big_specs: Path, big: in
     variants = {big: big_specs, small: small_specs}
     measures = {(u, tool): Measure(f"{tool} {u} units", []) for u in variants for tool in ("recon", "psql")}
     scripts: dict[int, tuple[Path, int]] = {}
-    for i in range(ctx.runs):
+    for i in range(ctx.args.apply_runs):
         for units, specs in variants.items():
             scripts[units] = _apply_round(ctx, base, (tables, canaries), units, specs, i, measures, scripts.get(units))
-    url = ctx.clone(base, "applyip")
-    phases = apply_in_process(big_specs, url)
-    ctx.drop(url)
+    phases = {}
+    for units, specs in variants.items():
+        url = ctx.clone(base, "applyip")
+        phases[units] = apply_in_process(specs, url)
+        ctx.drop(url)
     best = {key: m.best for key, m in measures.items()}
     per_unit = {tool: (best[(big, tool)] - best[(small, tool)]) / (big - small) for tool in ("recon", "psql")}
-    result = {"tables": tables, "units": big, "small_units": small,
+    unit_phase = "units (one transaction each)"
+    in_unit = {u: phases[u]["phases"].get(unit_phase, {}).get("seconds") for u in variants}
+    result = {"tables": tables, "units": big, "small_units": small, "runs": ctx.args.apply_runs,
               "recon": {u: measures[(u, "recon")].to_dict() for u in variants},
               "psql": {u: {**measures[(u, "psql")].to_dict(), "statements": scripts[u][1]} for u in variants},
               "per_unit_ms": {tool: round(v * 1000, 2) for tool, v in per_unit.items()},
               "per_unit_ratio": round(per_unit["recon"] / per_unit["psql"], 3) if per_unit["psql"] > 0 else None,
-              "in_process": phases}
+              "in_process": phases[big], "in_process_small": phases[small],
+              "in_process_per_unit": {
+                  "statements": round((phases[big]["statements"] - phases[small]["statements"]) / (big - small), 2),
+                  "psql_statements": round((scripts[big][1] - scripts[small][1]) / (big - small), 2),
+                  "unit_transactions_ms": round(in_unit[big] / big * 1000, 2) if in_unit[big] else None,
+                  "difference_ms": round((phases[big]["apply_seconds"] - phases[small]["apply_seconds"]) / (big - small) * 1000, 2)}}
     if ctx.args.profile:
         result["profile"] = _profile_apply(ctx, base, big_specs)
     return result
@@ -222,12 +275,12 @@ def _apply_round(ctx: Context, base: str, size: tuple[int, int], units: int, spe
         check_plan(plan, units, canaries)
         path = ctx.workdir / f"apply-{units}.sql"
         script = (path, plan_sql_script(plan, path))
-    timed(f"recon apply ({units} units)", [ctx.recon, "apply", str(plan), "--db", url], measures[(units, "recon")], ctx.runs)
+    timed(f"recon apply ({units} units)", [ctx.recon, "apply", str(plan), "--db", url], measures[(units, "recon")], ctx.args.apply_runs)
     verify_applied(url, unit_tables(tables, units), with_ledger=True)
     ctx.drop(url)
     url = ctx.clone(base, f"psql{units}")
     timed(f"psql -f ({units} units)", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script[0])],
-          measures[(units, "psql")], ctx.runs)
+          measures[(units, "psql")], ctx.args.apply_runs)
     verify_applied(url, unit_tables(tables, units), with_ledger=False)
     ctx.drop(url)
     return script
@@ -284,6 +337,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: 100 and 1,000 tables, 1 run, 5,000 grants")
     p.add_argument("--units", type=int, default=50, help="units of the apply (and of each plan), one table each (default 50)")
     p.add_argument("--small-units", type=int, default=10, help="units of the second apply, for the per-unit cost (default 10)")
+    p.add_argument("--apply-runs", type=int, help="runs of each apply (recon and psql, 50 and 10 units; default 5, --quick 2): "
+                   "the per-unit cost is a difference of two best times, so it needs more runs than the rest")
     p.add_argument("--apply-tables", type=int, default=1000, help="the size (one of --sizes) whose schema the apply runs on (default 1000)")
     p.add_argument("--grants", type=int, help="rbac grants (default 50000; --quick 5000)")
     p.add_argument("--roles", type=int, help="rbac roles (default 200; --quick 20)")
@@ -299,9 +354,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     quick = a.quick
     a.sizes = [int(x) for x in (a.sizes or ("100,1000" if quick else "100,1000,5000")).split(",") if x]
     a.runs = a.runs or (1 if quick else 3)
+    a.apply_runs = a.apply_runs or (2 if quick else max(a.runs, 5))
     a.grants, a.roles, a.permissions = a.grants or (5000 if quick else 50000), a.roles or (20 if quick else 200), a.permissions or (500 if quick else 5000)
     a.rows_dialects = [d for d in a.rows_dialects.split(",") if d]
-    if any(s < 1 for s in a.sizes) or a.runs < 1 or a.units < 2 or a.small_units < 1:
+    if any(s < 1 for s in a.sizes) or a.runs < 1 or a.apply_runs < 1 or a.units < 2 or a.small_units < 1:
         p.error("--sizes and --runs must be positive, --units at least 2, --small-units at least 1")
     if a.apply_tables not in a.sizes:
         a.apply_tables = max([s for s in a.sizes if s <= 1000] or a.sizes[:1])

@@ -66,7 +66,7 @@ def header(r: dict) -> str:
 
 def markdown(r: dict) -> str:
     """The tables docs/performance.md quotes."""
-    parts = [header(r), "", *_md_sizes(r), "", *_md_floor(r), ""]
+    parts = [header(r), "", *_md_sizes(r), "", *_md_audit_phases(r), "", *_md_floor(r), ""]
     apply = next((s["apply"] for s in r["sizes"].values() if "apply" in s), None)
     if apply:
         parts += [*_md_apply(apply), ""]
@@ -93,6 +93,23 @@ def _md_sizes(r: dict) -> list[str]:
     return rows
 
 
+PHASE_COLUMNS = (("load_specs", None), ("YAML", "load_specs: read + parse YAML"),
+                 ("validation", "load_specs: validation (JSON Schema, cross-references, model, lint)"), ("audit", None),
+                 ("inspection", "audit: catalog inspection"), ("catalog queries", "- of which catalog queries (server, driver, rows)"),
+                 ("building tables", "- of which building tables"), ("canaries", "audit: canaries"), ("report: JSON text", None))
+
+
+def _md_audit_phases(r: dict) -> list[str]:
+    """In-process, warm: where an audit's seconds go at each size (imports are in the profile)."""
+    out = ["| in-process audit, warm | " + " | ".join(name for name, _ in PHASE_COLUMNS) + " |",
+           "|---:|" + "---:|" * len(PHASE_COLUMNS)]
+    for tables, s in r["sizes"].items():
+        ph = s["audit_phases"]
+        cells = [ph.get(name) if key is None else ph["phases"].get(key, {}).get("seconds") for name, key in PHASE_COLUMNS]
+        out.append(f"| {int(tables):,} tables | " + " | ".join("" if c is None else f"{c:.3f}" for c in cells) + " |")
+    return out
+
+
 def _md_floor(r: dict) -> list[str]:
     f = r["floor"]
     return ["| start-up | best |", "|---|---:|",
@@ -108,7 +125,7 @@ def _md_apply(a: dict) -> list[str]:
     ratio = "n/a" if a["per_unit_ratio"] is None else f"{a['per_unit_ratio']:.2f}x"
     psql = (f"| `psql -f` (the same SQL, {a['psql'][big]['statements']} statements at {big} units) | {_s(ps)} | {_s(pb)} | "
             f"{a['per_unit_ms']['psql']:.1f} ms |")
-    ip = a["in_process"]
+    ip, per = a["in_process"], a["in_process_per_unit"]
     phases = "; ".join(f"{k} {v['seconds']:.3f} s" for k, v in ip["phases"].items())
     return [f"| apply on {a['tables']:,} tables | {small} units | {big} units | per unit: ({big} - {small}) / {big - small} |",
             "|---|---:|---:|---:|",
@@ -116,7 +133,10 @@ def _md_apply(a: dict) -> list[str]:
             psql,
             f"| recon / psql | {rs / ps:.1f}x | {rb / pb:.1f}x | {ratio} |",
             "",
-            f"In-process `engine.apply` of the {big} units: {ip['apply_seconds']:.3f} s, {ip['statements']} statements; {phases}."]
+            (f"Best of {a['runs']} runs each, every run on a fresh clone. In-process `engine.apply` of the {big} units: "
+             f"{ip['apply_seconds']:.3f} s, {ip['statements']} statements; {phases}. Per unit in-process: "
+             f"{per['statements']} statements (psql: {per['psql_statements']}), {per['unit_transactions_ms']} ms in the unit "
+             f"transactions, {per['difference_ms']} ms by the {big} - {small} difference.")]
 
 
 def _md_rows(rows: dict) -> list[str]:
