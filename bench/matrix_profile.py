@@ -80,6 +80,8 @@ def _area(filename: str, name: str) -> str:
         return f"engine/{stage.removesuffix('.py')}" if stage != "root" else "engine"
     if "site-packages" in parts:
         at = parts.index("site-packages")
+        if name == "wait" and parts[at + 1] == "psycopg":  # psycopg's loop waiting for the server's answer
+            return "db wait (socket)"
         return parts[at + 1].removesuffix(".py").split("-")[0] if at + 1 < len(parts) else "site-packages"
     if "bench" in parts:
         return "bench"
