@@ -2,6 +2,7 @@
 
 ``verdicts`` judges a ``matrix.py`` result against the targets below; ``text`` is what the
 driver prints, ``markdown`` what ``--markdown FILE`` writes for docs/performance.md.
+``python bench/matrix_report.py RESULTS.json`` prints the markdown of a saved ``--json`` run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ PER_UNIT_VS_PSQL = 1.5
 PLAN_VS_AUDIT = 1.2
 AUDIT_RSS_MB = 150.0
 ROWS = {"plan": 2.5, "apply": 2.5, "replan": 1.5}  # PostgreSQL, 50,000 grants
+DIALECT_NAMES = {"mysql": "mysql (on MariaDB)"}
 
 
 def _target(name: str, value: float, limit: float, unit: str = "") -> dict:
@@ -41,6 +43,9 @@ def verdicts(r: dict) -> list[dict]:
             out.append(_target(f"apply {a['units']} units @ {tables} tables (s)", a["recon"][a["units"]]["seconds_best"], APPLY_SECONDS, " s"))
             if a["per_unit_ratio"] is not None:
                 out.append(_target("apply per-unit cost / psql's", a["per_unit_ratio"], PER_UNIT_VS_PSQL, "x"))
+                in_unit, psql_ms = a["in_process_per_unit"]["unit_transactions_ms"], a["per_unit_ms"]["psql"]
+                if in_unit and psql_ms > 0:  # the same, with recon's side read in-process (no whole-process noise)
+                    out.append(_target("apply per-unit cost / psql's, recon's unit transactions in-process", in_unit / psql_ms, PER_UNIT_VS_PSQL, "x"))
     pg = r.get("rows", {}).get("dialects", {}).get("postgresql")
     if pg:
         for key, limit in ROWS.items():
@@ -76,7 +81,7 @@ def markdown(r: dict) -> str:
     parts += [f"| {t['name']} | {t['value']} | {t['target']} | {_met(t['met'])} |" for t in r["targets"]]
     profiles = _md_profiles(r)
     if profiles:
-        parts += ["", *profiles]
+        parts += ["", "Profiles (`--profile`: `-X importtime` and cProfile of one whole process each):", "", *profiles]
     return "\n".join(parts) + "\n"
 
 
@@ -145,7 +150,7 @@ def _md_rows(rows: dict) -> list[str]:
     out = [head, "|---|---:|---:|---:|---:|---:|---:|"]
     for dialect, d in rows["dialects"].items():
         p = d["peers"]
-        out.append(f"| {dialect} | {_s(d['plan']['seconds'])} | {_s(d['apply']['seconds'])} | {_s(d['replan']['seconds'])} | "
+        out.append(f"| {DIALECT_NAMES.get(dialect, dialect)} | {_s(d['plan']['seconds'])} | {_s(d['apply']['seconds'])} | {_s(d['replan']['seconds'])} | "
                    f"{_s(p['loop']['seconds'])} | {_s(p['batch']['seconds'])} | {d['apply']['seconds'] / p['loop']['seconds']:.2f}x |")
     return out
 
@@ -195,3 +200,25 @@ def text(r: dict) -> str:
     footer = f"setup (s): {r['setup_seconds']}; step seconds: " + ", ".join(
         f"{k} tables {v['step_seconds']}" for k, v in r["sizes"].items()) + (f", rows {r['rows']['step_seconds']}" if r.get("rows") else "")
     return table_text("recon performance matrix. " + header(r), rows, footer)
+
+
+def from_json(path: str) -> dict:
+    """A result ``matrix.py --json`` wrote, with the unit counts back as numbers and the targets judged again."""
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        r = json.load(handle)
+    for s in r["sizes"].values():
+        if "apply" in s:
+            for tool in ("recon", "psql"):
+                s["apply"][tool] = {int(u): v for u, v in s["apply"][tool].items()}
+    r["targets"] = verdicts(r)
+    return r
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python bench/matrix_report.py RESULTS.json  (the markdown tables of a matrix.py --json run, on stdout)")
+    print(markdown(from_json(sys.argv[1])), end="")
