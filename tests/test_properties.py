@@ -133,3 +133,19 @@ def test_random_specs_load_write_load_to_the_same_model(tmp_path_factory, docume
     for kind in KINDS:
         assert _plain(getattr(reloaded, kind)) == _plain(getattr(specs, kind)), (kind, engine.dump_specs(*getattr(specs, kind)) if kind in ("units", "seeds") else "")
     assert [u.checksum for u in reloaded.units] == [u.checksum for u in specs.units]
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+_DOCUMENTS = st.recursive(_SCALARS, lambda inner: st.lists(st.dictionaries(st.text(), inner, max_size=4) | _SCALARS, max_size=4)
+                          | st.dictionaries(st.text(), inner, max_size=4), max_leaves=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DOCUMENTS)
+def test_the_json_view_is_json_dumps_indented_where_no_list_holds_rows(document):
+    """The report writer's fast paths (dicts of scalars at once, scalars without the encoder) print
+    what ``json.dumps(indent=2)`` prints; only a list of rows (lists of scalars) is laid out its own way."""
+
+    from engine.report.as_json import to_json
+
+    assert to_json(document) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

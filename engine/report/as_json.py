@@ -29,14 +29,20 @@ def _scalar(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _json(value, depth: int):
     pad, inner = "  " * depth, "  " * (depth + 1)
-    if isinstance(value, dict) and value:
+    if isinstance(value, dict) and value and not any(isinstance(v, _CONTAINERS) and v for v in value.values()):
+        # a dict of scalars (a check's result, a row's outcome: thousands of them): its lines at once
+        yield "{\n" + ",\n".join(f"{inner}{_text(str(k))}: {_scalar(v)}" for k, v in value.items()) + "\n" + pad + "}"
+    elif isinstance(value, dict) and value:
         last = len(value) - 1
         yield "{\n"
         for i, (key, item) in enumerate(value.items()):
             yield f"{inner}{_text(str(key))}: "
-            if isinstance(item, (dict, list, tuple)) and item:
+            if isinstance(item, _CONTAINERS) and item:
                 yield from _json(item, depth + 1)
             else:
                 yield _scalar(item)  # a scalar, or an empty container: no generator for it
