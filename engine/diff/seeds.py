@@ -54,6 +54,15 @@ def checksum(seed: Seed) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _json_or(native: str, state: SchemaState, table, column: str) -> str:
+    """A column's type as its values are checked: MariaDB spells a JSON column ``longtext`` with a
+    ``json_valid(`column`)`` check, which refuses a value that is no JSON as surely as the type would."""
+    if state.dialect == "mysql" and any(c.kind == "check" and c.expression == f"json_valid(`{column}`)"
+                                        for c in state.constraints_named(column, table.schema, table.name)):
+        return "json"  # MariaDB names that check after its column
+    return native
+
+
 class _Table:
     """A seeded table as planning needs it: each column's comparison rules, and which exist now."""
 
@@ -61,7 +70,7 @@ class _Table:
         after = sim.table(seed.table.schema, seed.table.table)
         now = live.table(seed.table.schema, seed.table.table)
         declared = _columns(seed)
-        self.types = {c: after.column(c).type for c in declared}
+        self.types = {c: _json_or(after.column(c).type, sim, after, c) for c in declared}
         self.columns = {c: values.Column(t, sim.dialect) for c, t in self.types.items()}
         # NOT NULL columns -> whether they have a default (MySQL and SQLite number a generated one given null)
         self.not_null = {c: after.column(c).default is not None for c in declared if not after.column(c).nullable

@@ -130,7 +130,8 @@ def problem(value, column: Column) -> str | None:
         why = _out_of_range(form, column)
         if why:
             return f"{value!r} {why}"
-    if column.family in ("uuid", "json") and column.dialect == "postgresql" and isinstance(value, str):
+    json_checked = column.family == "json" and column.dialect in ("postgresql", "mysql")  # MySQL's JSON, MariaDB's json_valid
+    if (json_checked or (column.family == "uuid" and column.dialect == "postgresql")) and isinstance(value, str):
         try:
             uuid.UUID(value.strip()) if column.family == "uuid" else json.loads(value)
         except ValueError:
