@@ -243,3 +243,66 @@ def test_the_installed_recon_audits_and_validates_offline_with_no_database_reach
                          check=False, capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "3 units apply" in run.stdout
+
+
+MYSQLDUMP_VIEW = """/*M!999999\\- enable the sandbox mode */
+/*!40101 SET NAMES utf8mb4 */;
+DROP TABLE IF EXISTS `cust_v`;
+/*!50001 DROP VIEW IF EXISTS `cust_v`*/;
+/*!50001 CREATE VIEW `cust_v` AS SELECT
+ 1 AS `id`,
+  1 AS `email` */;
+CREATE TABLE `customers` (
+  `id` int(11) NOT NULL,
+  `email` varchar(200) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+/*!50001 DROP VIEW IF EXISTS `cust_v`*/;
+/*!50001 SET @saved_cs_client          = @@character_set_client */;
+/*!50001 CREATE ALGORITHM=UNDEFINED */
+/*!50013 DEFINER=`root`@`127.0.0.1` SQL SECURITY DEFINER */
+/*!50001 VIEW `cust_v` AS select `customers`.`id` AS `id`,`customers`.`email` AS `email` from `customers` */;
+/*!50001 DROP VIEW IF EXISTS `gone_v`*/;
+"""
+
+
+def _view_specs(folder: Path) -> Path:
+    folder.mkdir()
+    write(folder, "fingerprint", """
+        kind: fingerprint
+        name: views
+        checks:
+          - column: cust_v.email
+            type: varchar(200)
+          - column: customers.email
+    """)
+    return folder
+
+
+def test_a_mysqldump_base_keeps_its_views_written_in_executable_comments(tmp_path) -> None:
+    """mysqldump writes each view inside /*!50001 ... */ comments, which the server runs: read as
+    comments, the view vanished and its canary failed offline while it passed live."""
+    base = tmp_path / "dump.sql"
+    base.write_text(MYSQLDUMP_VIEW, encoding="utf-8")
+    report = engine.audit_offline(engine.load_specs(_view_specs(tmp_path / "specs")), [base], "mariadb").to_dict()
+    assert [c["status"] for c in report["fingerprint"]["checks"]] == ["pass", "pass"], report["fingerprint"]
+    assert report["target"]["statements"]["mapped"] == 7  # a table drop, three view drops, two view creates, the table
+
+
+@pytest.mark.skipif(shutil.which("mysqldump") is None and os.environ.get("RECON_REQUIRE_SERVERS") != "1",
+                    reason="mysqldump is not installed")
+def test_a_real_mysqldump_base_audits_as_the_live_database(mysql_db, tmp_path) -> None:
+    mysql_db.run("CREATE TABLE customers (id INT PRIMARY KEY, email VARCHAR(200));\n"
+                 "CREATE VIEW cust_v AS SELECT id, email FROM customers")
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(mysql_db.url)
+    base = tmp_path / "dump.sql"
+    done = subprocess.run(["mysqldump", "--no-data", "-h", url.host or "127.0.0.1", "-P", str(url.port or 3306),
+                           "-u", url.username or "root", url.database], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    base.write_text(done.stdout, encoding="utf-8")
+    specs = engine.load_specs(_view_specs(tmp_path / "specs"))
+    offline = engine.audit_offline(specs, [base], "mariadb").to_dict()["fingerprint"]
+    live = engine.audit(specs, mysql_db.url).to_dict()["fingerprint"]
+    assert offline == live and offline["passed"] == 2

@@ -24,6 +24,14 @@ def test_a_constraint_name_taken_by_another_kind_is_refused_not_present(recon, s
         assert plan["actions"][0]["status"] == "present"
 
 
+def test_a_drop_whose_object_is_gone_reads_already_absent(recon, specs, db):
+    db.run(BASE)
+    plan = planned(recon, specs, db, "drop_column: {table: badges, name: no_such_column}")
+    assert [(a["status"], a["reason"]) for a in plan["actions"]] == [("present", "already absent")]
+    plan = planned(recon, specs, db, "add_column: {table: badges, name: label, type: text}")
+    assert [(a["status"], a["reason"]) for a in plan["actions"]] == [("present", "already present")]
+
+
 def test_mysql_modify_keeps_a_columns_collation(recon, specs, mysql_db):
     db = mysql_db
     db.run("CREATE TABLE codes (id integer PRIMARY KEY, code varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci)")

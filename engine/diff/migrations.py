@@ -128,7 +128,7 @@ def _action(unit: Unit, change: Change, live: SchemaState, sim: SchemaState, ren
         if not holds:  # its SQL is kept: apply re-checks the guard and refuses if it changed
             return Action(unit.id, unit.scope, change, GUARD_FALSE, why, tuple(renderer.render(change, sim)))
     elif change.present(sim):
-        return Action(unit.id, unit.scope, change, PRESENT, "already present")
+        return Action(unit.id, unit.scope, change, PRESENT, "already absent" if change.op.startswith("drop_") else "already present")
     elif reasons := refusals(change, sim):
         where = change.source
         label = change.op if written == change.op else f"{written} (its {change.op})"

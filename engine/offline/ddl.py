@@ -119,9 +119,10 @@ class Builder:
     def _drop(self, stmt: Statement) -> None:
         for node in stmt.tree.args.get("tables") or []:
             key = self.names.table(node)
-            if stmt.kind == "DROP TABLE":
+            if stmt.kind in ("DROP TABLE", "DROP VIEW"):
+                what = stmt.kind.split()[1].lower()
                 if key not in self.state.tables and not stmt.tree.args.get("exists"):
-                    raise stmt.error(f"table {key[1]} does not exist")
+                    raise stmt.error(f"{what} {key[1]} does not exist")
                 drop_table(self.state, key)
             else:
                 found = self.state.indexes_named(key[1], key[0] if node.args.get("db") else None)

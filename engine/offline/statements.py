@@ -24,8 +24,11 @@ from sqlglot.tokens import TokenType
 from ..errors import Diagnostic, SpecError, UsageError
 from ..spec.types import SQLGLOT_DIALECT
 
-MAPPED = frozenset({"CREATE TABLE", "CREATE INDEX", "ALTER TABLE", "DROP TABLE", "DROP INDEX", "CREATE VIEW"})
+MAPPED = frozenset({"CREATE TABLE", "CREATE INDEX", "ALTER TABLE", "DROP TABLE", "DROP INDEX", "CREATE VIEW", "DROP VIEW"})
 _META = re.compile(r"(?m)^[ \t]*\\.*$")  # psql meta-commands: \restrict KEY, \connect db, \unrestrict KEY
+# MySQL's executable comments, which the server runs (mysqldump writes every view inside them):
+# ``/*!50001 ... */`` and MariaDB's ``/*M!100100 ... */``; ``/*M!999999\- ...*/`` is for the client alone.
+_EXECUTABLE = re.compile(r"/\*(M?!)(\d{5,6})?(.*?)\*/", re.DOTALL)
 _SKIPPED = frozenset({"UNIQUE", "UNLOGGED", "OR", "REPLACE", "IF", "NOT", "EXISTS", "ONLY", "GLOBAL", "LOCAL",
                       "MATERIALIZED", "RECURSIVE", "TEMP", "TEMPORARY", "CONCURRENTLY", "ALGORITHM", "DEFINER", "SQL", "SECURITY"})
 
@@ -66,6 +69,8 @@ def split(text: str, file: str, dialect: str) -> list[Statement]:
     """The statements of ``text`` (a file's content, named ``file`` in messages)."""
     masked = _META.sub(lambda m: " " * len(m.group()), text)
     name = SQLGLOT_DIALECT[dialect]
+    if name == "mysql":
+        masked = _EXECUTABLE.sub(_unwrapped, masked)
     try:
         tokens = Dialect.get_or_raise(name).tokenize(masked)
     except SqlglotError as exc:
@@ -81,9 +86,20 @@ def split(text: str, file: str, dialect: str) -> list[Statement]:
     return out
 
 
+def _unwrapped(match: re.Match) -> str:
+    """An executable comment's text in place of the comment, same length and lines (the client-only
+    ``999999`` ones stay comments)."""
+    if match.group(2) == "999999":
+        return match.group()
+    head = 2 + len(match.group(1)) + len(match.group(2) or "")
+    return " " * head + match.group(3) + "  "
+
+
 def _statement(text: str, file: str, tokens, dialect: str) -> Statement:
     words = [t.text.upper() for t in tokens[:8] if t.token_type not in (TokenType.IDENTIFIER, TokenType.STRING)]
     kind = _kind(words)
+    if kind.startswith("CREATE ") and _creates_view(tokens):
+        kind = "CREATE VIEW"  # mysqldump's CREATE ALGORITHM=... DEFINER=`u`@`h` SQL SECURITY ... VIEW
     temporary = any(w in ("TEMP", "TEMPORARY") for w in words[:3])
     with _quiet():
         try:
@@ -91,6 +107,17 @@ def _statement(text: str, file: str, tokens, dialect: str) -> Statement:
         except SqlglotError:
             tree = None
     return Statement(file, tokens[0].line, text, kind, tree, temporary)
+
+
+def _creates_view(tokens) -> bool:
+    """Whether a CREATE's words before its ``AS`` include ``VIEW``, however many modifiers come first."""
+    for token in tokens:
+        word = token.text.upper() if token.token_type not in (TokenType.IDENTIFIER, TokenType.STRING) else ""
+        if word in ("AS", "("):
+            return False
+        if word == "VIEW":
+            return True
+    return False
 
 
 def _kind(words: list[str]) -> str:

@@ -266,7 +266,9 @@ def _count(tally: _Count, entry: Approval, number: int, sig: str, digest: str, a
     else:
         why = (f"it was made for {entry.digest}, this plan's content is {digest} (the plan changed after signing)"
                if entry.digest != digest else f"ssh-keygen: {_said(results[-1][1]) or 'it does not verify'}")
-        tally.problems.append(f"signature of {principals[0]} (key {key}) does not match this plan: {why}")
+        said = why.lower()
+        fault = "is not allowed for recon plans" if "namespace" in said else "does not match this plan"
+        tally.problems.append(f"signature of {principals[0]} (key {key}) {fault}: {why}")
         return
     good = results[-1]
     principal, fingerprint = good[0], _fingerprint(good[1].stdout.decode(errors="replace")) or key

@@ -35,7 +35,7 @@ def validate_text(specs: str, counts: dict[str, int], warnings, style: Style = S
 def offline_validation_text(result) -> str:
     """``recon validate --offline``: how many units apply to which offline schema, then its warnings."""
     n = len(result.units)
-    lines = [f"offline: {n} unit{'s' if n != 1 else ''} apply to {result.target.describe()}"]
+    lines = [f"offline: {n} unit{'s apply' if n != 1 else ' applies'} to {result.target.describe()}"]
     return "\n".join(lines + [f"warning: {w}" for w in result.warnings]) + "\n"
 
 
