@@ -48,6 +48,23 @@ def test_mysql_modify_keeps_a_columns_collation(recon, specs, mysql_db):
     assert plan_json(recon, specs, db)["actions"] == []
 
 
+def test_mysql_modify_keeps_a_columns_comment(recon, specs, mysql_db):
+    """MODIFY COLUMN restates the whole column: a comment it leaves out is gone, silently."""
+    db = mysql_db
+    db.run("CREATE TABLE codes (id integer PRIMARY KEY, code varchar(10) NOT NULL DEFAULT 'x' COMMENT 'the customer''s code \\\\ v2')")
+    comment = ("SELECT COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+               "AND TABLE_NAME = 'codes' AND COLUMN_NAME = 'code'")
+    before = db.scalar(comment)
+    assert before == "the customer's code \\ v2"
+    planned(recon, specs, db, "alter_column: {table: codes, name: code, type: varchar(20)}")
+    code, out, err = recon("apply", "--specs", specs, "--db", db.url, "--auto-approve")
+    assert code == 0, out + err
+    assert db.scalar(comment) == before
+    assert db.scalar("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                     "AND TABLE_NAME = 'codes' AND COLUMN_NAME = 'code'") == "varchar(20)"
+    assert plan_json(recon, specs, db)["actions"] == []
+
+
 def test_an_innodb_key_holds_3072_bytes(recon, specs, db):
     """Four varchar(255) columns in utf8mb4 take 4080 bytes: MariaDB refuses the index (1071), or shortens a
     one-column one to a prefix silently; PostgreSQL and SQLite take both."""

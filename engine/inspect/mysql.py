@@ -89,7 +89,7 @@ def _normalised_columns(rows: list, mariadb: bool):
     without a header (MariaDB sequences) are dropped.
     """
     kinds: dict[tuple[str, str], str] = {}
-    for schema, table, position, kind, name, type_, nullable, default, data_type, extra, generation, _table_collation, _storage in rows:
+    for schema, table, position, kind, name, type_, nullable, default, data_type, extra, generation, _comment, _table_collation, _storage in rows:
         if position == 0:
             kinds[(schema, table)] = kind
             yield schema, table, kind, None, None, None, None, None, None
@@ -102,15 +102,17 @@ def _normalised_columns(rows: list, mariadb: bool):
 
 
 def _with_storage(tables: dict, rows: list) -> dict:
-    """``tables`` with each table's storage engine and default collation and each string column's
-    collation (the rows' last field: ENGINE on a header row, COLLATION_NAME on a column row; the
-    one before it TABLE_COLLATION on a header row)."""
+    """``tables`` with each table's storage engine and default collation and each column's comment
+    and string column's collation (the rows' last field: ENGINE on a header row, COLLATION_NAME on a
+    column row; the one before it TABLE_COLLATION on a header row; the one before that COLUMN_COMMENT)."""
     engines = {(row[0], row[1]): row[-1] for row in rows if row[2] == 0}
     defaults = {(row[0], row[1]): row[-2] for row in rows if row[2] == 0}
     collations = {(row[0], row[1], row[4]): row[-1] for row in rows if row[2] != 0 and row[-1]}
+    comments = {(row[0], row[1], row[4]): row[-3] for row in rows if row[2] != 0 and row[-3]}
     out = {}
     for key, table in tables.items():
-        columns = tuple(replace(c, collation=collations.get((*key, c.name))) for c in table.columns)
+        columns = tuple(replace(c, collation=collations.get((*key, c.name)), comment=comments.get((*key, c.name)))
+                        for c in table.columns)
         out[key] = replace(table, columns=columns, engine=engines.get(key), collation=defaults.get(key))
     return out
 

@@ -29,6 +29,7 @@ class Column:
     # SQLite: its place among the column definitions of the CREATE TABLE text (a rename keeps it;
     # a column the plan adds has none), so a rebuild finds how it is declared
     position: int | None = None
+    comment: str | None = None  # MySQL: the column's COMMENT, which MODIFY COLUMN drops unless it restates it; None elsewhere
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class MySQLRenderer(Renderer):
 
     def _full_definition(self, change: AlterColumn, state: SchemaState) -> exp.ColumnDef:
         """MODIFY COLUMN restates the whole column: the new type/nullability, the kept collation (it
-        would become the table's default), the kept or new default, and AUTO_INCREMENT."""
+        would become the table's default), the kept or new default, AUTO_INCREMENT and the comment."""
         current = state.tables[(change.table.schema or state.default_schema, change.table.table)].column(change.name)
         kind = self.datatype(change.type) if change.type else exp.DataType.build(current.type, dialect="mysql")
         nullable = current.nullable if change.nullable is None else change.nullable
@@ -82,6 +82,8 @@ class MySQLRenderer(Renderer):
             constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=defaults.restated(current.default, "mysql"))))
         if current.generated:  # MODIFY drops what it does not restate: keep AUTO_INCREMENT
             constraints.append(exp.ColumnConstraint(kind=exp.AutoIncrementColumnConstraint()))
+        if current.comment:  # and the comment
+            constraints.append(exp.ColumnConstraint(kind=exp.CommentColumnConstraint(this=exp.Literal.string(current.comment))))
         return exp.ColumnDef(this=ident(change.name), kind=kind, constraints=constraints)
 
     def drop_index(self, change: DropIndex, state: SchemaState) -> list:

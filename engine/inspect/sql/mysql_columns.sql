@@ -4,6 +4,7 @@
 -- which is many times slower. DATA_TYPE and EXTRA let the reader normalise
 -- MySQL 8 defaults to SQL expressions, as MariaDB already reports them.
 -- GENERATION_EXPRESSION is a generated column's expression (MySQL 8: '' for others).
+-- column_comment is a column's COMMENT ('' without one), which MODIFY COLUMN must restate.
 -- table_collation is a header row's TABLE_COLLATION (the default of its string columns).
 -- storage is the table's ENGINE on a header row and a column's COLLATION_NAME on
 -- a column row (what a foreign key needs to match).
@@ -19,6 +20,7 @@ SELECT t.TABLE_SCHEMA AS schema_name,
        NULL AS data_type,
        NULL AS extra,
        NULL AS generation,
+       NULL AS column_comment,
        t.TABLE_COLLATION AS table_collation,
        t.ENGINE AS storage
 FROM information_schema.TABLES AS t
@@ -37,6 +39,7 @@ SELECT c.TABLE_SCHEMA,
        c.DATA_TYPE,
        c.EXTRA,
        c.GENERATION_EXPRESSION,
+       c.COLUMN_COMMENT,
        NULL,
        c.COLLATION_NAME
 FROM information_schema.COLUMNS AS c
