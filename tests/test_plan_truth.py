@@ -32,6 +32,23 @@ def test_a_drop_whose_object_is_gone_reads_already_absent(recon, specs, db):
     assert [(a["status"], a["reason"]) for a in plan["actions"]] == [("present", "already present")]
 
 
+def test_the_predicted_fingerprint_says_raw_sql_is_not_in_it(recon, specs, sqlite_db):
+    """A raw sql operation's effect is simulated by no plan: the prediction says it leaves it out."""
+    db = sqlite_db
+    db.run(BASE)
+    (specs / "fingerprint.yaml").write_text("kind: fingerprint\nname: f\nchecks:\n  - column: badges.w\n", encoding="utf-8")
+    planned(recon, specs, db, "sql: {dialect: sqlite, statements: ['ALTER TABLE badges ADD COLUMN w integer'], guard: {column_missing: badges.w}}")
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert code == 0, err
+    assert "fingerprint 0/1 -> 0/1 (without the effect of 1 raw sql operation: not simulated)" in out
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url, "--format", "markdown")
+    assert "(without the effect of 1 raw `sql` operation: not simulated)" in out
+    (specs / "unit.yaml").write_text("kind: migration\nid: U1\nscope: schema\noperations:\n"
+                                     "  - add_column: {table: badges, name: w, type: integer}\n", encoding="utf-8")
+    code, out, err = recon("plan", "--specs", specs, "--db", db.url)
+    assert "fingerprint 0/1 -> 1/1" in out and "not simulated" not in out
+
+
 def test_mysql_modify_keeps_a_columns_collation(recon, specs, mysql_db):
     db = mysql_db
     db.run("CREATE TABLE codes (id integer PRIMARY KEY, code varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci)")

@@ -153,6 +153,12 @@ class Plan:
         """Nothing to run and no unit to record."""
         return not self.units
 
+    @property
+    def raw_sql(self) -> int:
+        """How many pending raw ``sql`` operations the plan runs: their effect is in no prediction
+        (the expected fingerprint is of the simulated changes alone)."""
+        return sum(a.op == "sql" for a in self.pending)
+
     def summary(self) -> dict:
         """Changes to make by kind: one per change of a unit, one per row of a row action."""
         counts = {"create": 0, "update": 0, "delete": 0}

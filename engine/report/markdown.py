@@ -83,6 +83,7 @@ def expected_markdown(plan) -> list[str]:
     line = f"Fingerprint: **{_ratio(fp['before'], fp)}**"
     line += f" (fixes: {', '.join(_code(n) for n in fp['fixed'])})" if fp.get("fixed") else ""
     line += f" (breaks: {', '.join(_code(n) for n in fp['broken'])})" if fp.get("broken") else ""
+    line += f" (without the effect of {plan.raw_sql} raw `sql` operation{'s' if plan.raw_sql != 1 else ''}: not simulated)" if plan.raw_sql else ""
     return [line, ""]
 
 

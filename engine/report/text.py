@@ -111,7 +111,9 @@ def plan_text(plan, style: Style = Style(), verbose: bool = False) -> str:
     if fp and fp["total"]:
         lines.append(f"fingerprint {fp['before']['passed']}/{fp['before']['total']} -> {fp['passed']}/{fp['total']}"
                      + (f" (fixes: {', '.join(fp['fixed'])})" if fp.get("fixed") else "")
-                     + (f" (breaks: {', '.join(fp['broken'])})" if fp.get("broken") else ""))
+                     + (f" (breaks: {', '.join(fp['broken'])})" if fp.get("broken") else "")
+                     + (f" (without the effect of {plan.raw_sql} raw sql operation{'s' if plan.raw_sql != 1 else ''}: not simulated)"
+                        if plan.raw_sql else ""))
     return "\n".join(lines + gate_lines(plan, style)) + "\n"
 
 
