@@ -76,3 +76,17 @@ def test_sqlite_a_foreign_key_to_its_parents_key_reads_the_parent_outside_the_ta
     fk = next(c for c in part.constraints.values() if c.kind == "foreign_key")
     assert (fk.ref_table, fk.ref_columns, fk.on_delete) == ("Users", ("uid",), "cascade")
     assert set(part.tables) == keys
+
+
+def test_past_the_limit_of_tables_a_restricted_inspection_reads_them_all(db, monkeypatch):
+    """More tables than ``MAX_RESTRICTED`` are not listed in the queries (SQLite binds at most 32,766
+    values): every table is read, and the tables asked for are as a whole inspection reads them."""
+    from engine.inspect import catalog
+
+    db.run(dialect_sql(db, SCHEMA))
+    monkeypatch.setattr(catalog, "MAX_RESTRICTED", 1)
+    whole, part = _states(db, [(None, "child"), (None, "other")])
+    keys = {(whole.default_schema, "child"), (whole.default_schema, "other")}
+    assert part.only == keys and _of(part, keys) == _of(whole, keys)
+    if db.dialect != "sqlite":  # SQLite keeps only the tables asked for, whatever it read
+        assert set(part.tables) == set(whole.tables)

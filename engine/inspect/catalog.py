@@ -26,13 +26,16 @@ def load_sql(name: str) -> str:
 
 # Where a catalog query can be restricted to some tables: ``/* tables: SCHEMA_EXPR, TABLE_EXPR */``.
 _TABLES = re.compile(r"/\* tables: ([^,]+), ([^*]+?) \*/")
+# Past this many tables a query reads them all: the list would cost more than it saves, and SQLite
+# binds at most 32,766 values in one statement (two per table). The state is then simply fuller.
+MAX_RESTRICTED = 5000
 
 
 def restricted(sql: str, tables, dialect: str) -> tuple[str, dict]:
     """``sql`` with each ``/* tables: ... */`` marker made a condition that the row's (schema, table) is
     one of ``tables``, and the values it binds; with ``tables`` None, the markers are dropped.
     PostgreSQL takes the pairs as two arrays (a hashed lookup), the others as a list of pairs."""
-    if tables is None:
+    if tables is None or len(tables) > MAX_RESTRICTED:
         return _TABLES.sub("", sql), {}
     pairs = sorted(tables)
     if not pairs:
