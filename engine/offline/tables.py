@@ -67,7 +67,9 @@ class Names:
         if isinstance(node, (exp.Column, exp.Identifier)):
             return self.ident(node)
         if self.flavor != "postgresql" and isinstance(node, exp.Anonymous) and len(node.expressions) == 1:
-            return node.name  # MySQL's prefix key part: `name`(255)
+            return node.name  # MySQL's prefix key part: `name`(255) in a CREATE INDEX
+        if self.flavor != "postgresql" and isinstance(node, exp.ColumnPrefix):
+            return self.ident(node.this)  # and in a CREATE TABLE's KEY (mysqldump writes them there)
         return node.sql("postgres" if self.flavor == "postgresql" else "mysql")
 
 
