@@ -163,8 +163,9 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     ``state`` is a schema already inspected on this target (apply passes the one it read
     under its lock); without it the schema is inspected here. With a spec set, the ledger
     (``ledger_table``, default ``recon_ledger``) is read too, for the drift of applied units,
-    by ``drift``: the drift finder (``engine.diff.drift``, whose ``schemas`` and ``read`` replay
-    the change vocabulary, a later stage); ``engine.audit`` passes it, and without it there is none.
+    and where it holds applied units ``drift`` finds their drift (``engine.diff.drift``, whose
+    ``schemas`` and ``find`` replay the change vocabulary, a later stage); ``engine.audit`` passes
+    it, and without it there is none.
     """
     from ..inspect import inspect_schema
     from .auditset import AuditSet

@@ -62,13 +62,6 @@ def find(specs: Specs, rows: list[ledger.LedgerRow], live: SchemaState) -> tuple
     return tuple(outstanding(detect(specs, rows, live), rows))
 
 
-def read(conn, specs: Specs, live: SchemaState, table: str | None = None, probe: bool = False) -> tuple[Drift, ...]:
-    """``find`` with the ledger read from ``conn`` (one query; no ledger: no drift). A ledger the server
-    refuses to read raises the driver's error; ``probe`` tells a MySQL ledger hidden from the login's
-    catalog from none (``ledger.hidden``)."""
-    return find(specs, ledger.read(conn, live, table or ledger.DEFAULT_TABLE, probe=probe), live)
-
-
 def detect(specs: Specs, rows: list[ledger.LedgerRow], live: SchemaState) -> list[Drift]:
     """Every drift of the applied units, accepted by a repair or not."""
     done = {u: r for u, r in ledger.applied(rows).items() if not u.startswith(ledger.SPEC_RUN_PREFIXES)}

@@ -25,8 +25,7 @@ from ..spec.model import ObjectRef, Source
 from ..target import rowsql as row_sites
 from ..target import sqlexec
 from ..target.rowsql import RowSite, RowTemplate
-from . import values
-from .kinds import SeedRead, rows_digest  # noqa: F401 - what a plan file holds lives in kinds
+from .kinds import SeedRead, rows_digest
 
 PRUNE_CODE = "RC106"
 

@@ -24,7 +24,7 @@ from ..auditing.run import TargetInfo
 from ..errors import ReportError, SafetyRefusal
 from ..planning.approvals import Approvals
 from ..planning.planfile import Plan, content_digest
-from ..planning.planner import state_digest
+from ..planning.digest import state_digest
 from ..target.connection import make_target
 from .run import FleetReport
 

@@ -35,8 +35,8 @@ from ..target.connection import Target, make_target, read_only_connection
 from ..target.identity import server_identity
 from . import gates as gate_checks
 from .gates import Gates, describe
-from .digest import stale_parts, state_digest, state_parts  # noqa: F401 - apply and fleets take them from here too
-from .planfile import PLAN_FORMAT, Plan, PlanAction, PlanUnit, content_digest  # noqa: F401 - the plan's types live there
+from .digest import state_digest, state_parts
+from .planfile import Plan, PlanAction, PlanUnit
 from .rowplan import seed_actions
 from .selection import SCOPES, Chosen, Selection, choose  # noqa: F401 - SCOPES: the --scope choices
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ..diff.migrations import PENDING
-from ..diff.rows import PRUNE_CODE, RowBatch, SeedPlan, SeedRead
+from ..diff.kinds import SeedRead
+from ..diff.rows import PRUNE_CODE, RowBatch, SeedPlan
 from ..inspect.state import SchemaState
 from ..spec.codes import finding
 from ..target import sqlexec
