@@ -846,6 +846,25 @@ def test_postgres_statement_timeout(recon, postgres_db, tmp_path):
     assert [r["status"] for r in history(recon, ws)] == ["failed"]
 
 
+
+def test_postgres_each_unit_runs_with_its_own_timeouts(recon, postgres_db, tmp_path):
+    """The session's timeouts are set once for units that share them; a unit with other values gets
+    its own, and the unit after it the defaults again (each unit stores what it ran with)."""
+    def unit(uid: str, table: str, timeouts: str) -> str:
+        return "\n".join([f"kind: migration\nid: {uid}\nscope: schema", timeouts, "operations:", "  - sql:",
+                          "      dialect: postgres",
+                          f"      statements: [\"CREATE TABLE {table} AS SELECT current_setting('lock_timeout') AS l, "
+                          "current_setting('statement_timeout') AS s\"]",
+                          f"      guard: {{table_missing: {table}}}", ""])
+    ws = make_workspace(postgres_db, tmp_path, unit("T3a-default", "seen_a", ""), unit("T3b-default", "seen_b", ""),
+                        unit("T3c-own", "seen_c", "lock_timeout: 2s\nstatement_timeout: 300ms"), unit("T3d-default", "seen_d", ""))
+    code, out, err = recon("apply", "--specs", ws.specs, "--db", ws.url, "--auto-approve")
+    assert code == 0, out + err
+    seen = {t: stored_rows(postgres_db, f"SELECT l, s FROM {t}") for t in ("seen_a", "seen_b", "seen_c", "seen_d")}
+    assert seen == {"seen_a": [("5s", "15min")], "seen_b": [("5s", "15min")], "seen_c": [("2s", "300ms")], "seen_d": [("5s", "15min")]}
+    assert [r["status"] for r in history(recon, ws)] == ["applied"] * 4
+    assert plan_json(recon, ws)["actions"] == []  # converged: all four are applied
+
 # -- raw SQL reaches the server as written -------------------------------------------------
 
 

@@ -100,3 +100,30 @@ def test_a_failing_canary_is_audited_on_the_whole_schema(db, tmp_path, catalog):
     after = {c.name: c for c in report.after.fingerprint.checks}
     assert after["orders.note"].status == "pass" and "did you mean customers" in after["customer.name"].detail
     assert None in catalog.reads  # a whole read, for the failing checks' neighbours
+
+
+def test_the_audit_after_says_what_a_fresh_audit_says(db, tmp_path, catalog):
+    """The audit after keeps the outcome (before) of each canary of a table the plan did not touch and
+    evaluates the others again: every check reads as a fresh ``engine.audit`` of the database reads it,
+    a passing and a failing one of an untouched table, and the one the unit fixed."""
+    db.run(dialect_sql(db, SCHEMA))
+    specs = _specs(tmp_path)
+    write(tmp_path, "fingerprint-more", """
+        kind: fingerprint
+        name: more
+        checks:
+          - column: customers.id
+          - column: archive.id
+            nullable: true
+          - table: orders
+    """)
+    specs = engine.load_specs(tmp_path)
+    plan = engine.plan(specs, db.url)
+    report = engine.apply(plan, db.url)
+    fresh = engine.audit(specs, db.url)
+    after = [c.to_dict() for c in report.after.fingerprint.checks]
+    assert after == [c.to_dict() for c in fresh.fingerprint.checks]
+    assert {c["name"]: c["status"] for c in after} == {
+        "orders.note": "pass", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}
+    assert {c.name: c.status for c in report.before.fingerprint.checks} == {
+        "orders.note": "fail", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}

@@ -169,7 +169,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
         after = executor.read_again()
-    report.after = _audit_on(plan.audit, target, after)
+    report.after = _audit_on(plan.audit, target, after, (report.before, plan.touched) if report.before else None)
     report.target = report.after.target
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
@@ -196,15 +196,17 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     return note, failed
 
 
-def _audit_on(audit_set, target: Target, state) -> AuditReport:
+def _audit_on(audit_set, target: Target, state, unchanged_since=None) -> AuditReport:
     """The audit of ``state`` (None: of the whole schema, read now). A state restricted to some tables
     gives every canary its outcome and the same words, but for a table that is not there, whose
     message names the nearest tables of the whole schema: then the audit reads it all, as
-    ``recon audit`` would."""
+    ``recon audit`` would. After the units, ``unchanged_since`` is (the audit before, the tables the
+    plan touched): the state after is the one before with those tables read again, so a canary of
+    another table keeps its outcome."""
     from ..auditing.canaries import find_table
 
     if state is not None and (state.only is None or all(find_table(state, c.ref) for c in audit_set.canaries)):
-        return audit(audit_set, target, state=state)
+        return audit(audit_set, target, state=state, unchanged_since=unchanged_since)
     return audit(audit_set, target)
 
 

@@ -70,6 +70,7 @@ class Executor:
         self.actor: str | None = None  # who runs it, for the ledger (None: RECON_ACTOR, else user@host)
         self.approvers: tuple[str, ...] = ()  # the principals whose signed approvals were verified, for the ledger
         self.progress: Progress = SILENT  # told of each statement sent, for a live display
+        self.session_set: tuple | None = None  # the timeouts the session holds now (``use_timeouts``)
 
     # -- session and lock --------------------------------------------------------------
 
@@ -335,7 +336,7 @@ class Executor:
         started, clock, count, attempt, tries = ledger.now(), time.monotonic(), 0, 1, self.tries(unit)
         row = self.row(unit, "running", 0, started)
         ledger.insert(self.conn, self.table, row)
-        self.session_timeouts(unit)
+        self.use_timeouts(unit)
         statements = list(self.statements(actions))
         while count < len(statements):
             try:
@@ -371,5 +372,13 @@ class Executor:
     def rollback(self) -> None:
         self.conn.exec_driver_sql("ROLLBACK")
 
+    def use_timeouts(self, unit: PlanUnit) -> None:
+        """Give the session ``unit``'s timeouts, unless it holds them already: units that share their
+        timeouts (most do) set them once per run, not once per unit (a round trip each)."""
+        wanted = (unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT)
+        if wanted != self.session_set:
+            self.session_timeouts(unit)
+            self.session_set = wanted
+
     def session_timeouts(self, unit: PlanUnit) -> None:
-        """Timeouts for statements that run outside a transaction."""
+        """Set ``unit``'s timeouts on the session (outside any transaction, so they outlast it)."""

@@ -25,7 +25,7 @@ from .executor import (
 
 
 class PostgresExecutor(Executor):
-    """Session advisory lock; per unit BEGIN with SET LOCAL lock_timeout and statement_timeout."""
+    """Session advisory lock; the units' lock_timeout and statement_timeout on the session; per unit BEGIN ... COMMIT."""
 
     def lock_number(self) -> int:
         return int.from_bytes(hashlib.sha256(self.lock_key().encode()).digest()[:8], "big", signed=True)
@@ -54,24 +54,22 @@ class PostgresExecutor(Executor):
     TIMEOUTS = ("lock_timeout", "statement_timeout")
 
     @staticmethod
-    @lru_cache(maxsize=2)
-    def timeouts_sql(local: bool) -> str:
-        """``SELECT set_config(...)`` for both timeouts, rendered once (values bound)."""
-        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.Boolean(this=local))
+    @lru_cache(maxsize=1)
+    def timeouts_sql() -> str:
+        """``SELECT set_config(...)`` of both timeouts for the session, rendered once (values bound)."""
+        tree = exp.select(*[exp.func("set_config", exp.Literal.string(name), sqlexec.param(i), exp.false())
                             for i, name in enumerate(PostgresExecutor.TIMEOUTS)])
         return sqlexec.prepare(tree, "postgresql")
 
-    def set_timeouts(self, unit: PlanUnit, local: bool) -> None:
-        """``SET [LOCAL] lock_timeout`` and ``statement_timeout`` in one round trip, values bound."""
+    def session_timeouts(self, unit: PlanUnit) -> None:
+        """``lock_timeout`` and ``statement_timeout`` for the session in one round trip, values bound; set
+        before the unit's ``BEGIN``, so a rollback keeps them, and again only when a unit's differ."""
         values = [unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT]
-        sqlexec.run_prepared(self.conn, self.timeouts_sql(local), values)
+        sqlexec.run_prepared(self.conn, self.timeouts_sql(), values)
 
     def begin(self, unit: PlanUnit) -> None:
+        self.use_timeouts(unit)
         super().begin(unit)
-        self.set_timeouts(unit, local=True)
-
-    def session_timeouts(self, unit: PlanUnit) -> None:
-        self.set_timeouts(unit, local=False)
 
     def is_lock_timeout(self, exc: Exception) -> bool:
         """SQLSTATE 55P03 (lock_not_available): ``lock_timeout`` ran out."""
@@ -117,7 +115,7 @@ class MySQLExecutor(Executor):
         sqlexec.execute(self.conn, exp.Set(expressions=items), [wait])
 
     def begin(self, unit: PlanUnit) -> None:
-        self.session_timeouts(unit)
+        self.use_timeouts(unit)
         super().begin(unit)
 
     def is_lock_timeout(self, exc: Exception) -> bool:

@@ -156,7 +156,7 @@ def schemas_read(specs: Specs) -> set[str]:
 
 
 def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
-          state=None, ledger_table: str | None = None, drift=None) -> AuditReport:
+          state=None, ledger_table: str | None = None, drift=None, unchanged_since=None) -> AuditReport:
     """Audit ``url`` read-only: every canary (or those of one fingerprint) and every invariant of
     ``specs`` (a spec set, or the ``AuditSet`` a plan carries).
 
@@ -165,7 +165,9 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     (``ledger_table``, default ``recon_ledger``) is read too, for the drift of applied units,
     and where it holds applied units ``drift`` finds their drift (``engine.diff.drift``, whose
     ``schemas`` and ``find`` replay the change vocabulary, a later stage); ``engine.audit`` passes
-    it, and without it there is none.
+    it, and without it there is none. ``unchanged_since`` is ``(report, tables)``: an audit of the same
+    checks on a state that differs from ``state`` only in ``tables`` (apply's audit before, and the
+    tables its units changed); a canary that reads none of them keeps its outcome from ``report``.
     """
     from ..inspect import inspect_schema
     from .auditset import AuditSet
@@ -177,7 +179,7 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         if state is None:
             state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units and units.units else set())))
         drifted, warnings = _drift(drift, conn, units, state, ledger_table, target.scrub) if units else ((), ())
-        canary_results = tuple(checks.evaluate(c, state) for c in checks_.canaries)
+        canary_results = _evaluate(checks_.canaries, state, unchanged_since)
         invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
     return AuditReport(
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -191,6 +193,18 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         drift=drifted,
         warnings=warnings,
     )
+
+
+def _evaluate(canaries, state, unchanged_since) -> tuple:
+    """Each canary's outcome on ``state``; with ``unchanged_since`` (see ``audit``), the earlier outcome
+    of a canary whose table is not among the changed ones (but for a missing table: its message names
+    the nearest tables of the whole schema, which the change may have added to)."""
+    if unchanged_since is None or len(unchanged_since[0].fingerprint.checks) != len(canaries):
+        return tuple(checks.evaluate(c, state) for c in canaries)
+    earlier, tables = unchanged_since[0].fingerprint.checks, {(s or state.default_schema, t) for s, t in unchanged_since[1]}
+    return tuple(e if e.name == c.name and checks.reads_only(c, tables, state.default_schema)
+                 and not (e.missing and checks.find_table(state, c.ref) is None) else checks.evaluate(c, state)
+                 for c, e in zip(canaries, earlier))
 
 
 def _drift(drift, conn, units: Specs, state, ledger_table: str | None, scrub) -> tuple[tuple, tuple[str, ...]]:
