@@ -15,7 +15,7 @@ from typing import Iterable
 
 from sqlalchemy import bindparam, text
 
-from .state import Column, Constraint, Index, SchemaState, Table
+from .state import Column, Constraint, Index, SchemaState, Table, catalog_column
 
 
 @cache
@@ -97,7 +97,7 @@ def build_tables(rows: Iterable[tuple]) -> dict[tuple[str, str], Table]:
                 parents[key] = (rest[2], rest[3])
         if name is not None:
             generation = (rest[1] or None) if len(rest) > 1 else None  # MySQL 8 spells "not generated" ''
-            columns[key].append(Column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed), generation))
+            columns[key].append(catalog_column(name, type_ or "", bool(nullable), default, bool(generated), bool(computed), generation))
             if rest and rest[0]:
                 keys[key].append(name)
     return {key: Table(key[0], key[1], tuple(columns[key]), kind, tuple(keys[key]), partition_of=parents.get(key))

@@ -24,6 +24,11 @@ OTHER_RELATIONS = frozenset({"sequence", "composite type"})  # kinds of the colu
 TYPES = frozenset({"enum type", "domain", "range type", "multirange type", "type"})  # nor relations: types
 
 
+def _column_order(row) -> tuple:
+    """Rows of a table together, its columns in ordinal order (a row without a column last, as NULL sorts)."""
+    return row[0], row[1], row[13] is None, row[13] or 0
+
+
 def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
     """Read the current schema plus ``schemas`` from a PostgreSQL connection (only ``tables``, if given)."""
     state = SchemaState(dialect="postgresql", default_schema="public")
@@ -33,6 +38,7 @@ def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
     state.only = only(tables, state.default_schema)
     params = {"schemas": schema_list(state.default_schema, schemas)}
     relations = fetch(conn, state, load_sql("postgresql_columns"), params)
+    relations.sort(key=_column_order)
     state.other_relations = {(row[0], row[1]): row[2] for row in relations if row[2] in OTHER_RELATIONS}
     state.types = {(row[0], row[1]): row[2] for row in relations if row[2] in TYPES}
     state.tables = build_tables(row for row in relations if row[2] not in OTHER_RELATIONS | TYPES)

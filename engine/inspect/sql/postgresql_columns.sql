@@ -10,6 +10,8 @@
 -- the schema's namespace with tables, views and indexes. So do the other types (enum,
 -- domain, range, multirange, base; not the array types PostgreSQL renames out of the way):
 -- a table creates a row type of its own name, so a type of that name refuses the table.
+-- No ORDER BY: the reader sorts the rows by (schema, table, ordinal) itself, faster than the
+-- server's sort of these wide rows (a third of the query's time at 1,000 tables).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'p' THEN 'partitioned'
@@ -54,4 +56,3 @@ WHERE t.typrelid = 0
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type AS e WHERE e.typarray = t.oid)
   AND n.nspname = ANY(:schemas)
   /* tables: n.nspname, t.typname */
-ORDER BY schema_name, table_name, ordinal
