@@ -91,6 +91,19 @@ def test_tables_views_and_columns(db):
     assert [c.name for c in view.columns] == ["id", "product_name"]
 
 
+
+def test_tables_come_in_name_order_and_columns_in_their_order(db):
+    """Each table's columns come in their ordinal order, a column added later last; on PostgreSQL and
+    MySQL tables created in reverse name order are listed by name (the catalog's own order is creation
+    order; SQLite's reader keeps it)."""
+    _setup(db, "CREATE TABLE zeta (b INTEGER, a INTEGER);\nCREATE TABLE mid (z INTEGER);\nCREATE TABLE alpha (y INTEGER, x INTEGER);\n"
+               "ALTER TABLE zeta ADD COLUMN c INTEGER")
+    state, _ = _inspect(db)
+    names = [t for (_, t) in state.tables if t in ("zeta", "mid", "alpha")]
+    assert names == (["zeta", "mid", "alpha"] if db.dialect == "sqlite" else ["alpha", "mid", "zeta"])
+    assert [c.name for c in state.table(None, "zeta").columns] == ["b", "a", "c"]
+    assert [c.name for c in state.table(None, "alpha").columns] == ["y", "x"]
+
 def test_identifiers_keep_their_exact_case(db):
     _setup(db, CATALOGUE)
     state, _ = _inspect(db)
@@ -351,3 +364,20 @@ def test_sqlite_ddl_reader_handles_what_sqlglot_parse_rejects():
     ]
     assert index_key_parts('CREATE INDEX ix ON t (lower("B"), a DESC) WHERE a > 0') == ['lower("B")', "a"]
     assert declared_constraints("CREATE TABLE t (a INT, 'unterminated") == []
+
+
+def test_catalog_column_is_the_column_the_dataclass_makes():
+    """The catalog readers' fast constructor gives the same value as ``Column(...)``: every field,
+    its defaults, equality, hash, and the frozen dataclass's refusal to change."""
+    import dataclasses
+
+    from engine.inspect.state import Column, catalog_column
+
+    args = ("Price", "numeric(10,2)", False, "0", True, True, "qty * 2")
+    fast, slow = catalog_column(*args), Column(*args)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert [f.name for f in dataclasses.fields(Column)] == list(vars(fast))
+    assert dataclasses.replace(fast, position=3) == Column(*args, position=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.name = "other"
