@@ -80,6 +80,13 @@ MUTANTS = (
     Mutant("refusals-off", "engine/changes/refusals/__init__.py",
            "    missing = change.missing(state)\n    if missing:\n        return [missing]",
            "    return []", ("tests/test_plan_refusals.py", "tests/test_plan_refusals_names.py")),
+    Mutant("timeouts-set-once", "engine/applying/executor.py",
+           "        if wanted != self.session_set:", "        if self.session_set is None:", ("tests/test_apply.py",)),
+    Mutant("audit-after-keeps-every-outcome", "engine/auditing/run.py",
+           "    return tuple(e if e.name == c.name and checks.reads_only(c, tables, state.default_schema)",
+           "    return tuple(e if e.name == c.name", ("tests/test_apply_reads.py",)),
+    Mutant("catalog-rows-unsorted", "engine/inspect/postgresql.py",
+           "    relations.sort(key=_column_order)\n", "", ("tests/test_inspect.py",)),
 )
 
 
