@@ -1,7 +1,8 @@
 """Property: random valid specs of every kind survive load -> validate -> write -> load as the same model.
 
 The strategies build only valid documents (a generated document the validator refuses is a bug of
-the strategy): fingerprints of each check kind, migration units of several operation kinds, seeds
+the strategy): fingerprints of each check kind, migration units of several operation kinds (foreign
+keys of columns and of constraints, check constraints, defaults, raw ``sql`` with each kind of guard), seeds
 with scalars YAML would misread, rbac specs whose grants name declared permissions, invariants of
 each form, and environments with windows. Documents are written as JSON (YAML 1.2), loaded and
 validated by ``engine.load_specs``, written back by the spec writer (``engine.dump_specs``) and
@@ -46,8 +47,42 @@ def fingerprint():
         "kind": "fingerprint", "name": p[0], "checks": [{"name": f"{p[0]}-{i}", **c} for i, c in enumerate(p[1])]})
 
 
+ON_DELETE = st.sampled_from(["cascade", "restrict", "set_null", "no_action"])
+REFERENCE = st.fixed_dictionaries({"table": IDENT, "column": NAME}, optional={"on_delete": ON_DELETE})
+_WORDS = st.sampled_from([w for w in TRICKY if w.strip() and len(w) <= 40])
+_STAMPS = st.sampled_from([{"expr": "now"}, {"expr": "current_timestamp"}])
+DEFAULTS = {"text": _WORDS, "varchar(40)": _WORDS, "integer": st.integers(-1000, 1000), "bigint": st.integers(-10 ** 12, 10 ** 12),
+            "boolean": st.booleans(), "numeric(10,2)": st.integers(-1000, 1000), "date": st.just({"expr": "current_date"}),
+            "timestamp": _STAMPS, "timestamptz": _STAMPS}  # a default of the column's type: another is an error
+
+
 def _column():
-    return st.fixed_dictionaries({"name": NAME, "type": TYPES}, optional={"nullable": st.booleans(), "unique": st.booleans()})
+    def of_type(type_):
+        optional = {"nullable": st.booleans(), "unique": st.booleans(), "references": REFERENCE}
+        if type_ in DEFAULTS:
+            optional["default"] = DEFAULTS[type_]
+        return st.fixed_dictionaries({"name": NAME, "type": st.just(type_)}, optional=optional)
+    return TYPES.flatmap(of_type)
+
+
+def _guard():
+    """One guard of each kind; a ``sql:`` guard is one read-only SELECT."""
+    named = st.one_of(IDENT, st.tuples(IDENT, IDENT).map(".".join))
+    keys = st.sampled_from(["table_exists", "table_missing", "column_exists", "column_missing", "index_exists",
+                            "index_missing", "constraint_exists", "constraint_missing"])
+    shape = st.tuples(keys, named).map(lambda p: {p[0]: p[1] if p[0].startswith("table") else f"{p[1]}.x" if "." not in p[1] else p[1]})
+    query = st.sampled_from(["SELECT 1", "SELECT count(*) = 0 FROM items", "SELECT NOT EXISTS (SELECT 1 FROM t WHERE k = 'it''s')"])
+    return st.one_of(shape, query.map(lambda q: {"sql": q}))
+
+
+def _raw_sql():
+    """A ``sql`` operation: statements of a declared dialect; a guard where no ``IF [NOT] EXISTS`` makes them idempotent."""
+    guarded = st.sampled_from(["ALTER TABLE items ADD COLUMN note VARCHAR(20) DEFAULT 'a;b'", "CREATE VIEW v AS SELECT 1 AS one",
+                               "CREATE INDEX items_qty_idx ON items (qty)"])  # schema work: a schema unit holds no row changes
+    idempotent = st.sampled_from(["CREATE TABLE IF NOT EXISTS t (k INTEGER)", "DROP VIEW IF EXISTS v"])
+    with_guard = st.tuples(st.lists(guarded, min_size=1, max_size=2), _guard()).map(lambda p: {"statements": p[0], "guard": p[1]})
+    return st.tuples(st.sampled_from(["postgres", "mysql", "sqlite"]), with_guard | st.lists(idempotent, min_size=1, max_size=2).map(
+        lambda stmts: {"statements": stmts}), st.booleans()).map(lambda p: {"sql": {"dialect": p[0], **p[1], **({"destructive": True} if p[2] else {})}})
 
 
 def _operation():
@@ -61,7 +96,13 @@ def _operation():
         lambda p: {"add_constraint": {"name": p[0], "table": p[1], "type": "unique", "columns": p[2]}})
     drop = st.tuples(IDENT, st.booleans()).map(lambda p: {"drop_table": {"table": p[0], "cascade": p[1]}})
     alter = st.tuples(IDENT, NAME, st.booleans()).map(lambda p: {"alter_column": {"table": p[0], "name": p[1], "nullable": p[2]}})
-    return st.one_of(create, add, rename, index, unique, drop, alter)
+    foreign = st.tuples(NAME, IDENT, st.lists(NAME, min_size=1, max_size=2), IDENT, st.one_of(st.none(), ON_DELETE)).map(
+        lambda p: {"add_constraint": {"name": p[0], "table": p[1], "type": "foreign_key", "columns": p[2],
+                                      "references": {"table": p[3], "columns": [f"r_{c}" for c in p[2]],
+                                                     **({"on_delete": p[4]} if p[4] else {})}}})
+    check = st.tuples(NAME, IDENT, st.sampled_from(["qty > 0", "\"group\" <> ''", "price BETWEEN 0 AND 100"])).map(
+        lambda p: {"add_constraint": {"name": p[0], "table": p[1], "type": "check", "check": p[2]}})
+    return st.one_of(create, add, rename, index, unique, drop, alter, foreign, check, _raw_sql())
 
 
 def unit():
