@@ -254,3 +254,21 @@ def test_an_invariant_that_went_from_pass_to_fail_is_a_regression(recon, tmp_pat
     assert code == 2
     assert "invariants: required-roles: pass -> fail  (regression)" in out and "no-orphan-grants: fail -> pass  (fixed)" in out
     assert "regressions: 1 (required-roles)" in out
+
+
+def test_a_plan_file_carries_each_canary_as_asdict_would():
+    """``canary_dict`` (the plan file's form of a canary) is ``dataclasses.asdict``, key for key, for
+    every canary of the example specs and one with every field set."""
+    from dataclasses import asdict
+
+    from engine.auditing.auditset import canary_dict
+    from engine.spec.model import Canary, ObjectRef, Source
+
+    specs = engine.load_specs(Path(__file__).resolve().parent.parent / "specs")
+    canaries = [c for f in specs.fingerprints for c in f.checks]
+    canaries.append(Canary("fk", "constraint", "orders_customer_fkey", "app", Source("f.yaml", 3), ObjectRef("s", "orders"),
+                           "integer", False, ("customer_id",), True, "foreign_key", ObjectRef(None, "customers"), "why"))
+    canaries.append(Canary("ix", "index", "orders_total_idx", "app", Source("f.yaml", 4), None, columns=("total",), unique=False))
+    assert {c.kind for c in canaries} == {"table", "column", "index", "constraint"}
+    for canary in canaries:
+        assert canary_dict(canary) == asdict(canary) and list(canary_dict(canary)) == list(asdict(canary))
