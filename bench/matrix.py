@@ -245,6 +245,7 @@ def measure_apply(ctx: Context, base: str, tables: int, big_specs: Path, big: in
         url = ctx.clone(base, "applyip")
         phases[units] = apply_in_process(specs, url)
         ctx.drop(url)
+    psql_timed = _psql_timed(ctx, base, (tables, big), scripts[big][0])
     best = {key: m.best for key, m in measures.items()}
     per_unit = {tool: (best[(big, tool)] - best[(small, tool)]) / (big - small) for tool in ("recon", "psql")}
     unit_phase = "units (one transaction each)"
@@ -259,7 +260,8 @@ def measure_apply(ctx: Context, base: str, tables: int, big_specs: Path, big: in
                   "statements": round((phases[big]["statements"] - phases[small]["statements"]) / (big - small), 2),
                   "psql_statements": round((scripts[big][1] - scripts[small][1]) / (big - small), 2),
                   "unit_transactions_ms": round(in_unit[big] / big * 1000, 2) if in_unit[big] else None,
-                  "difference_ms": round((phases[big]["apply_seconds"] - phases[small]["apply_seconds"]) / (big - small) * 1000, 2)}}
+                  "difference_ms": round((phases[big]["apply_seconds"] - phases[small]["apply_seconds"]) / (big - small) * 1000, 2),
+                  "psql_timed_ms": psql_timed}}
     if ctx.args.profile:
         result["profile"] = _profile_apply(ctx, base, big_specs)
     return result
@@ -284,6 +286,23 @@ def _apply_round(ctx: Context, base: str, size: tuple[int, int], units: int, spe
     verify_applied(url, unit_tables(tables, units), with_ledger=False)
     ctx.drop(url)
     return script
+
+
+def _psql_timed(ctx: Context, base: str, size: tuple[int, int], script: Path) -> float:
+    """psql's per-unit cost timed statement by statement: the plan's SQL run once with ``\\timing`` on a
+    fresh clone, the sum of its ``Time:`` lines over the units (ms). Steadier than the difference of two
+    whole runs of a tenth of a second, and like recon's in-process unit time, it leaves start-up out."""
+    import re
+
+    tables, units = size
+    url = ctx.clone(base, "psqltimed")
+    timed_script = ctx.workdir / "apply-timed.sql"
+    timed_script.write_text("\\timing on\n" + script.read_text(encoding="utf-8"), encoding="utf-8")
+    done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(timed_script)],
+                          check=True, capture_output=True, text=True)
+    verify_applied(url, unit_tables(tables, units), with_ledger=False)
+    ctx.drop(url)
+    return round(sum(float(m) for m in re.findall(r"^Time: ([0-9.]+) ms", done.stdout, re.M)) / units, 3)
 
 
 def _profile_apply(ctx: Context, base: str, specs: Path) -> dict:

@@ -46,6 +46,9 @@ def verdicts(r: dict) -> list[dict]:
                 in_unit, psql_ms = a["in_process_per_unit"]["unit_transactions_ms"], a["per_unit_ms"]["psql"]
                 if in_unit and psql_ms > 0:  # the same, with recon's side read in-process (no whole-process noise)
                     out.append(_target("apply per-unit cost / psql's, recon's unit transactions in-process", in_unit / psql_ms, PER_UNIT_VS_PSQL, "x"))
+                timed = a["in_process_per_unit"].get("psql_timed_ms")
+                if in_unit and timed:  # both sides timed statement by statement: no difference of two runs
+                    out.append(_target("apply per-unit cost / psql's, both timed statement by statement", in_unit / timed, PER_UNIT_VS_PSQL, "x"))
     pg = r.get("rows", {}).get("dialects", {}).get("postgresql")
     if pg:
         for key, limit in ROWS.items():
@@ -141,7 +144,8 @@ def _md_apply(a: dict) -> list[str]:
             (f"Best of {a['runs']} runs each, every run on a fresh clone. In-process `engine.apply` of the {big} units: "
              f"{ip['apply_seconds']:.3f} s, {ip['statements']} statements; {phases}. Per unit in-process: "
              f"{per['statements']} statements (psql: {per['psql_statements']}), {per['unit_transactions_ms']} ms in the unit "
-             f"transactions, {per['difference_ms']} ms by the {big} - {small} difference.")]
+             f"transactions, {per['difference_ms']} ms by the {big} - {small} difference"
+             + (f"; psql timed statement by statement (`\\timing`): {per['psql_timed_ms']} ms per unit." if per.get("psql_timed_ms") else "."))]
 
 
 def _md_rows(rows: dict) -> list[str]:
