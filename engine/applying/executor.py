@@ -372,10 +372,15 @@ class Executor:
     def rollback(self) -> None:
         self.conn.exec_driver_sql("ROLLBACK")
 
+    @staticmethod
+    def timeouts(unit: PlanUnit) -> tuple[str, str]:
+        """``unit``'s (lock_timeout, statement_timeout), the defaults where it sets none."""
+        return unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT
+
     def use_timeouts(self, unit: PlanUnit) -> None:
         """Give the session ``unit``'s timeouts, unless it holds them already: units that share their
         timeouts (most do) set them once per run, not once per unit (a round trip each)."""
-        wanted = (unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT)
+        wanted = self.timeouts(unit)
         if wanted != self.session_set:
             self.session_timeouts(unit)
             self.session_set = wanted

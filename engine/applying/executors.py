@@ -17,7 +17,6 @@ from ..target import sqlexec
 from ..target.connection import driver_message
 from .executor import (
     DEFAULT_LOCK_TIMEOUT,
-    DEFAULT_STATEMENT_TIMEOUT,
     Executor,
     UnitOutcome,
     seconds,
@@ -64,8 +63,7 @@ class PostgresExecutor(Executor):
     def session_timeouts(self, unit: PlanUnit) -> None:
         """``lock_timeout`` and ``statement_timeout`` for the session in one round trip, values bound; set
         before the unit's ``BEGIN``, so a rollback keeps them, and again only when a unit's differ."""
-        values = [unit.lock_timeout or DEFAULT_LOCK_TIMEOUT, unit.statement_timeout or DEFAULT_STATEMENT_TIMEOUT]
-        sqlexec.run_prepared(self.conn, self.timeouts_sql(), values)
+        sqlexec.run_prepared(self.conn, self.timeouts_sql(), list(self.timeouts(unit)))
 
     def begin(self, unit: PlanUnit) -> None:
         self.use_timeouts(unit)
