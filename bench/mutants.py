@@ -87,6 +87,14 @@ MUTANTS = (
            "    return tuple(e if e.name == c.name", ("tests/test_apply_reads.py",)),
     Mutant("catalog-rows-unsorted", "engine/inspect/postgresql.py",
            "    relations.sort(key=_column_order)\n", "", ("tests/test_inspect.py",)),
+    Mutant("send-raises-the-driver-error", "engine/target/sqlexec.py",
+           "        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost,\n"
+           "                                  dialect=dialect) from exc", "        raise",
+           ("tests/test_sqlexec_send.py", "tests/test_faults.py")),
+    Mutant("send-keeps-a-lost-session", "engine/target/sqlexec.py",
+           "        if lost:\n            conn.invalidate(exc)\n", "", ("tests/test_sqlexec_send.py", "tests/test_faults.py")),
+    Mutant("send-uncounted", "engine/target/sqlexec.py",
+           "    conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)\n", "", ("tests/test_sqlexec_send.py",)),
 )
 
 

@@ -246,8 +246,8 @@ class Executor:
                 yield from action.sql
 
     def run_sql(self, sql: str):
-        """Execute planned SQL text exactly as shown in the plan."""
-        return sqlexec.run_text(self.conn, sql)
+        """Execute planned SQL text exactly as shown in the plan (its result is not read: ``sqlexec.send``)."""
+        sqlexec.send_text(self.conn, sql)
 
     def verify_guards(self) -> None:
         """Re-run every raw-SQL guard under the lock; a different answer than at plan time is a stale plan."""
@@ -364,13 +364,13 @@ class Executor:
         return UnitOutcome(unit.id, unit.kind, self.done_status(unit), count, time.monotonic() - clock)
 
     def begin(self, unit: PlanUnit) -> None:
-        self.conn.exec_driver_sql("BEGIN")
+        sqlexec.send(self.conn, "BEGIN")
 
     def commit(self) -> None:
-        self.conn.exec_driver_sql("COMMIT")
+        sqlexec.send(self.conn, "COMMIT")
 
     def rollback(self) -> None:
-        self.conn.exec_driver_sql("ROLLBACK")
+        sqlexec.send(self.conn, "ROLLBACK")
 
     @staticmethod
     def timeouts(unit: PlanUnit) -> tuple[str, str]:

@@ -63,7 +63,7 @@ class PostgresExecutor(Executor):
     def session_timeouts(self, unit: PlanUnit) -> None:
         """``lock_timeout`` and ``statement_timeout`` for the session in one round trip, values bound; set
         before the unit's ``BEGIN``, so a rollback keeps them, and again only when a unit's differ."""
-        sqlexec.run_prepared(self.conn, self.timeouts_sql(), list(self.timeouts(unit)))
+        sqlexec.send(self.conn, self.timeouts_sql(), sqlexec.params(self.timeouts(unit)))
 
     def begin(self, unit: PlanUnit) -> None:
         self.use_timeouts(unit)
@@ -178,14 +178,14 @@ class SQLiteExecutor(Executor):
         return error
 
     def begin(self, unit: PlanUnit) -> None:
-        self.conn.exec_driver_sql('SAVEPOINT "recon_unit"')
+        sqlexec.send(self.conn, 'SAVEPOINT "recon_unit"')
 
     def commit(self) -> None:
-        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+        sqlexec.send(self.conn, 'RELEASE SAVEPOINT "recon_unit"')
 
     def rollback(self) -> None:
-        self.conn.exec_driver_sql('ROLLBACK TO SAVEPOINT "recon_unit"')
-        self.conn.exec_driver_sql('RELEASE SAVEPOINT "recon_unit"')
+        sqlexec.send(self.conn, 'ROLLBACK TO SAVEPOINT "recon_unit"')
+        sqlexec.send(self.conn, 'RELEASE SAVEPOINT "recon_unit"')
 
 
 EXECUTORS = {"postgresql": PostgresExecutor, "mysql": MySQLExecutor, "sqlite": SQLiteExecutor}

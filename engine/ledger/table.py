@@ -176,8 +176,8 @@ def _insert_sql(table: str, dialect: str) -> str:
 
 
 def insert(conn, table: str, row: LedgerRow) -> None:
-    """Append ``row`` (values bound)."""
-    sqlexec.run_prepared(conn, _insert_sql(table, sqlexec.dialect_of(conn)), [getattr(row, f.name) for f in fields(LedgerRow)])
+    """Append ``row`` (values bound; one per unit an apply runs, so past SQLAlchemy's result objects)."""
+    sqlexec.send(conn, _insert_sql(table, sqlexec.dialect_of(conn)), sqlexec.params([getattr(row, f.name) for f in fields(LedgerRow)]))
 
 
 def update(conn, table: str, seq: int, **changes) -> None:
