@@ -60,8 +60,10 @@ class Catalog:
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
         if not any(mark in statement for mark in ("format_type(a.atttypid", "information_schema.COLUMNS", "pragma_index_list")):
             return
-        values = context.compiled_parameters[0] if context.compiled_parameters else {}  # by bind name, on every driver
-        names = values.get("only_tables") or [v for k, v in values.items() if k.startswith("only_t")] or None
+        if isinstance(parameters, dict):  # by bind name (PostgreSQL, MySQL)
+            names = parameters.get("only_tables") or [v for k, v in parameters.items() if k.startswith("only_t")] or None
+        else:  # SQLite binds by position: a restricted read's values are the schema and table names
+            names = list(parameters) if "IN (VALUES" in statement else None
         self.reads.append(None if names is None else set(map(str, names)))
 
 

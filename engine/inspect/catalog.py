@@ -15,6 +15,7 @@ from typing import Iterable
 
 from sqlalchemy import bindparam, text
 
+from ..target import sqlexec
 from .state import Column, Constraint, Index, SchemaState, Table, catalog_column
 
 
@@ -29,6 +30,7 @@ _TABLES = re.compile(r"/\* tables: ([^,]+), ([^*]+?) \*/")
 # Past this many tables a query reads them all: the list would cost more than it saves, and SQLite
 # binds at most 32,766 values in one statement (two per table). The state is then simply fuller.
 MAX_RESTRICTED = 5000
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")  # a bound name in catalog SQL, as ``text()`` finds them
 
 
 def restricted(sql: str, tables, dialect: str) -> tuple[str, dict]:
@@ -58,11 +60,10 @@ def fetch(conn, state: SchemaState, sql: str, params: dict | None = None, expand
     """
     sql, only = restricted(sql, state.only, state.dialect)
     params = {**(params or {}), **only}
-    statement = text(sql)
-    if expanding:
-        statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    statement = text(sql).bindparams(*(bindparam(name, params[name], expanding=name in expanding)
+                                       for name in dict.fromkeys(_BIND.findall(sql))))
     state.queries += 1
-    return conn.execute(statement, params).all()
+    return sqlexec.fetch_all(conn, statement)
 
 
 def only(tables, default: str) -> frozenset[tuple[str, str]] | None:

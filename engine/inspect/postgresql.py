@@ -22,6 +22,7 @@ from .state import SchemaState
 
 OTHER_RELATIONS = frozenset({"sequence", "composite type"})  # kinds of the columns query that are no tables
 TYPES = frozenset({"enum type", "domain", "range type", "multirange type", "type"})  # nor relations: types
+NOT_TABLES = OTHER_RELATIONS | TYPES
 
 
 def _column_order(row) -> tuple:
@@ -41,7 +42,7 @@ def inspect(conn, schemas: tuple[str, ...], tables=None) -> SchemaState:
     relations.sort(key=_column_order)
     state.other_relations = {(row[0], row[1]): row[2] for row in relations if row[2] in OTHER_RELATIONS}
     state.types = {(row[0], row[1]): row[2] for row in relations if row[2] in TYPES}
-    state.tables = build_tables(row for row in relations if row[2] not in OTHER_RELATIONS | TYPES)
+    state.tables = build_tables(row for row in relations if row[2] not in NOT_TABLES)
     state.indexes = build_indexes(fetch(conn, state, load_sql("postgresql_indexes"), params))
     state.constraints = build_constraints(fetch(conn, state, load_sql("postgresql_constraints"), params))
     state.view_reads = views.from_rows(fetch(conn, state, load_sql("postgresql_view_reads"), params))

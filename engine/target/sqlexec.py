@@ -98,21 +98,46 @@ def send(conn, sql: str, values=None) -> None:
     ``exec_driver_sql`` does it: the same empty parameters (so a doubled ``%`` means one), the
     ``before_cursor_execute`` listeners told (the statement count), and a driver error raised as a
     ``DBAPIError`` naming the statement, with the connection invalidated when the driver says it is lost."""
+    dialect = conn.dialect
+    params = values if values is not None else (dialect.execute_sequence_format() if dialect.positional else {})
+    _cursor(conn, sql, params).close()
+
+
+def _cursor(conn, sql: str, params, fetch: bool = False):
+    """A DBAPI cursor beneath ``conn`` that executed ``sql`` with ``params``, as ``send`` describes;
+    with ``fetch``, its rows instead (SQLite may fail only as they are read: a view over a table
+    dropped since)."""
     from sqlalchemy.exc import DBAPIError
 
     dbapi_conn, dialect = conn.connection.dbapi_connection, conn.dialect
-    params = values if values is not None else (dialect.execute_sequence_format() if dialect.positional else {})
     cursor = dbapi_conn.cursor()
     conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
     try:
         cursor.execute(sql, params)
+        if fetch:
+            rows = cursor.fetchall()
+            cursor.close()
+            return rows
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, dbapi_conn, cursor)
         if lost:
             conn.invalidate(exc)
         raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost,
                                   dialect=dialect) from exc
-    cursor.close()
+    return cursor
+
+
+def fetch_all(conn, statement) -> list:
+    """Every row of SQLAlchemy ``statement`` (a ``text()`` with its values bound), as the driver's
+    tuples: compiled for the connection's dialect, then run as ``send`` runs a statement, past
+    SQLAlchemy's result objects (a 21,000-row catalog read: 25 ms of its 100). The connection's
+    transaction begins as ``execute`` would begin it."""
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    bound = compiled.params
+    params = tuple(bound[name] for name in compiled.positiontup) if conn.dialect.positional else bound
+    if not conn.in_transaction():
+        conn.begin()
+    return _cursor(conn, compiled.string, params, fetch=True)
 
 
 def read_rows(conn, sql: str, values=()) -> list:
