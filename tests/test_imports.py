@@ -18,13 +18,19 @@ import sys
 from support import recon_bin, write
 
 
-def _imported(*args: str, cwd) -> tuple[int, str, set[str]]:
-    """Run ``recon ARGS`` under ``-X importtime``: exit code, stdout, and the top-level packages imported."""
+def _modules(*args: str, cwd) -> tuple[int, str, set[str]]:
+    """Run ``recon ARGS`` under ``-X importtime``: exit code, stdout, and the modules imported."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-X", "importtime", recon_bin(), *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
-    names = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines() if line.startswith("import time:")}
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     return done.returncode, done.stdout, names
+
+
+def _imported(*args: str, cwd) -> tuple[int, str, set[str]]:
+    """Run ``recon ARGS`` under ``-X importtime``: exit code, stdout, and the top-level packages imported."""
+    code, out, modules = _modules(*args, cwd=cwd)
+    return code, out, {name.split(".")[0] for name in modules}
 
 
 def _fingerprint(folder) -> None:
@@ -70,3 +76,13 @@ def test_what_needs_sqlglot_still_imports_it(server_db, tmp_path):
     report = json.loads(out)
     assert code == 0 and report["invariants"]["passed"] == 1, out
     assert "sqlglot" in names
+
+
+def test_validate_imports_neither_the_database_stack_nor_the_audit(tmp_path):
+    """``recon validate`` reads files only: no SQLAlchemy, and not the audit, the ledger or the
+    comparison of reports, which the text views it prints through import only where they print them."""
+    _fingerprint(tmp_path)
+    code, out, modules = _modules("validate", "--specs", str(tmp_path), cwd=tmp_path)
+    assert code == 0 and "1 fingerprints, 3 canaries" in out, out
+    assert "engine.spec.validate" in modules and "jsonschema" in modules  # it really validated
+    assert not modules & {"sqlalchemy", "engine.auditing.run", "engine.ledger.table", "engine.report.compare"}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..auditing.run import AuditReport
-from ..ledger.table import accepted, approvers  # noqa: F401 - the CLI prints through this module
-from .compare import Comparison, _totals
+if TYPE_CHECKING:  # only named in annotations: validate, which prints through this module, needs neither
+    from ..auditing.run import AuditReport
+    from .compare import Comparison
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def _check_line(name: str, passed: bool, detail: str, style: Style, skipped: boo
 
 def compare_text(cmp: Comparison, style: Style = Style()) -> str:
     """The comparison for people: totals before -> after, then each changed check."""
+    from .compare import _totals
+
     tb, ta = _totals(cmp.before), _totals(cmp.after)
     lines = [f"{s} {tb[s]['passed']}/{tb[s]['total']} -> {ta[s]['passed']}/{ta[s]['total']}" for s in ("fingerprint", "invariants")
              if tb[s]["total"] or ta[s]["total"]]
@@ -215,6 +218,8 @@ def approve_text(result) -> str:
 
 def history_text(rows) -> str:
     """The ledger, oldest first."""
+    from ..ledger.table import accepted, approvers
+
     if not rows:
         return "The ledger is empty (nothing applied yet).\n"
     lines = [f"{'#':>4}  {'status':<15} {'unit':<40} {'finished':<29} {'stmts':>5}  actor"]
