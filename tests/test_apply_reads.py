@@ -10,11 +10,15 @@ audit reads everything, as ``recon audit`` does.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from support import dialect_sql, stored_rows, write
+from support import dialect_sql, recon_bin, stored_rows, write
 
 import engine
 
@@ -129,3 +133,32 @@ def test_the_audit_after_says_what_a_fresh_audit_says(db, tmp_path, catalog):
         "orders.note": "pass", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}
     assert {c.name: c.status for c in report.before.fingerprint.checks} == {
         "orders.note": "fail", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}
+
+
+def test_the_apply_report_names_the_tables_each_read_covered(db, tmp_path):
+    """``recon apply --format json`` lists its schema reads: under the lock the touched, the named
+    and the ledger table (not archive), after the units the touched one alone; the stored rows agree."""
+    db.run(dialect_sql(db, SCHEMA))
+    _specs(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
+    made = subprocess.run([recon_bin(), "plan", "--specs", str(tmp_path), "--db", db.url, "--out", str(tmp_path / "plan.json")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert made.returncode == 0 and "add_column" in made.stdout, made.stderr
+    done = subprocess.run([recon_bin(), "apply", str(tmp_path / "plan.json"), "--db", db.url, "--format", "json"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    reads = json.loads(done.stdout)["reads"]
+    assert [r["when"] for r in reads] == ["under the lock", "after the units"]
+    under_lock = {name.rsplit(".", 1)[1] for name in reads[0]["tables"]}
+    assert under_lock == {"orders", "customers", "recon_ledger"}
+    assert [name.rsplit(".", 1)[1] for name in reads[1]["tables"]] == ["orders"]
+    assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger")] == ["M-001"]
+
+
+def test_a_whole_schema_read_is_in_the_report(db, tmp_path):
+    """A canary whose table is missing has the audits read the whole schema: the report says so."""
+    db.run(dialect_sql(db, SCHEMA))
+    plan = engine.plan(_specs(tmp_path, canary_table="customer"), db.url)
+    report = engine.apply(plan, db.url)
+    assert [(r.when, r.tables is None) for r in report.reads] == [
+        ("under the lock", False), ("audit before", True), ("after the units", False), ("audit after", True)]

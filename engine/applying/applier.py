@@ -46,6 +46,20 @@ class StaleApplyError(ApplyError):
     exit_code = 3
 
 
+@dataclass(frozen=True)
+class SchemaRead:
+    """One read of the schema an apply made: ``when`` (``under the lock``, ``after the units``, or the
+    audit that read the whole schema on a connection of its own), and the ``(schema, table)`` pairs it
+    was restricted to (None: the whole schema), the evidence of what the staleness check and the
+    audits looked at."""
+
+    when: str
+    tables: frozenset[tuple[str, str]] | None
+
+    def to_dict(self) -> dict:
+        return {"when": self.when, "tables": None if self.tables is None else sorted(f"{s}.{t}" for s, t in self.tables)}
+
+
 @dataclass
 class ApplyReport:
     """The result of an apply: per-unit outcomes and the audits before and after.
@@ -61,6 +75,7 @@ class ApplyReport:
     error: str | None = None
     refused: bool = False  # a gate refused it (exit 3): nothing ran, ``error`` says which and why
     approvals: Verdict | None = None  # the plan's signed approvals as checked where it ran (``planning.approvals``)
+    reads: list[SchemaRead] = field(default_factory=list)  # the schema reads of the run, in order
 
     @property
     def ok(self) -> bool:
@@ -73,6 +88,7 @@ class ApplyReport:
             "units": [o.to_dict() for o in self.outcomes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
+            "reads": [r.to_dict() for r in self.reads],
         }
 
 
@@ -169,7 +185,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
         after = executor.read_again()
-    report.after = _audit_on(plan.audit, target, after, (report.before, plan.touched) if report.before else None)
+    report.after = _audit_after(executor, report, after)
     report.target = report.after.target
     if report.error:
         raise (StaleApplyError if executor.stale and not failed else ApplyError)(report.error + note, report)
@@ -181,7 +197,9 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     failure left behind, and the error of a run that could not be committed (SQLite)."""
     executor.verify_target()
     executor.verify_fresh(executor.plan.audit.schemas())
-    report.before = _audit_on(executor.plan.audit, executor.target, executor.state)  # the state just read under the lock
+    report.reads.append(SchemaRead("under the lock", executor.state.only))
+    report.before = _audit_on(executor.plan.audit, executor.target, executor.state,  # the state just read under the lock
+                              reads=report.reads, when="audit before")
     executor.ensure_ledger()
     executor.close_interrupted()
     note = _run_units(executor, report, echo)
@@ -196,17 +214,28 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     return note, failed
 
 
-def _audit_on(audit_set, target: Target, state, unchanged_since=None) -> AuditReport:
+def _audit_after(executor: Executor, report: ApplyReport, after) -> AuditReport:
+    """The audit after the units, on ``after`` (the state read again under the lock, None: read it all)."""
+    plan = executor.plan
+    if after is not None:
+        report.reads.append(SchemaRead("after the units", executor.read_after))
+    return _audit_on(plan.audit, executor.target, after, (report.before, plan.touched) if report.before else None,
+                     report.reads, "audit after")
+
+
+def _audit_on(audit_set, target: Target, state, unchanged_since=None, reads: list | None = None, when: str = "audit") -> AuditReport:
     """The audit of ``state`` (None: of the whole schema, read now). A state restricted to some tables
     gives every canary its outcome and the same words, but for a table that is not there, whose
     message names the nearest tables of the whole schema: then the audit reads it all, as
     ``recon audit`` would. After the units, ``unchanged_since`` is (the audit before, the tables the
     plan touched): the state after is the one before with those tables read again, so a canary of
-    another table keeps its outcome."""
+    another table keeps its outcome. A read of the whole schema is added to ``reads`` as ``when``."""
     from ..auditing.canaries import find_table
 
     if state is not None and (state.only is None or all(find_table(state, c.ref) for c in audit_set.canaries)):
         return audit(audit_set, target, state=state, unchanged_since=unchanged_since)
+    if reads is not None:
+        reads.append(SchemaRead(when, None))
     return audit(audit_set, target)
 
 

@@ -156,6 +156,7 @@ class Executor:
             fresh = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched}), self.plan.touched)
         except DBAPIError:
             return None
+        self.read_after = fresh.only
         return self.state.merged(fresh)
 
     def verify_target(self) -> None:
