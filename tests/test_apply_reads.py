@@ -1,11 +1,12 @@
 """What apply reads of the schema: the tables its plan touches, and nothing twice.
 
-Under the lock apply reads the tables the plan touches, those its canaries name and the
-ledger, and audits before on that; after the units it reads the touched tables once more and
-audits after on the lock-time state with those replaced. Every catalog query it sends is
-watched here (a listener on every SQLAlchemy engine of the process) and its table filter read.
-A failing canary is the exception: it names what is near it in the whole schema, so that
-audit reads everything, as ``recon audit`` does.
+Under the lock apply reads the tables the plan touches, those its invariants look up and the
+ledger, and audits before on that: a canary of a table it did not read keeps the outcome the plan
+read (``from_plan``), one of a touched table is evaluated (the same, since the digest proved the
+table unchanged). After the units it reads the touched tables once more and audits after on the
+lock-time state with those replaced. ``--refresh`` reads every canary's table under the lock too.
+Every catalog query it sends is watched here (a listener on every SQLAlchemy engine of the
+process) and its table filter read.
 """
 
 from __future__ import annotations
@@ -79,33 +80,120 @@ def catalog():
     event.remove(Engine, "before_cursor_execute", watch)
 
 
-def test_apply_reads_the_touched_and_named_tables_then_the_touched_again(db, tmp_path, catalog):
+def test_apply_reads_the_touched_tables_then_the_touched_again(db, tmp_path, catalog):
     db.run(dialect_sql(db, SCHEMA))
     specs = _specs(tmp_path)
     plan = engine.plan(specs, db.url)
     catalog.reads.clear()
     report = engine.apply(plan, db.url)
     assert report.ok and report.before.fingerprint.passed == 1 and report.after.fingerprint.passed == 2
-    assert [c.status for c in report.after.fingerprint.checks] == ["pass", "pass"]
+    before = {c.name: (c.status, c.from_plan) for c in report.before.fingerprint.checks}
+    assert before == {"orders.note": ("fail", False), "customers.name": ("pass", True)}
+    assert [(c.status, c.from_plan) for c in report.after.fingerprint.checks] == [("pass", False), ("pass", True)]
     under_lock, after_units = catalog.reads
-    assert {"orders", "customers"} <= under_lock and "archive" not in under_lock
+    assert "orders" in under_lock and not under_lock & {"customers", "archive"}
     assert "orders" in after_units and not after_units & {"customers", "archive"}
-    names = [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger")]
-    assert names == ["M-001"]
+    assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger")] == ["M-001"]
+    assert "note" in {c["name"] for c in _columns(db, "orders")}
 
 
-def test_a_failing_canary_is_audited_on_the_whole_schema(db, tmp_path, catalog):
+def _columns(db, table):
+    from sqlalchemy import inspect as sa_inspect
+
+    eng = db.engine()
+    try:
+        return sa_inspect(eng).get_columns(table)
+    finally:
+        eng.dispose()
+
+
+def test_refresh_reads_every_canary_table_and_audits_it_as_it_is_now(db, tmp_path, catalog):
+    """Between plan and apply another session drops the column a canary of an untouched table checks:
+    the plan is not stale (it does not depend on that table). By default the audit before says what the
+    plan read (pass, from the plan); with ``refresh`` it reads the table and says it fails."""
     db.run(dialect_sql(db, SCHEMA))
-    specs = _specs(tmp_path, canary_table="customer")  # the table is customers: did you mean it?
-    plan = engine.plan(specs, db.url)
+    specs = _specs(tmp_path)
+    kept, fresh = engine.plan(specs, db.url), None
+    db.run("ALTER TABLE customers DROP COLUMN name")
+    report = engine.apply(kept, db.url)
+    assert {c.name: (c.status, c.from_plan) for c in report.before.fingerprint.checks}["customers.name"] == ("pass", True)
+    db.run("ALTER TABLE orders DROP COLUMN note")  # undo the unit by hand, and plan again (a new plan id)
+    db.run("DELETE FROM recon_ledger")
+    fresh = engine.plan(specs, db.url)
+    assert fresh.audit_outcomes[1]["status"] == "fail"
+    db.run("ALTER TABLE customers ADD COLUMN name VARCHAR(40)")  # after that plan: it says fail, the table says pass
+    catalog.reads.clear()
+    report = engine.apply(fresh, db.url, refresh=True)
+    assert {c.name: (c.status, c.from_plan) for c in report.before.fingerprint.checks} == {
+        "orders.note": ("fail", False), "customers.name": ("pass", False)}
+    assert "customers" in catalog.reads[0] and "customers" not in catalog.reads[1]
+    assert [r.when for r in report.reads] == ["under the lock", "after the units"]
+
+
+def test_an_invariant_of_an_untouched_table_no_canary_names_is_checked(db, tmp_path, catalog):
+    """The read under the lock holds the tables the invariants look up: a row count of ``archive``
+    (which no canary names and the plan does not touch) counts its rows, before and after."""
+    db.run(dialect_sql(db, SCHEMA))
+    db.run("INSERT INTO archive (id) VALUES (1)")
+    db.run("INSERT INTO archive (id) VALUES (2)")
+    _specs(tmp_path)
+    write(tmp_path, "invariants", """
+        kind: invariants
+        name: data
+        checks:
+          - name: archived
+            row_count: {table: archive}
+            min: 2
+    """)
+    plan = engine.plan(engine.load_specs(tmp_path), db.url)
     catalog.reads.clear()
     report = engine.apply(plan, db.url)
-    failing = [c for c in report.before.fingerprint.checks if c.status == "fail"]
-    assert [c.name for c in failing] == ["orders.note", "customer.name"]
-    assert "did you mean customers" in failing[1].detail
-    after = {c.name: c for c in report.after.fingerprint.checks}
-    assert after["orders.note"].status == "pass" and "did you mean customers" in after["customer.name"].detail
-    assert None in catalog.reads  # a whole read, for the failing checks' neighbours
+    assert [(c.status, c.observed) for c in report.before.invariants.checks] == [("pass", 2)]
+    assert [(c.status, c.observed) for c in report.after.invariants.checks] == [("pass", 2)]
+    assert "archive" in catalog.reads[0] and "customers" not in catalog.reads[0]
+    assert stored_rows(db, "SELECT count(*) FROM archive") == [(2,)]
+
+
+def test_a_failing_canary_keeps_the_plan_s_words_without_a_whole_read(db, tmp_path, catalog):
+    """A canary of a missing table names the nearest tables of the whole schema: the plan read them,
+    and apply keeps its words (no table came or went); a canary of the table a plan creates has the
+    plan's words before and is evaluated after."""
+    db.run(dialect_sql(db, SCHEMA))
+    plan = engine.plan(_specs(tmp_path, canary_table="customer"), db.url)  # the table is customers: did you mean it?
+    catalog.reads.clear()
+    report = engine.apply(plan, db.url)
+    before, after = report.before.fingerprint.checks[1], report.after.fingerprint.checks[1]
+    assert before.from_plan and "did you mean customers" in before.detail and after == before
+    assert None not in catalog.reads and len(catalog.reads) == 2
+    folder = tmp_path / "tags"
+    folder.mkdir()
+    write(folder, "fingerprint", """
+        kind: fingerprint
+        name: new
+        checks:
+          - table: tags
+          - column: customers.name
+    """)
+    write(folder, "m2", """
+        kind: migration
+        id: M-002
+        scope: schema
+        description: tags
+        operations:
+          - create_table: {table: tags, columns: [{name: id, type: integer, nullable: false}]}
+        rollback:
+          notes: drop it
+          operations:
+            - drop_table: {table: tags}
+    """)
+    plan = engine.plan(engine.load_specs(folder), db.url)
+    catalog.reads.clear()
+    report = engine.apply(plan, db.url)
+    before, after = report.before.fingerprint.checks[0], report.after.fingerprint.checks[0]
+    assert before.status == "fail" and before.from_plan  # the touched table is not there: the plan's words
+    assert after.status == "pass" and not after.from_plan
+    assert None not in catalog.reads and len(catalog.reads) == 2
+    assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger ORDER BY seq")] == ["M-001", "M-002"]
 
 
 def test_the_audit_after_says_what_a_fresh_audit_says(db, tmp_path, catalog):
@@ -127,38 +215,140 @@ def test_the_audit_after_says_what_a_fresh_audit_says(db, tmp_path, catalog):
     plan = engine.plan(specs, db.url)
     report = engine.apply(plan, db.url)
     fresh = engine.audit(specs, db.url)
-    after = [c.to_dict() for c in report.after.fingerprint.checks]
+    after = [{k: v for k, v in c.to_dict().items() if k != "from_plan"} for c in report.after.fingerprint.checks]
     assert after == [c.to_dict() for c in fresh.fingerprint.checks]
+    assert {c.name: c.from_plan for c in report.after.fingerprint.checks} == {
+        "orders.note": False, "customers.name": True, "customers.id": True, "archive.id": True, "orders": False}
     assert {c["name"]: c["status"] for c in after} == {
         "orders.note": "pass", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}
     assert {c.name: c.status for c in report.before.fingerprint.checks} == {
         "orders.note": "fail", "customers.name": "pass", "customers.id": "pass", "archive.id": "fail", "orders": "pass"}
 
 
+def _recon(tmp_path, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
+    return subprocess.run([recon_bin(), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+
 def test_the_apply_report_names_the_tables_each_read_covered(db, tmp_path):
-    """``recon apply --format json`` lists its schema reads: under the lock the touched, the named
-    and the ledger table (not archive), after the units the touched one alone; the stored rows agree."""
+    """``recon apply --format json`` lists its schema reads: under the lock the touched and the ledger
+    table (not customers, whose canary keeps the plan's outcome, marked ``from_plan``), after the units
+    the touched one alone; the stored rows agree."""
     db.run(dialect_sql(db, SCHEMA))
     _specs(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
-    made = subprocess.run([recon_bin(), "plan", "--specs", str(tmp_path), "--db", db.url, "--out", str(tmp_path / "plan.json")],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    made = _recon(tmp_path, "plan", "--specs", str(tmp_path), "--db", db.url, "--out", str(tmp_path / "plan.json"))
     assert made.returncode == 0 and "add_column" in made.stdout, made.stderr
-    done = subprocess.run([recon_bin(), "apply", str(tmp_path / "plan.json"), "--db", db.url, "--format", "json"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert [o["status"] for o in json.loads((tmp_path / "plan.json").read_text())["audit_outcomes"]] == ["fail", "pass"]
+    done = _recon(tmp_path, "apply", str(tmp_path / "plan.json"), "--db", db.url, "--format", "json")
     assert done.returncode == 0, done.stderr
-    reads = json.loads(done.stdout)["reads"]
-    assert [r["when"] for r in reads] == ["under the lock", "after the units"]
-    under_lock = {name.rsplit(".", 1)[1] for name in reads[0]["tables"]}
-    assert under_lock == {"orders", "customers", "recon_ledger"}
-    assert [name.rsplit(".", 1)[1] for name in reads[1]["tables"]] == ["orders"]
+    report = json.loads(done.stdout)
+    assert [r["when"] for r in report["reads"]] == ["under the lock", "after the units"]
+    assert {name.rsplit(".", 1)[1] for name in report["reads"][0]["tables"]} == {"orders", "recon_ledger"}
+    assert [name.rsplit(".", 1)[1] for name in report["reads"][1]["tables"]] == ["orders"]
+    assert [c.get("from_plan", False) for c in report["before"]["fingerprint"]["checks"]] == [False, True]
     assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger")] == ["M-001"]
 
 
+def test_recon_apply_refresh_reads_the_canary_tables_and_says_so(db, tmp_path):
+    """The installed ``recon apply --refresh`` reads the canary's table under the lock (the report's
+    reads say so, and no check is ``from_plan``); without it the text output says what came from the plan."""
+    db.run(dialect_sql(db, SCHEMA))
+    _specs(tmp_path)
+    assert _recon(tmp_path, "plan", "--specs", str(tmp_path), "--db", db.url, "--out", "plan.json").returncode == 0
+    done = _recon(tmp_path, "apply", "plan.json", "--db", db.url, "--format", "json", "--refresh")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {name.rsplit(".", 1)[1] for name in report["reads"][0]["tables"]} == {"orders", "customers", "recon_ledger"}
+    assert not any("from_plan" in c for c in report["before"]["fingerprint"]["checks"])
+    write(tmp_path, "m3", """
+        kind: migration
+        id: M-003
+        scope: schema
+        description: orders get a code
+        operations:
+          - add_column: {table: orders, name: code, type: text}
+        rollback:
+          notes: drop the column
+          operations:
+            - drop_column: {table: orders, name: code}
+    """)
+    assert _recon(tmp_path, "plan", "--specs", str(tmp_path), "--db", db.url, "--out", "plan2.json").returncode == 0
+    text = _recon(tmp_path, "apply", "plan2.json", "--db", db.url)
+    assert text.returncode == 0, text.stderr
+    assert "audit before: 1 of 2 canaries as the plan read them" in text.stdout
+    assert [r[0] for r in stored_rows(db, "SELECT unit FROM recon_ledger ORDER BY seq")] == ["M-001", "M-003"]
+
+
 def test_a_whole_schema_read_is_in_the_report(db, tmp_path):
-    """A canary whose table is missing has the audits read the whole schema: the report says so."""
+    """With ``refresh``, a canary whose table is missing has the audit before read the whole schema (it
+    names the nearest tables of all of it): the report says so. The audit after keeps those words, as
+    no table came or went; where the plan creates one, it reads the whole schema again."""
     db.run(dialect_sql(db, SCHEMA))
     plan = engine.plan(_specs(tmp_path, canary_table="customer"), db.url)
-    report = engine.apply(plan, db.url)
+    report = engine.apply(plan, db.url, refresh=True)
+    assert [(r.when, r.tables is None) for r in report.reads] == [
+        ("under the lock", False), ("audit before", True), ("after the units", False)]
+    assert "did you mean customers" in report.before.fingerprint.checks[1].detail
+    assert report.after.fingerprint.checks[1] == report.before.fingerprint.checks[1]
+    write(tmp_path, "m2", """
+        kind: migration
+        id: M-002
+        scope: schema
+        description: a table near the missing one
+        operations:
+          - create_table: {table: customer_notes, columns: [{name: id, type: integer, nullable: false}]}
+        rollback:
+          notes: drop it
+          operations:
+            - drop_table: {table: customer_notes}
+    """)
+    report = engine.apply(engine.plan(engine.load_specs(tmp_path), db.url), db.url, refresh=True)
     assert [(r.when, r.tables is None) for r in report.reads] == [
         ("under the lock", False), ("audit before", True), ("after the units", False), ("audit after", True)]
+    assert "customer_notes" in report.after.fingerprint.checks[1].detail
+
+
+def test_the_views_say_what_the_audit_before_took_from_the_plan(db, tmp_path):
+    """The markdown and HTML apply reports carry the same note as the text one."""
+    from engine.report.html import apply_html
+    from engine.report.markdown import apply_markdown
+
+    db.run(dialect_sql(db, SCHEMA))
+    report = engine.apply(engine.plan(_specs(tmp_path), db.url), db.url)
+    note = "audit before: 1 of 2 canaries as the plan read them"
+    assert note in apply_markdown(report) and note in apply_html(report)
+
+
+def _resealed(plan, **changes) -> dict:
+    from engine.planning.planfile import content_digest
+
+    body = {k: v for k, v in plan.to_dict().items() if k != "plan_digest"}
+    body.update(changes)
+    for key in [k for k, v in changes.items() if v is None]:
+        del body[key]
+    return {**body, "plan_digest": content_digest(body)}
+
+
+def test_a_plan_without_outcomes_is_applied_as_an_earlier_recon_made_it(db, tmp_path, catalog):
+    """A plan file of an earlier recon has no ``audit_outcomes``: apply reads every canary's table
+    under the lock and evaluates each canary there, none ``from_plan``."""
+    from engine.planning.planfile import Plan
+
+    db.run(dialect_sql(db, SCHEMA))
+    old = Plan.from_dict(_resealed(engine.plan(_specs(tmp_path), db.url), audit_outcomes=None))
+    assert old.audit_outcomes == ()
+    catalog.reads.clear()
+    report = engine.apply(old, db.url)
+    assert "customers" in catalog.reads[0]
+    assert [(c.status, c.from_plan) for c in report.before.fingerprint.checks] == [("fail", False), ("pass", False)]
+
+
+def test_outcomes_that_do_not_fit_the_canaries_are_a_malformed_plan(db, tmp_path):
+    from engine.errors import ReportError
+    from engine.planning.planfile import Plan
+
+    db.run(dialect_sql(db, SCHEMA))
+    plan = engine.plan(_specs(tmp_path), db.url)
+    for bad in ([{"status": "pass", "detail": "x"}], [None, {"status": "maybe", "detail": "x"}], [None, {"status": "pass"}], "pass"):
+        with pytest.raises(ReportError, match="malformed plan.*audit_outcomes"):
+            Plan.from_dict(_resealed(plan, audit_outcomes=bad))

@@ -153,20 +153,21 @@ def _deleted(action: PlanAction) -> str:
 def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: bool = False, mode: str = "apply",
           environment: str | None = None, echo=lambda line: None, bind_limit: int | None = None,
           packet_limit: int | None = None, override_reason: str | None = None, actor: str | None = None, now=None,
-          progress: Progress = SILENT, allowed_signers: str | None = None, approval: Verdict | None = None) -> ApplyReport:
+          progress: Progress = SILENT, allowed_signers: str | None = None, approval: Verdict | None = None,
+          refresh: bool = False) -> ApplyReport:
     """Execute exactly ``plan`` on ``url`` or refuse.
 
-    The plan carries its audits and its environment's gates; ``specs`` is accepted for
-    compatibility and not read. ``environment`` (``--env``) must be the plan's, if given.
-    ``override_reason`` lets a run outside the environment's window (recorded in the ledger).
-    ``bind_limit`` caps the values one row statement binds, and on MySQL ``packet_limit`` its
-    bytes (defaults: the driver's limit and ``max_allowed_packet``; tests use small ones).
-    ``actor`` is who the ledger says ran it (default ``RECON_ACTOR``, else user@host); ``now``
-    is the time the gates see (tests fix it). ``progress`` is told of each unit and statement as it
-    runs (``progress.Progress``; the command line's shows them on a terminal). ``allowed_signers``
-    (else ``RECON_ALLOWED_SIGNERS``) is the file of principals whose signatures count: with one, a plan
+    The plan carries its audits and gates; ``specs`` is accepted for compatibility and not read.
+    ``environment`` (``--env``) must be the plan's, if given. ``override_reason`` lets a run outside
+    the environment's window (recorded in the ledger). ``bind_limit`` caps the values one row
+    statement binds, and on MySQL ``packet_limit`` its bytes (defaults: the driver's limit and
+    ``max_allowed_packet``; tests use small ones). ``actor`` is who the ledger says ran it (default
+    ``RECON_ACTOR``, else user@host); ``now`` is the time the gates see (tests fix it). ``progress``
+    is told of each unit and statement as it runs (``progress.Progress``). ``allowed_signers`` (else
+    ``RECON_ALLOWED_SIGNERS``) is the file of principals whose signatures count: with one, a plan
     without enough valid approvals (its ``approvals``, read by ``load_plan``) is refused, and the ledger
     records the approvers; ``approval`` is a verdict already made (a fleet plan's, checked once).
+    ``refresh`` (``--refresh``): the audit before reads every canary's table, taking no outcome from the plan.
     """
     from ..planning import gates
 
@@ -180,8 +181,7 @@ def apply(plan: Plan, url: "str | Target", *, specs=None, allow_destructive: boo
     closed = plan.gates.environment is not None and not gates.window_state(plan.gates, now)[0]
     executor = EXECUTORS[target.dialect](target, plan, (bind_limit, packet_limit))
     executor.override = ("window", override_reason) if closed and override_reason else None
-    executor.actor, executor.progress = actor, progress
-    executor.approvers = verdict.approvers if verdict.checked else ()
+    executor.actor, executor.progress, executor.refresh, executor.approvers = actor, progress, refresh, verdict.approvers if verdict.checked else ()
     with executor.session():
         note, failed = _locked_run(executor, report, echo)
         after = executor.read_again()
@@ -196,10 +196,11 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     """Under the lock: identity, staleness, the audit before, the ledger, the units. Returns what a
     failure left behind, and the error of a run that could not be committed (SQLite)."""
     executor.verify_target()
-    executor.verify_fresh(executor.plan.audit.schemas())
+    executor.verify_fresh(executor.plan.audit.schemas(), executor.refresh)
     report.reads.append(SchemaRead("under the lock", executor.state.only))
+    carried = () if executor.refresh else executor.plan.audit_outcomes
     report.before = _audit_on(executor.plan.audit, executor.target, executor.state,  # the state just read under the lock
-                              reads=report.reads, when="audit before")
+                              reads=report.reads, when="audit before", carried=carried)
     executor.ensure_ledger()
     executor.close_interrupted()
     note = _run_units(executor, report, echo)
@@ -219,21 +220,25 @@ def _audit_after(executor: Executor, report: ApplyReport, after) -> AuditReport:
     plan = executor.plan
     if after is not None:
         report.reads.append(SchemaRead("after the units", executor.read_after))
-    return _audit_on(plan.audit, executor.target, after, (report.before, plan.touched) if report.before else None,
+    came_or_went = None if after is None else {
+        s or after.default_schema for s, t in plan.touched if (executor.state.table(s, t) is None) != (after.table(s, t) is None)}
+    return _audit_on(plan.audit, executor.target, after, (report.before, plan.touched, came_or_went) if report.before else None,
                      report.reads, "audit after")
 
 
-def _audit_on(audit_set, target: Target, state, unchanged_since=None, reads: list | None = None, when: str = "audit") -> AuditReport:
+def _audit_on(audit_set, target: Target, state, unchanged_since=None, reads: list | None = None, when: str = "audit",
+              carried=()) -> AuditReport:
     """The audit of ``state`` (None: of the whole schema, read now). A state restricted to some tables
     gives every canary its outcome and the same words, but for a table that is not there, whose
     message names the nearest tables of the whole schema: then the audit reads it all, as
     ``recon audit`` would. After the units, ``unchanged_since`` is (the audit before, the tables the
     plan touched): the state after is the one before with those tables read again, so a canary of
-    another table keeps its outcome. A read of the whole schema is added to ``reads`` as ``when``."""
-    from ..auditing.canaries import find_table
+    another table keeps its outcome. Before them, ``carried`` (the plan's outcomes) gives a canary of a
+    table not read again its outcome from the plan. A read of the whole schema is added to ``reads`` as ``when``."""
+    from ..auditing.run import whole_schema_needed
 
-    if state is not None and (state.only is None or all(find_table(state, c.ref) for c in audit_set.canaries)):
-        return audit(audit_set, target, state=state, unchanged_since=unchanged_since)
+    if state is not None and not whole_schema_needed(audit_set.canaries, state, unchanged_since, carried):
+        return audit(audit_set, target, state=state, unchanged_since=unchanged_since, carried=carried)
     if reads is not None:
         reads.append(SchemaRead(when, None))
     return audit(audit_set, target)

@@ -110,6 +110,7 @@ class Executor:
     def lock_key(self) -> str:
         return f"recon:{self.table}"
 
+    refresh = False  # apply --refresh: the audit before evaluates every canary on tables read under the lock
     commits_at_end = False  # the units' work stays only if the run's final COMMIT succeeds (SQLite)
 
     def finish(self, outcomes: list[UnitOutcome]) -> str | None:
@@ -118,16 +119,16 @@ class Executor:
 
     # -- staleness ---------------------------------------------------------------------
 
-    def verify_fresh(self, schemas=()) -> None:
+    def verify_fresh(self, schemas=(), refresh: bool = False) -> None:
         """Re-inspect under the lock; refuse (running nothing) when the plan's state changed.
 
-        Only the tables the plan touches are read, with those its canaries name (for the audit
-        before, in ``schemas`` besides those the plan touches) and the ledger; every table where a
-        canary looks a name up in the whole schema.
+        Only the tables the plan touches are read, with those the audits need (``AuditSet.live_tables``:
+        ``refresh`` takes no canary's outcome from the plan) and the ledger; ``schemas`` are those of the
+        audit before besides the ones the plan touches.
         """
         from ..inspect import inspect_schema
 
-        named = self.plan.audit.tables()
+        named = self.plan.audit.live_tables(() if refresh else self.plan.audit_outcomes)
         tables = None if named is None else {*self.plan.touched, *named, (None, self.table)}
         state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)), tables)
         rows = ledger.read(self.conn, state, self.table)

@@ -39,12 +39,22 @@ class AuditSet:
         invariants = tuple(specs.invariants) + tuple(i for r in specs.rbac for i in inv.from_rbac(r)) if run_invariants else ()
         return cls(tuple(canaries), invariants, {r.name: r.tables for r in specs.rbac}, names, specs.digest)
 
-    def tables(self) -> set[tuple[str | None, str]] | None:
-        """The ``(schema, table)`` pairs the canaries read (None: the default schema), or None when one
-        of them looks its name up in the whole schema (an index or constraint canary without ``on``)."""
-        if any(c.ref is None for c in self.canaries):
+    def live_tables(self, kept=()) -> set[tuple[str | None, str]] | None:
+        """What an audit on a restricted read must read: the tables the invariants look up, and those
+        of each canary without an outcome in ``kept`` (a plan's ``audit_outcomes``, one per canary, or
+        none); None: the whole schema (such a canary looks its name up in all of it)."""
+        live = [c for i, c in enumerate(self.canaries) if len(kept) != len(self.canaries) or kept[i] is None]
+        if any(c.ref is None for c in live):
             return None
-        return {(c.ref.schema, c.ref.table) for c in self.canaries}
+        return {(c.ref.schema, c.ref.table) for c in live} | self.invariant_tables()
+
+    def invariant_tables(self) -> set[tuple[str | None, str]]:
+        """The ``(schema, table)`` pairs the invariants look up in the schema (their SQL reads the rows
+        live): their tables, and those of the rbac specs whose grants they check."""
+        named = {(i.table.schema, i.table.table) for i in self.invariants if i.table is not None}
+        rbac = {i.rbac for i in self.invariants if i.kind == "rbac_granted"}
+        return named | {(r.schema, r.table) for n in rbac if n in self.rbac_tables
+                        for r in (self.rbac_tables[n].permissions, self.rbac_tables[n].grants)}
 
     def schemas(self) -> set[str]:
         """The non-default schemas this audit must inspect."""

@@ -30,17 +30,31 @@ class CheckResult:
     candidates: tuple[str, ...] = ()
     missing: bool = False
     source: str | None = None
+    from_plan: bool = False  # the outcome the plan read (apply's audit before, of a table it did not read again)
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "name": self.name, "kind": self.kind, "object": self.object, "status": self.status,
             "detail": self.detail, "suggestion": self.suggestion, "candidates": list(self.candidates),
             "source": self.source,
         }
+        return {**out, "from_plan": True} if self.from_plan else out
+
+    def outcome(self) -> dict:
+        """What a plan file keeps of it (``audit_outcomes``): the rest is the canary's own."""
+        out = {"status": self.status, "detail": self.detail}
+        return {**out, "candidates": list(self.candidates), "missing": self.missing} if self.candidates or self.missing else out
+
+    @classmethod
+    def planned(cls, canary: Canary, outcome: dict) -> "CheckResult":
+        """The outcome a plan recorded for ``canary`` (``outcome()``), marked as read at plan time."""
+        candidates = tuple(outcome.get("candidates", ()))
+        return cls(canary.name, canary.kind, canary.object, outcome["status"], outcome["detail"], candidates[0] if candidates else None,
+                   candidates, outcome.get("missing", False), str(canary.source), from_plan=True)
 
 
 # -- lookups shared by canaries and guards -------------------------------------------------

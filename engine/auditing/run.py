@@ -156,7 +156,7 @@ def schemas_read(specs: Specs) -> set[str]:
 
 
 def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | None = None, run_invariants: bool = True,
-          state=None, ledger_table: str | None = None, drift=None, unchanged_since=None) -> AuditReport:
+          state=None, ledger_table: str | None = None, drift=None, unchanged_since=None, carried=()) -> AuditReport:
     """Audit ``url`` read-only: every canary (or those of one fingerprint) and every invariant of
     ``specs`` (a spec set, or the ``AuditSet`` a plan carries).
 
@@ -165,9 +165,11 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     (``ledger_table``, default ``recon_ledger``) is read too, for the drift of applied units,
     and where it holds applied units ``drift`` finds their drift (``engine.diff.drift``, whose
     ``schemas`` and ``find`` replay the change vocabulary, a later stage); ``engine.audit`` passes
-    it, and without it there is none. ``unchanged_since`` is ``(report, tables)``: an audit of the same
-    checks on a state that differs from ``state`` only in ``tables`` (apply's audit before, and the
-    tables its units changed); a canary that reads none of them keeps its outcome from ``report``.
+    it, and without it there is none. ``unchanged_since`` is ``(report, tables)`` or ``(report, tables,
+    schemas)``: an audit of the same checks on a state that differs from ``state`` only in ``tables``
+    (apply's audit before, and the tables its units changed); a canary that reads none of them keeps
+    its outcome from ``report``, but for a missing table's in ``schemas`` (where tables came or went;
+    all, if not given). ``carried``: a plan's ``audit_outcomes``, for canaries of tables ``state`` lacks.
     """
     from ..inspect import inspect_schema
     from .auditset import AuditSet
@@ -179,7 +181,7 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
         if state is None:
             state = inspect_schema(conn, sorted(checks_.schemas() | (drift.schemas(units) if units and units.units else set())))
         drifted, warnings = _drift(drift, conn, units, state, ledger_table, target.scrub) if units else ((), ())
-        canary_results = _evaluate(checks_.canaries, state, unchanged_since)
+        canary_results = _evaluate(checks_.canaries, state, unchanged_since, carried)
         invariant_results = tuple(inv.run(checks_.invariants, conn, state, checks_.rbac_tables, target.scrub))
     return AuditReport(
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -195,16 +197,43 @@ def audit(specs: "Specs | AuditSet", url: "str | Target", *, fingerprint: str | 
     )
 
 
-def _evaluate(canaries, state, unchanged_since) -> tuple:
-    """Each canary's outcome on ``state``; with ``unchanged_since`` (see ``audit``), the earlier outcome
-    of a canary whose table is not among the changed ones (but for a missing table: its message names
-    the nearest tables of the whole schema, which the change may have added to)."""
-    if unchanged_since is None or len(unchanged_since[0].fingerprint.checks) != len(canaries):
-        return tuple(checks.evaluate(c, state) for c in canaries)
-    earlier, tables = unchanged_since[0].fingerprint.checks, {(s or state.default_schema, t) for s, t in unchanged_since[1]}
-    return tuple(e if e.name == c.name and checks.reads_only(c, tables, state.default_schema)
-                 and not (e.missing and checks.find_table(state, c.ref) is None) else checks.evaluate(c, state)
-                 for c, e in zip(canaries, earlier))
+def _evaluate(canaries, state, unchanged_since=None, carried=()) -> tuple:
+    """Each canary's outcome on ``state``, but for those ``_keeper`` keeps (see ``audit``)."""
+    kept = _keeper(canaries, state, unchanged_since, carried)
+    return tuple(kept(i, c) or checks.evaluate(c, state) for i, c in enumerate(canaries))
+
+
+def whole_schema_needed(canaries, state, unchanged_since=None, carried=()) -> bool:
+    """Whether an audit on ``state``, a schema read restricted to some tables, needs all of it: a
+    canary to evaluate looks its name up in the whole schema, or its table is not there (its message
+    names the nearest tables of the whole schema)."""
+    if state.only is None:
+        return False
+    kept = _keeper(canaries, state, unchanged_since, carried)
+    return any(kept(i, c) is None and (c.ref is None or checks.find_table(state, c.ref) is None) for i, c in enumerate(canaries))
+
+
+def _keeper(canaries, state, unchanged_since, carried):
+    """``kept(i, canary)``: the outcome the ``i``-th canary keeps without being evaluated on ``state``, else None.
+
+    After the units (``unchanged_since``): its earlier outcome, if it reads none of the changed
+    tables (a missing table's is evaluated again where tables of its schema came or went: it names the
+    nearest ones). Before them (``carried``, a plan's outcomes): the plan's, for a table not in
+    ``state``. Either is ignored unless it holds one outcome per canary."""
+    default = state.default_schema
+    if unchanged_since is not None and len(unchanged_since[0].fingerprint.checks) == len(canaries):
+        earlier, tables, *names = unchanged_since
+        changed, moved = {(s or default, t) for s, t in tables}, names[0] if names and names[0] is not None else None
+
+        def since(i, c):
+            e = earlier.fingerprint.checks[i]
+            went = moved is None or (c.ref is not None and (c.ref.schema or default) in moved)
+            return e if e.name == c.name and checks.reads_only(c, changed, default) and not (e.missing and went) else None
+        return since
+    if carried and len(carried) == len(canaries) and state.only is not None:
+        return lambda i, c: (checks.CheckResult.planned(c, carried[i])
+                             if carried[i] is not None and checks.find_table(state, c.ref) is None else None)
+    return lambda i, c: None
 
 
 def _drift(drift, conn, units: Specs, state, ledger_table: str | None, scrub) -> tuple[tuple, tuple[str, ...]]:

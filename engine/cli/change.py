@@ -90,7 +90,8 @@ ONE_DOCUMENT = ("json", "html")  # formats whose stdout is one document: the app
 
 
 def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment=None, override=None,
-               actor=None, confirm: str | None = None, auto_approve: bool = False, allowed_signers=None, approval=None) -> int:
+               actor=None, confirm: str | None = None, auto_approve: bool = False, allowed_signers=None, approval=None,
+               refresh: bool = False) -> int:
     """Gates first (so nobody confirms what will be refused), then confirmation, then apply,
     which checks the gates itself. A refusal is also a document on stdout in json and html."""
     from ..applying.applier import check_gates
@@ -101,11 +102,11 @@ def _run_apply(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
                                    override_reason=override, allowed_signers=allowed_signers)
             _confirm(auto_approve, confirm)
         return _apply_now(opts, the_plan, url, mode, allow_destructive, environment=environment, override=override, actor=actor,
-                          allowed_signers=allowed_signers, approval=approval)
+                          allowed_signers=allowed_signers, approval=approval, refresh=refresh)
 
 
 def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: bool, *, environment, override, actor,
-               allowed_signers=None, approval=None) -> int:
+               allowed_signers=None, approval=None, refresh: bool = False) -> int:
     """Apply, printing the report in the asked format (also when a unit fails)."""
     from ..applying.applier import ApplyError
     from ..applying.applier import apply as run_apply
@@ -116,7 +117,8 @@ def _apply_now(opts: Options, the_plan, url: str, mode: str, allow_destructive: 
     progress = TerminalProgress(sys.stderr, tty=sys.stderr.isatty())  # silent unless stderr is a terminal
     try:
         report = run_apply(the_plan, url, allow_destructive=allow_destructive, mode=mode, environment=environment, echo=echo,
-                           override_reason=override, actor=actor, progress=progress, allowed_signers=allowed_signers, approval=approval)
+                           override_reason=override, actor=actor, progress=progress, allowed_signers=allowed_signers, approval=approval,
+                           refresh=refresh)
     except ApplyError as exc:
         emit(_apply_view(opts, exc.report, the_plan, style))
         raise
@@ -194,13 +196,17 @@ def _apply_file(opts: Options, planfile: str, mode_option, ledger_option, skip: 
 @click.option("--allowed-signers", "allowed_signers", type=click.Path(dir_okay=False), default=None,
               help="ssh-keygen allowed-signers file (else $RECON_ALLOWED_SIGNERS): with one, a plan needs valid signed approvals "
                    "(recon approve) of distinct principals in it.")
+@click.option("--refresh", is_flag=True,
+              help="Read under the lock every table a canary names, and audit before on them all (default: a canary of a table "
+                   "the plan does not touch keeps the outcome the plan read).")
 @fleet_options("apply")
 @selection_options
 def apply(opts: Options, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override, actor, no_env, skip_seeding,
-          allowed_signers, units, exclude):
+          allowed_signers, refresh, units, exclude):
     """Execute a saved plan exactly (it carries its gates and audits), or plan, show and ask."""
     skip = seeding_skipped(skip_seeding)
-    common = {"allow_destructive": allow_destructive, "override": override, "actor": actor, "allowed_signers": allowed_signers}
+    common = {"allow_destructive": allow_destructive, "override": override, "actor": actor, "allowed_signers": allowed_signers,
+              "refresh": refresh}
     if planfile and (units or exclude):
         raise UsageError(f"{planfile} carries its selection: make the plan with --unit/--exclude, then apply the file")
     if planfile and no_env:

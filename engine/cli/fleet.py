@@ -122,12 +122,12 @@ def _plan(opts, targets, parallel, shard, *, mode_option, ledger_option, no_env,
 
 
 def _apply(opts, targets, parallel, shard, *, mode_option, ledger_option, planfile, auto_approve, allow_destructive, override,
-           actor, no_env, skip_seeding, allowed_signers=None, units=(), exclude=()):
+           actor, no_env, skip_seeding, allowed_signers=None, refresh=False, units=(), exclude=()):
     mode = mode_of(mode_option)
     if mode == "detect-only":
         raise SafetyRefusal("detect-only mode: apply and rollback are refused (unset --mode/RECON_MODE or the environment's mode)")
     common = {"allow_destructive": allow_destructive, "mode": mode, "environment": opts.env, "override_reason": override, "actor": actor,
-              "allowed_signers": allowed_signers}
+              "allowed_signers": allowed_signers, "refresh": refresh}
     if planfile:
         if units or exclude:
             raise UsageError(f"{planfile} carries its selection: --unit and --exclude go with a new plan, not a saved one")

@@ -2,7 +2,7 @@
 
 ``plan --targets FILE --out PLAN`` plans every target, then groups the targets whose plans
 are the same once their own identity is left out: the same actions and SQL, units, touched
-tables, state digest (the same state, part by part), gates, audits and warnings, on the same
+tables, state digest (the same state, part by part), gates, audits, canary outcomes and warnings, on the same
 dialect and server version. On MySQL, where the default schema is the database and so differs
 from tenant to tenant, the schema's name is left out of the comparison. Each group carries one
 plan body (a whole ``recon.plan/v1`` document, made for its first target), its state digest,

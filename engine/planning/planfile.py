@@ -136,6 +136,9 @@ class Plan:
     state_parts: dict = field(default_factory=dict)  # digest per table, ledger and spec's rows: says what went stale
     gates: Gates = field(default_factory=Gates)  # the environment it was made for, whose gates apply checks
     audit: AuditSet = field(default_factory=AuditSet)  # the canaries and invariants apply runs before and after
+    # Per canary of ``audit``, its outcome on the state the plan read (``CheckResult.outcome``; None for
+    # one that looks its name up in the whole schema): apply's audit before reuses it for a table it does not read again.
+    audit_outcomes: tuple[dict | None, ...] = ()
     gate_notes: tuple[str, ...] = ()  # the gates' state when the plan was made: for the reviewer only
     drift: tuple[Drift, ...] = ()  # applied units whose effect or spec drifted: for the reviewer only, apply ignores it
     selection: Selection = field(default_factory=Selection)  # --unit / --exclude and what came along: for the reviewer only
@@ -196,6 +199,7 @@ class Plan:
             "environment": self.gates.to_dict(),
             "gate_notes": list(self.gate_notes),
             "audit": self.audit.to_dict(),
+            "audit_outcomes": list(self.audit_outcomes),
             "summary": self.summary(),
             "expected": self.expected,
             "warnings": list(self.warnings),
@@ -226,11 +230,20 @@ class Plan:
                 reads=tuple(SeedRead(r["sql"], tuple(r["params"]), r["digest"], r["lock_sql"], r["unit"]) for r in data.get("reads", ())),
                 state_parts=data.get("state_parts", {}), gates=Gates.from_dict(data.get("environment")),
                 audit=AuditSet.from_dict(data["audit"]) if "audit" in data else AuditSet(),
+                audit_outcomes=_outcomes(data.get("audit_outcomes", []), len(data.get("audit", {}).get("canaries", ()))),
                 gate_notes=tuple(data.get("gate_notes", ())), drift=tuple(Drift(**d) for d in data.get("drift", ())),
                 selection=Selection.from_dict(data.get("selection")), sealed=sealed,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{source}: malformed plan ({exc})") from None
+
+
+def _outcomes(data: list, canaries: int) -> tuple[dict | None, ...]:
+    """The plan's canary outcomes: one per canary (or none, from a recon that kept none), each a status and detail."""
+    if not isinstance(data, list) or len(data) not in (0, canaries) or not all(
+            o is None or isinstance(o, dict) and o.get("status") in ("pass", "fail") and isinstance(o.get("detail"), str) for o in data):
+        raise ValueError("audit_outcomes must hold one outcome per canary")
+    return tuple(data)
 
 
 def _action(data: dict) -> PlanAction:

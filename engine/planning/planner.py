@@ -161,6 +161,20 @@ def _depends_on(change, state: SchemaState) -> set[tuple[str, str]]:
     return keys
 
 
+def _fingerprints(specs, state: SchemaState, sim: SchemaState) -> tuple[dict, tuple]:
+    """The fingerprint the plan expects (before -> after its changes), and each canary's outcome on
+    ``state`` as the plan keeps it for apply's audit before (None for one without a table)."""
+    before = [checks.evaluate(c, state) for c in specs.canaries]
+    changed = state.changed_tables(sim)  # other canaries cannot change outcome: keep their "before"
+    after = [b if checks.reads_only(c, changed, state.default_schema) else checks.evaluate(c, sim)
+             for c, b in zip(specs.canaries, before)]
+    expected = {"fingerprint": {"passed": sum(r.passed for r in after), "total": len(after),
+                                "before": {"passed": sum(r.passed for r in before), "total": len(before)},
+                                "fixed": [r.name for r, b in zip(after, before) if r.passed and not b.passed],
+                                "broken": [r.name for r, b in zip(after, before) if b.passed and not r.passed]}}
+    return expected, tuple(None if c.ref is None else b.outcome() for c, b in zip(specs.canaries, before))
+
+
 def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, mode, scope, ledger_table, lock_timeout=None,
               seeds=(), lock_retries: int = 0) -> Plan:
     actions = []
@@ -185,14 +199,7 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
     units += tuple(seed_units)
     actions += row_actions
     touched |= seed_touched
-    before = [checks.evaluate(c, state) for c in specs.canaries]
-    changed = state.changed_tables(sim)  # other canaries cannot change outcome: keep their "before"
-    after = [b if checks.reads_only(c, changed, state.default_schema) else checks.evaluate(c, sim)
-             for c, b in zip(specs.canaries, before)]
-    expected = {"fingerprint": {"passed": sum(r.passed for r in after), "total": len(after),
-                                "before": {"passed": sum(r.passed for r in before), "total": len(before)},
-                                "fixed": [r.name for r, b in zip(after, before) if r.passed and not b.passed],
-                                "broken": [r.name for r, b in zip(after, before) if b.passed and not r.passed]}}
+    expected, outcomes = _fingerprints(specs, state, sim)
     return Plan(
         plan_id=str(uuid.uuid4()), created_at=gate_checks.clock().isoformat(timespec="seconds"),
         target=TargetInfo(target.dialect, target.display_url, state.server_version), target_id="",
@@ -200,4 +207,5 @@ def _artifact(specs, target, state, rows, plans: list[UnitPlan], sim, warnings, 
         mode=mode, scope=scope,
         ledger_table=ledger_table, units=units, actions=tuple(actions), touched=tuple(sorted(touched)),
         expected=expected, warnings=tuple(warnings), reads=tuple(reads),
+        audit_outcomes=outcomes,
     )

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..version import __version__
 from .compare import Comparison, _totals
-from .text import _SYMBOL, row_lines
+from .text import _SYMBOL, planned_note, row_lines
 
 
 @lru_cache(maxsize=1)
@@ -22,7 +22,7 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("engine.report", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(version=__version__, row_lines=row_lines, symbols={k: v[0] for k, v in _SYMBOL.items()})
+    env.globals.update(version=__version__, row_lines=row_lines, planned_note=planned_note, symbols={k: v[0] for k, v in _SYMBOL.items()})
     env.filters["shown"] = _shown
     return env
 

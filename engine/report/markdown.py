@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..auditing.run import AuditReport
 from ..ledger.table import accepted, approvers
 from .compare import Comparison, _totals
-from .text import _SYMBOL, row_lines
+from .text import _SYMBOL, planned_note, row_lines
 
 
 def _md(text) -> str:
@@ -160,6 +160,7 @@ def apply_markdown(report) -> str:
         rows = [(s, x, y) for s, x, y in rows if x.total or y.total]
         if rows:
             out += ["", "| | before → after |", "|---|---|"] + [f"| {s} | {_ratio(x, y)} |" for s, x, y in rows]
+        out += ["", f"_{_md(note)}_"] if (note := planned_note(b)) else []
         failing = a.fingerprint.failing + a.invariants.failing
         out += (["", "Failing after the run:", ""] if failing else []) + [f"- ❌ {_code(c.name)}: {_md(c.detail)}" for c in failing]
     return "\n".join(out) + "\n"

@@ -196,9 +196,19 @@ def apply_text(report, style: Style = Style(), units: bool = True) -> str:
         for name, x, y in (("fingerprint", b.fingerprint, a.fingerprint), ("invariants", b.invariants, a.invariants)):
             if x.total or y.total:  # no "0/0 -> 0/0" for what the specs do not declare
                 lines.append(f"{name} {x.passed}/{x.total} -> {y.passed}/{y.total}")
+        lines += [note] if (note := planned_note(b)) else []
         for c in a.fingerprint.failing + a.invariants.failing:
             lines.append(_check_line(c.name, False, c.detail, style))
     return "\n".join(lines) + "\n"
+
+
+def planned_note(before) -> str | None:
+    """What apply's audit before took from the plan (canaries of tables it did not read again), for people."""
+    n = sum(c.from_plan for c in before.fingerprint.checks)
+    if not n:
+        return None
+    return (f"audit before: {n} of {before.fingerprint.total} canaries as the plan read them (tables the plan does not touch; "
+            "--refresh reads them under the lock)")
 
 
 def outcome_line(o, style: Style = Style()) -> str:
