@@ -154,6 +154,22 @@ def test_an_invariant_of_an_untouched_table_no_canary_names_is_checked(db, tmp_p
     assert stored_rows(db, "SELECT count(*) FROM archive") == [(2,)]
 
 
+def _create_table_unit(folder, table):
+    """Unit M-002, which creates ``table``."""
+    write(folder, "m2", f"""
+        kind: migration
+        id: M-002
+        scope: schema
+        description: create {table}
+        operations:
+          - create_table: {{table: {table}, columns: [{{name: id, type: integer, nullable: false}}]}}
+        rollback:
+          notes: drop it
+          operations:
+            - drop_table: {{table: {table}}}
+    """)
+
+
 def test_a_failing_canary_keeps_the_plan_s_words_without_a_whole_read(db, tmp_path, catalog):
     """A canary of a missing table names the nearest tables of the whole schema: the plan read them,
     and apply keeps its words (no table came or went); a canary of the table a plan creates has the
@@ -174,18 +190,7 @@ def test_a_failing_canary_keeps_the_plan_s_words_without_a_whole_read(db, tmp_pa
           - table: tags
           - column: customers.name
     """)
-    write(folder, "m2", """
-        kind: migration
-        id: M-002
-        scope: schema
-        description: tags
-        operations:
-          - create_table: {table: tags, columns: [{name: id, type: integer, nullable: false}]}
-        rollback:
-          notes: drop it
-          operations:
-            - drop_table: {table: tags}
-    """)
+    _create_table_unit(folder, "tags")
     plan = engine.plan(engine.load_specs(folder), db.url)
     catalog.reads.clear()
     report = engine.apply(plan, db.url)
@@ -290,18 +295,7 @@ def test_a_whole_schema_read_is_in_the_report(db, tmp_path):
         ("under the lock", False), ("audit before", True), ("after the units", False)]
     assert "did you mean customers" in report.before.fingerprint.checks[1].detail
     assert report.after.fingerprint.checks[1] == report.before.fingerprint.checks[1]
-    write(tmp_path, "m2", """
-        kind: migration
-        id: M-002
-        scope: schema
-        description: a table near the missing one
-        operations:
-          - create_table: {table: customer_notes, columns: [{name: id, type: integer, nullable: false}]}
-        rollback:
-          notes: drop it
-          operations:
-            - drop_table: {table: customer_notes}
-    """)
+    _create_table_unit(tmp_path, "customer_notes")
     report = engine.apply(engine.plan(engine.load_specs(tmp_path), db.url), db.url, refresh=True)
     assert [(r.when, r.tables is None) for r in report.reads] == [
         ("under the lock", False), ("audit before", True), ("after the units", False), ("audit after", True)]

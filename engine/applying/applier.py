@@ -196,7 +196,7 @@ def _locked_run(executor: Executor, report: ApplyReport, echo) -> tuple[str, str
     """Under the lock: identity, staleness, the audit before, the ledger, the units. Returns what a
     failure left behind, and the error of a run that could not be committed (SQLite)."""
     executor.verify_target()
-    executor.verify_fresh(executor.plan.audit.schemas(), executor.refresh)
+    executor.verify_fresh(executor.plan.audit.schemas())
     report.reads.append(SchemaRead("under the lock", executor.state.only))
     carried = () if executor.refresh else executor.plan.audit_outcomes
     report.before = _audit_on(executor.plan.audit, executor.target, executor.state,  # the state just read under the lock

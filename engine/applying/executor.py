@@ -119,16 +119,16 @@ class Executor:
 
     # -- staleness ---------------------------------------------------------------------
 
-    def verify_fresh(self, schemas=(), refresh: bool = False) -> None:
+    def verify_fresh(self, schemas=()) -> None:
         """Re-inspect under the lock; refuse (running nothing) when the plan's state changed.
 
         Only the tables the plan touches are read, with those the audits need (``AuditSet.live_tables``:
-        ``refresh`` takes no canary's outcome from the plan) and the ledger; ``schemas`` are those of the
+        with ``refresh`` none takes its outcome from the plan) and the ledger; ``schemas`` are those of the
         audit before besides the ones the plan touches.
         """
         from ..inspect import inspect_schema
 
-        named = self.plan.audit.live_tables(() if refresh else self.plan.audit_outcomes)
+        named = self.plan.audit.live_tables(() if self.refresh else self.plan.audit_outcomes)
         tables = None if named is None else {*self.plan.touched, *named, (None, self.table)}
         state = inspect_schema(self.conn, sorted({s for s, _ in self.plan.touched} | set(schemas)), tables)
         rows = ledger.read(self.conn, state, self.table)
