@@ -346,3 +346,31 @@ def test_outcomes_that_do_not_fit_the_canaries_are_a_malformed_plan(db, tmp_path
     for bad in ([{"status": "pass", "detail": "x"}], [None, {"status": "maybe", "detail": "x"}], [None, {"status": "pass"}], "pass"):
         with pytest.raises(ReportError, match="malformed plan.*audit_outcomes"):
             Plan.from_dict(_resealed(plan, audit_outcomes=bad))
+
+
+def test_a_fleet_apply_passes_refresh_to_every_target(tmp_path):
+    """``recon apply FLEETPLAN --targets FILE --refresh`` reads the canary's table on each target
+    (its report's reads say so, no check ``from_plan``); without it each target keeps the plan's outcome."""
+    import sqlite3
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    _specs(folder)
+    for run, flag in enumerate(([], ["--refresh"])):
+        names = [f"t{run}{k}" for k in "ab"]
+        for name in names:
+            with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+                conn.executescript(SCHEMA)
+        (tmp_path / "targets.yaml").write_text("".join(f'- {{name: {n}, url: "sqlite:///{tmp_path}/{n}.db"}}\n' for n in names))
+        assert _recon(tmp_path, "plan", "--specs", str(folder), "--targets", "targets.yaml", "--out", "fleet.json").returncode == 0
+        done = _recon(tmp_path, "apply", "fleet.json", "--targets", "targets.yaml", "--format", "json", *flag)
+        assert done.returncode == 0, done.stderr
+        for entry in json.loads(done.stdout)["targets"]:
+            report = entry["report"]
+            read = {name.rsplit(".", 1)[1] for name in report["reads"][0]["tables"]}
+            checks = {c["name"]: c.get("from_plan", False) for c in report["before"]["fingerprint"]["checks"]}
+            assert (read, checks) == (({"orders", "customers", "recon_ledger"}, {"orders.note": False, "customers.name": False}) if flag
+                                      else ({"orders", "recon_ledger"}, {"orders.note": False, "customers.name": True}))
+        for name in names:
+            with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+                assert [r[0] for r in conn.execute("SELECT unit FROM recon_ledger")] == ["M-001"]
