@@ -39,19 +39,24 @@ def _specs(folder, canary_table="customers"):
             type: text
           - column: {canary_table}.name
     """)
-    write(folder, "m1", """
+    _add_column_unit(folder, "M-001", "note")
+    return engine.load_specs(folder)
+
+
+def _add_column_unit(folder, unit_id, column):
+    """Unit ``unit_id``, which adds the text column ``column`` to orders."""
+    write(folder, unit_id, f"""
         kind: migration
-        id: M-001
+        id: {unit_id}
         scope: schema
-        description: orders get a note
+        description: orders get a {column}
         operations:
-          - add_column: {table: orders, name: note, type: text}
+          - add_column: {{table: orders, name: {column}, type: text}}
         rollback:
           notes: drop the column
           operations:
-            - drop_column: {table: orders, name: note}
+            - drop_column: {{table: orders, name: {column}}}
     """)
-    return engine.load_specs(folder)
 
 
 class Catalog:
@@ -265,18 +270,7 @@ def test_recon_apply_refresh_reads_the_canary_tables_and_says_so(db, tmp_path):
     report = json.loads(done.stdout)
     assert {name.rsplit(".", 1)[1] for name in report["reads"][0]["tables"]} == {"orders", "customers", "recon_ledger"}
     assert not any("from_plan" in c for c in report["before"]["fingerprint"]["checks"])
-    write(tmp_path, "m3", """
-        kind: migration
-        id: M-003
-        scope: schema
-        description: orders get a code
-        operations:
-          - add_column: {table: orders, name: code, type: text}
-        rollback:
-          notes: drop the column
-          operations:
-            - drop_column: {table: orders, name: code}
-    """)
+    _add_column_unit(tmp_path, "M-003", "code")
     assert _recon(tmp_path, "plan", "--specs", str(tmp_path), "--db", db.url, "--out", "plan2.json").returncode == 0
     text = _recon(tmp_path, "apply", "plan2.json", "--db", db.url)
     assert text.returncode == 0, text.stderr

@@ -223,7 +223,7 @@ def _keeper(canaries, state, unchanged_since, carried):
     default = state.default_schema
     if unchanged_since is not None and len(unchanged_since[0].fingerprint.checks) == len(canaries):
         earlier, tables, *names = unchanged_since
-        changed, moved = {(s or default, t) for s, t in tables}, names[0] if names and names[0] is not None else None
+        changed, moved = {(s or default, t) for s, t in tables}, names[0] if names else None
 
         def since(i, c):
             e = earlier.fingerprint.checks[i]
